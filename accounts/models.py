@@ -1,0 +1,62 @@
+"""Users, bureaus and roles.
+
+所管局 (bureau) は事業の責任を持つ市の局。利用者は一つ以上の局に所属し、役割 (role) を一つ持つ。
+誰が何をできるかはここでは決めない (accounts/permissions.py の役目)。
+"""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+
+
+class BureauManager(models.Manager["Bureau"]):
+    def get_by_natural_key(self, name: str) -> "Bureau":
+        return self.get(name=name)
+
+
+class Bureau(models.Model):
+    """市の局。名称は公表資料の表記 (例: 「財政・変革局」) のまま一意。"""
+
+    name = models.CharField("局名", max_length=50, unique=True)
+    display_order = models.PositiveSmallIntegerField("表示順", default=0)
+
+    objects = BureauManager()
+
+    class Meta:
+        verbose_name = "所管局"
+        verbose_name_plural = "所管局"
+        ordering = ["display_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.name,)
+
+
+class Role(models.TextChoices):
+    """役割。権限の中身は accounts/permissions.py が決める。"""
+
+    BUREAU_STAFF = "bureau_staff", "所管局担当者"
+    COORDINATOR = "coordinator", "取りまとめ担当 (環境局)"
+    VIEWER = "viewer", "閲覧者"
+    SYSTEM_ADMIN = "system_admin", "システム管理者"
+
+
+class User(AbstractUser):
+    """管理画面の利用者。役割と所属局を持つ。"""
+
+    role = models.CharField("役割", max_length=20, choices=Role.choices, default=Role.VIEWER)
+    bureaus = models.ManyToManyField(
+        Bureau, verbose_name="所属局", blank=True, related_name="members"
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = "利用者"
+        verbose_name_plural = "利用者"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="user_role_valid"
+            ),
+        ]

@@ -1,0 +1,233 @@
+"""The plan and its yearly editions: goals, measures, projects and their listings.
+
+構造: 計画 (Plan) → 版 (Edition, 例: 令和6年(2024年)版) → 政策目標 (PolicyGoal: 下支えする取り組み, I〜IV)
+→ 基本施策 (Measure) ← 掲載 (Listing: 施策ごとの No) → 個別プロジェクト (Project)。
+
+一つのプロジェクトが複数の基本施策に掲載される (例: アジア・グリーン共創ハブ推進事業は 6 施策)。
+プロジェクトは一件のレコードで、No は施策ごとに異なりうるため掲載 (Listing) 側に持つ。
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, Q
+
+from plan.eras import format_edition_title
+from plan.search import normalize_for_search, search_terms
+
+
+class Plan(models.Model):
+    """環境基本計画。他の市の計画も同じ仕組みで持てるよう、計画そのものを一件のレコードにする。"""
+
+    name = models.CharField("計画名", max_length=200, unique=True)
+    start_fiscal_year = models.PositiveSmallIntegerField("計画期間 (開始年度)")
+    end_fiscal_year = models.PositiveSmallIntegerField("計画期間 (終了年度)")
+
+    class Meta:
+        verbose_name = "計画"
+        verbose_name_plural = "計画"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_fiscal_year__gte=models.F("start_fiscal_year")),
+                name="plan_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Edition(models.Model):
+    """個別プロジェクト集の年度版。毎年、前年度版を写して改訂する。"""
+
+    plan = models.ForeignKey(Plan, verbose_name="計画", on_delete=models.PROTECT, related_name="editions")
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+
+    class Meta:
+        verbose_name = "版"
+        verbose_name_plural = "版"
+        ordering = ["plan", "-fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "fiscal_year"], name="edition_unique_year"),
+            models.CheckConstraint(
+                condition=Q(fiscal_year__gte=1989, fiscal_year__lte=2200),
+                name="edition_fiscal_year_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.title}"
+
+    @property
+    def title(self) -> str:
+        """「令和6年(2024年)版」。"""
+        return format_edition_title(self.fiscal_year)
+
+
+class PolicyGoal(models.Model):
+    """政策目標。code は I〜IV、下支えする取り組み (基盤) は空文字。"""
+
+    class Code(models.TextChoices):
+        FOUNDATION = "", "(下支え)"
+        I = "I", "I"  # noqa: E741
+        II = "II", "II"
+        III = "III", "III"
+        IV = "IV", "IV"
+
+    edition = models.ForeignKey(Edition, verbose_name="版", on_delete=models.CASCADE, related_name="goals")
+    code = models.CharField("番号", max_length=4, choices=Code.choices, blank=True)
+    title = models.CharField("名称", max_length=200)
+    tagline = models.CharField("副題", max_length=200, blank=True)
+    display_order = models.PositiveSmallIntegerField("表示順")
+
+    class Meta:
+        verbose_name = "政策目標"
+        verbose_name_plural = "政策目標"
+        ordering = ["edition", "display_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "code"], name="goal_unique_code"),
+            models.UniqueConstraint(fields=["edition", "display_order"], name="goal_unique_order"),
+            models.CheckConstraint(condition=Q(code__in=["", "I", "II", "III", "IV"]), name="goal_code_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """「政策目標I 脱炭素…」、基盤は「政策目標を下支えする取り組み」。"""
+        return f"政策目標{self.code} {self.title}" if self.code else self.title
+
+    @property
+    def short_label(self) -> str:
+        return self.code or "下支え"
+
+
+class Measure(models.Model):
+    """基本施策。政策目標の中での番号 (1)〜(5)、名称、説明 (箇条書きを一行ずつ)。"""
+
+    goal = models.ForeignKey(PolicyGoal, verbose_name="政策目標", on_delete=models.CASCADE, related_name="measures")
+    number = models.PositiveSmallIntegerField("番号")
+    title = models.CharField("名称", max_length=200)
+    description = models.TextField("説明", blank=True, help_text="箇条書きの一項目を一行に書く。")
+
+    class Meta:
+        verbose_name = "基本施策"
+        verbose_name_plural = "基本施策"
+        ordering = ["goal__edition", "goal__display_order", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "number"], name="measure_unique_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="measure_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.goal.short_label}-({self.number}) {self.title}"
+
+    @property
+    def description_bullets(self) -> list[str]:
+        return [line for line in self.description.splitlines() if line.strip()]
+
+
+class ProjectQuerySet(models.QuerySet["Project"]):
+    def for_bureau(self, bureau) -> "ProjectQuerySet":
+        """その局が所管 (共管を含む) するプロジェクト。"""
+        return self.filter(bureaus=bureau).distinct()
+
+    def search(self, query: str) -> "ProjectQuerySet":
+        """名称・概要・KPI の文言を、全角/半角を区別せず (NFKC) 検索する。語は AND。"""
+        queryset = self
+        for term in search_terms(query):
+            queryset = queryset.filter(
+                Q(search_text__contains=term)
+                | Q(pk__in=Project.objects.filter(kpi_links__kpi__search_text__contains=term).values("pk"))
+            )
+        return queryset
+
+    def with_kpi_count(self) -> "ProjectQuerySet":
+        return self.annotate(kpi_count=Count("kpi_links", distinct=True))
+
+
+class Project(models.Model):
+    """個別プロジェクト (事業/取組)。掲載先が複数あっても一件。"""
+
+    edition = models.ForeignKey(Edition, verbose_name="版", on_delete=models.CASCADE, related_name="projects")
+    code = models.CharField(
+        "事業コード",
+        max_length=20,
+        help_text="版をまたいで同じ事業を指す識別子 (例: P001)。Excel の取込はこの列で行を照合する。",
+    )
+    name = models.CharField("事業/取組名", max_length=200)
+    summary = models.TextField("概要", blank=True)
+    is_new = models.BooleanField("新規 (<新>)", default=False, help_text="この版で新しく加わった事業。")
+    bureaus = models.ManyToManyField(
+        "accounts.Bureau",
+        through="ProjectBureau",
+        verbose_name="所管局",
+        related_name="projects",
+    )
+    search_text = models.TextField("検索用テキスト", blank=True, editable=False)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "個別プロジェクト"
+        verbose_name_plural = "個別プロジェクト"
+        ordering = ["edition", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "code"], name="project_unique_code"),
+            models.UniqueConstraint(fields=["edition", "name"], name="project_unique_name"),
+            models.CheckConstraint(condition=~Q(name=""), name="project_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"<新>{self.name}" if self.is_new else self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.search_text = normalize_for_search(f"{self.name}\n{self.summary}")
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
+
+class ProjectBureau(models.Model):
+    """プロジェクトの所管局。公表資料の並び順 (例: 「環境局 総務市民局 財政・変革局」) を position で保つ。"""
+
+    project = models.ForeignKey(Project, verbose_name="個別プロジェクト", on_delete=models.CASCADE, related_name="bureau_links")
+    bureau = models.ForeignKey("accounts.Bureau", verbose_name="所管局", on_delete=models.PROTECT, related_name="project_links")
+    position = models.PositiveSmallIntegerField("順序", default=1)
+
+    class Meta:
+        verbose_name = "所管局"
+        verbose_name_plural = "所管局"
+        ordering = ["project", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "bureau"], name="project_bureau_unique"),
+            models.UniqueConstraint(fields=["project", "position"], name="project_bureau_unique_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} / {self.bureau}"
+
+
+class Listing(models.Model):
+    """基本施策への掲載。No は施策の中での番号で、施策ごとに一意。"""
+
+    measure = models.ForeignKey(Measure, verbose_name="基本施策", on_delete=models.CASCADE, related_name="listings")
+    project = models.ForeignKey(Project, verbose_name="個別プロジェクト", on_delete=models.CASCADE, related_name="listings")
+    number = models.PositiveSmallIntegerField("No")
+
+    class Meta:
+        verbose_name = "掲載"
+        verbose_name_plural = "掲載"
+        ordering = ["measure__goal__display_order", "measure__number", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "number"], name="listing_unique_number"),
+            models.UniqueConstraint(fields=["measure", "project"], name="listing_unique_project"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="listing_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure.goal.short_label}-({self.measure.number}) No{self.number} {self.project.name}"
+
+    def clean(self) -> None:
+        if self.measure_id and self.project_id and self.measure.goal.edition_id != self.project.edition_id:
+            raise ValidationError("掲載先の基本施策とプロジェクトは同じ版のものでなければなりません。")
