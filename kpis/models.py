@@ -16,8 +16,12 @@ from plan.search import normalize_for_search
 
 
 class Kpi(models.Model):
-    edition = models.ForeignKey("plan.Edition", verbose_name="版", on_delete=models.CASCADE, related_name="kpis")
-    code = models.CharField("KPI コード", max_length=20, help_text="版の中で一意な識別子 (例: K001)。")
+    edition = models.ForeignKey(
+        "plan.Edition", verbose_name="版", on_delete=models.CASCADE, related_name="kpis"
+    )
+    code = models.CharField(
+        "KPI コード", max_length=20, help_text="版の中で一意な識別子 (例: K001)。"
+    )
     indicator = models.TextField("事業目標 (指標)")
     projects = models.ManyToManyField(
         "plan.Project", through="ProjectKpi", verbose_name="個別プロジェクト", related_name="kpis"
@@ -78,9 +82,13 @@ RANGED_PERIODS = (Period.RANGE, Period.CUMULATIVE, Period.AVERAGE)
 class KpiValue(models.Model):
     """KPI の基準値または目標値。公表表記と構造化した値。"""
 
-    kpi = models.ForeignKey(Kpi, verbose_name="KPI", on_delete=models.CASCADE, related_name="values")
+    kpi = models.ForeignKey(
+        Kpi, verbose_name="KPI", on_delete=models.CASCADE, related_name="values"
+    )
     kind = models.CharField("種別", max_length=10, choices=ValueKind.choices)
-    text = models.TextField("公表表記", help_text="公表資料のとおりの表記 (例: 「436MW (R2年度)」)。")
+    text = models.TextField(
+        "公表表記", help_text="公表資料のとおりの表記 (例: 「436MW (R2年度)」)。"
+    )
     value = models.DecimalField("数値", max_digits=16, decimal_places=4, null=True, blank=True)
     unit = models.CharField("単位", max_length=30, blank=True)
     qualifier = models.CharField("修飾語", max_length=4, choices=Qualifier.choices, blank=True)
@@ -94,16 +102,23 @@ class KpiValue(models.Model):
         ordering = ["kpi", "kind"]
         constraints = [
             models.UniqueConstraint(fields=["kpi", "kind"], name="kpi_value_unique_kind"),
-            models.CheckConstraint(condition=Q(kind__in=ValueKind.values), name="kpi_value_kind_valid"),
-            models.CheckConstraint(condition=Q(qualifier__in=Qualifier.values), name="kpi_value_qualifier_valid"),
-            models.CheckConstraint(condition=Q(period__in=Period.values), name="kpi_value_period_valid"),
+            models.CheckConstraint(
+                condition=Q(kind__in=ValueKind.values), name="kpi_value_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(qualifier__in=Qualifier.values), name="kpi_value_qualifier_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(period__in=Period.values), name="kpi_value_period_valid"
+            ),
             models.CheckConstraint(condition=~Q(text=""), name="kpi_value_text_not_empty"),
             models.CheckConstraint(
                 condition=Q(value__isnull=False) | Q(unit="", qualifier=""),
                 name="kpi_value_unit_needs_value",
             ),
             models.CheckConstraint(
-                condition=Q(fiscal_year__isnull=True) | Q(fiscal_year__gte=1926, fiscal_year__lte=2200),
+                condition=Q(fiscal_year__isnull=True)
+                | Q(fiscal_year__gte=1926, fiscal_year__lte=2200),
                 name="kpi_value_fiscal_year_range",
             ),
             models.CheckConstraint(
@@ -112,8 +127,13 @@ class KpiValue(models.Model):
                 name="kpi_value_period_with_year",
             ),
             models.CheckConstraint(
-                condition=Q(fiscal_year_end__isnull=True, period__in=["", "fiscal_year", "fiscal_year_end"])
-                | Q(fiscal_year_end__gte=F("fiscal_year"), period__in=["range", "cumulative", "average"]),
+                condition=Q(
+                    fiscal_year_end__isnull=True, period__in=["", "fiscal_year", "fiscal_year_end"]
+                )
+                | Q(
+                    fiscal_year_end__gte=F("fiscal_year"),
+                    period__in=["range", "cumulative", "average"],
+                ),
                 name="kpi_value_range_ordered",
             ),
         ]
@@ -156,8 +176,15 @@ class KpiValue(models.Model):
 class ProjectKpi(models.Model):
     """プロジェクトと KPI の結び付き。position は公表資料の ①②③ の順。"""
 
-    project = models.ForeignKey("plan.Project", verbose_name="個別プロジェクト", on_delete=models.CASCADE, related_name="kpi_links")
-    kpi = models.ForeignKey(Kpi, verbose_name="KPI", on_delete=models.CASCADE, related_name="project_links")
+    project = models.ForeignKey(
+        "plan.Project",
+        verbose_name="個別プロジェクト",
+        on_delete=models.CASCADE,
+        related_name="kpi_links",
+    )
+    kpi = models.ForeignKey(
+        Kpi, verbose_name="KPI", on_delete=models.CASCADE, related_name="project_links"
+    )
     position = models.PositiveSmallIntegerField("順序", default=1)
 
     class Meta:
@@ -166,8 +193,12 @@ class ProjectKpi(models.Model):
         ordering = ["project", "position"]
         constraints = [
             models.UniqueConstraint(fields=["project", "kpi"], name="project_kpi_unique"),
-            models.UniqueConstraint(fields=["project", "position"], name="project_kpi_unique_position"),
-            models.CheckConstraint(condition=Q(position__gte=1), name="project_kpi_position_positive"),
+            models.UniqueConstraint(
+                fields=["project", "position"], name="project_kpi_unique_position"
+            ),
+            models.CheckConstraint(
+                condition=Q(position__gte=1), name="project_kpi_position_positive"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -40,7 +40,9 @@ def era_to_fiscal_year(text: str) -> int:
     for name, abbreviation, first_year in ERAS:
         if era in (name, abbreviation):
             return first_year + year_in_era - 1
-    raise ValueError(f"未知の元号です: {text!r}")  # pragma: no cover - the pattern admits only known eras
+    raise ValueError(
+        f"未知の元号です: {text!r}"
+    )  # pragma: no cover - the pattern admits only known eras
 
 
 def fiscal_year_to_era(fiscal_year: int) -> tuple[str, int]:

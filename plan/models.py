@@ -39,7 +39,9 @@ class Plan(models.Model):
 class Edition(models.Model):
     """個別プロジェクト集の年度版。毎年、前年度版を写して改訂する。"""
 
-    plan = models.ForeignKey(Plan, verbose_name="計画", on_delete=models.PROTECT, related_name="editions")
+    plan = models.ForeignKey(
+        Plan, verbose_name="計画", on_delete=models.PROTECT, related_name="editions"
+    )
     fiscal_year = models.PositiveSmallIntegerField("年度")
 
     class Meta:
@@ -73,7 +75,9 @@ class PolicyGoal(models.Model):
         III = "III", "III"
         IV = "IV", "IV"
 
-    edition = models.ForeignKey(Edition, verbose_name="版", on_delete=models.CASCADE, related_name="goals")
+    edition = models.ForeignKey(
+        Edition, verbose_name="版", on_delete=models.CASCADE, related_name="goals"
+    )
     code = models.CharField("番号", max_length=4, choices=Code.choices, blank=True)
     title = models.CharField("名称", max_length=200)
     tagline = models.CharField("副題", max_length=200, blank=True)
@@ -86,7 +90,9 @@ class PolicyGoal(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["edition", "code"], name="goal_unique_code"),
             models.UniqueConstraint(fields=["edition", "display_order"], name="goal_unique_order"),
-            models.CheckConstraint(condition=Q(code__in=["", "I", "II", "III", "IV"]), name="goal_code_valid"),
+            models.CheckConstraint(
+                condition=Q(code__in=["", "I", "II", "III", "IV"]), name="goal_code_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -105,7 +111,9 @@ class PolicyGoal(models.Model):
 class Measure(models.Model):
     """基本施策。政策目標の中での番号 (1)〜(5)、名称、説明 (箇条書きを一行ずつ)。"""
 
-    goal = models.ForeignKey(PolicyGoal, verbose_name="政策目標", on_delete=models.CASCADE, related_name="measures")
+    goal = models.ForeignKey(
+        PolicyGoal, verbose_name="政策目標", on_delete=models.CASCADE, related_name="measures"
+    )
     number = models.PositiveSmallIntegerField("番号")
     title = models.CharField("名称", max_length=200)
     description = models.TextField("説明", blank=True, help_text="箇条書きの一項目を一行に書く。")
@@ -138,7 +146,11 @@ class ProjectQuerySet(models.QuerySet["Project"]):
         for term in search_terms(query):
             queryset = queryset.filter(
                 Q(search_text__contains=term)
-                | Q(pk__in=Project.objects.filter(kpi_links__kpi__search_text__contains=term).values("pk"))
+                | Q(
+                    pk__in=Project.objects.filter(
+                        kpi_links__kpi__search_text__contains=term
+                    ).values("pk")
+                )
             )
         return queryset
 
@@ -149,7 +161,9 @@ class ProjectQuerySet(models.QuerySet["Project"]):
 class Project(models.Model):
     """個別プロジェクト (事業/取組)。掲載先が複数あっても一件。"""
 
-    edition = models.ForeignKey(Edition, verbose_name="版", on_delete=models.CASCADE, related_name="projects")
+    edition = models.ForeignKey(
+        Edition, verbose_name="版", on_delete=models.CASCADE, related_name="projects"
+    )
     code = models.CharField(
         "事業コード",
         max_length=20,
@@ -157,7 +171,9 @@ class Project(models.Model):
     )
     name = models.CharField("事業/取組名", max_length=200)
     summary = models.TextField("概要", blank=True)
-    is_new = models.BooleanField("新規 (<新>)", default=False, help_text="この版で新しく加わった事業。")
+    is_new = models.BooleanField(
+        "新規 (<新>)", default=False, help_text="この版で新しく加わった事業。"
+    )
     bureaus = models.ManyToManyField(
         "accounts.Bureau",
         through="ProjectBureau",
@@ -191,8 +207,18 @@ class Project(models.Model):
 class ProjectBureau(models.Model):
     """プロジェクトの所管局。公表資料の並び順 (例: 「環境局 総務市民局 財政・変革局」) を position で保つ。"""
 
-    project = models.ForeignKey(Project, verbose_name="個別プロジェクト", on_delete=models.CASCADE, related_name="bureau_links")
-    bureau = models.ForeignKey("accounts.Bureau", verbose_name="所管局", on_delete=models.PROTECT, related_name="project_links")
+    project = models.ForeignKey(
+        Project,
+        verbose_name="個別プロジェクト",
+        on_delete=models.CASCADE,
+        related_name="bureau_links",
+    )
+    bureau = models.ForeignKey(
+        "accounts.Bureau",
+        verbose_name="所管局",
+        on_delete=models.PROTECT,
+        related_name="project_links",
+    )
     position = models.PositiveSmallIntegerField("順序", default=1)
 
     class Meta:
@@ -201,7 +227,9 @@ class ProjectBureau(models.Model):
         ordering = ["project", "position"]
         constraints = [
             models.UniqueConstraint(fields=["project", "bureau"], name="project_bureau_unique"),
-            models.UniqueConstraint(fields=["project", "position"], name="project_bureau_unique_position"),
+            models.UniqueConstraint(
+                fields=["project", "position"], name="project_bureau_unique_position"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -211,8 +239,12 @@ class ProjectBureau(models.Model):
 class Listing(models.Model):
     """基本施策への掲載。No は施策の中での番号で、施策ごとに一意。"""
 
-    measure = models.ForeignKey(Measure, verbose_name="基本施策", on_delete=models.CASCADE, related_name="listings")
-    project = models.ForeignKey(Project, verbose_name="個別プロジェクト", on_delete=models.CASCADE, related_name="listings")
+    measure = models.ForeignKey(
+        Measure, verbose_name="基本施策", on_delete=models.CASCADE, related_name="listings"
+    )
+    project = models.ForeignKey(
+        Project, verbose_name="個別プロジェクト", on_delete=models.CASCADE, related_name="listings"
+    )
     number = models.PositiveSmallIntegerField("No")
 
     class Meta:
@@ -229,5 +261,11 @@ class Listing(models.Model):
         return f"{self.measure.goal.short_label}-({self.measure.number}) No{self.number} {self.project.name}"
 
     def clean(self) -> None:
-        if self.measure_id and self.project_id and self.measure.goal.edition_id != self.project.edition_id:
-            raise ValidationError("掲載先の基本施策とプロジェクトは同じ版のものでなければなりません。")
+        if (
+            self.measure_id
+            and self.project_id
+            and self.measure.goal.edition_id != self.project.edition_id
+        ):
+            raise ValidationError(
+                "掲載先の基本施策とプロジェクトは同じ版のものでなければなりません。"
+            )

@@ -5,9 +5,9 @@ import pytest
 from plan.eras import (
     era_to_fiscal_year,
     fiscal_year_of,
+    fiscal_year_to_era,
     format_edition_title,
     format_fiscal_year,
-    fiscal_year_to_era,
 )
 
 
@@ -40,13 +40,19 @@ def test_era_to_fiscal_year(text, expected):
 
 @pytest.mark.parametrize("text", ["", "R", "令和", "X6", "12年度", "R0", "前年度", "R6-R12"])
 def test_era_to_fiscal_year_rejects_what_is_not_a_year(text):
-    with pytest.raises(ValueError, match="年度|元号"):
+    with pytest.raises(ValueError, match=r"年度|元号"):
         era_to_fiscal_year(text)
 
 
 @pytest.mark.parametrize(
     ("fiscal_year", "era"),
-    [(2024, ("令和", 6)), (2019, ("令和", 1)), (2018, ("平成", 30)), (1989, ("平成", 1)), (1988, ("昭和", 63))],
+    [
+        (2024, ("令和", 6)),
+        (2019, ("令和", 1)),
+        (2018, ("平成", 30)),
+        (1989, ("平成", 1)),
+        (1988, ("昭和", 63)),
+    ],
 )
 def test_fiscal_year_to_era(fiscal_year, era):
     assert fiscal_year_to_era(fiscal_year) == era
@@ -59,7 +65,12 @@ def test_fiscal_year_to_era_rejects_before_showa():
 
 @pytest.mark.parametrize(
     ("fiscal_year", "label"),
-    [(2024, "令和6年度 (2024)"), (2030, "令和12年度 (2030)"), (2019, "令和元年度 (2019)"), (2013, "平成25年度 (2013)")],
+    [
+        (2024, "令和6年度 (2024)"),
+        (2030, "令和12年度 (2030)"),
+        (2019, "令和元年度 (2019)"),
+        (2013, "平成25年度 (2013)"),
+    ],
 )
 def test_format_fiscal_year(fiscal_year, label):
     assert format_fiscal_year(fiscal_year) == label

@@ -1,0 +1,138 @@
+"""公表表記の基準値・目標値から、数値・単位・修飾語・年度を読み取る。
+
+読み取るのは「一つの数量 (+ 年度)」の形だけ:
+
+    [ラベル] [比較の基準] [約|最大|年間|年|▲] 数値 単位 [以上|以下|以内|程度|未満|減] [/年|/日] [(年度)] [※注記]
+
+例: 「最大1400MW (R12年度)」「H25年度比▲47%(R12年)」「90%以上/年」「30社 (R5～R12年度累計)」。
+数量が二つ以上ある (「50社程度・約500億円 (R12年度)」) か文章である (「前年度並み (18,000件)」) セルは
+数値を空のままにし、末尾の (年度) だけを読む。どれにも当たらなければ何も読まない (表記は残る)。
+このモジュールは Django に依存しない (fixtures/build_edition_2024.py からも使う)。
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+
+from plan.eras import era_to_fiscal_year
+
+# 単位は既知のものだけを認める (「0件の維持」の「件の維持」を単位と読まないため)。長いものから。
+UNITS = (
+    "万人",
+    "万t",
+    "億円",
+    "ヶ所",
+    "団体",
+    "MW",
+    "ha",
+    "m3",
+    "件",
+    "人",
+    "社",
+    "位",
+    "t",
+    "g",
+    "%",
+)
+
+_ERA = r"(?:令和|平成|R|H)\d{1,2}|\d{4}"
+_YEAR_EXPRESSION = re.compile(
+    rf"^(?P<start>{_ERA})(?:年度)?(?:[-~](?P<end>{_ERA}))?(?P<suffix>年度末|年度|年)?(?P<cumulative>累計)?$"
+)
+_AVERAGE_EXPRESSION = re.compile(rf"^(?P<start>{_ERA}),(?P<end>\d{{1,2}})の平均値?$")
+_QUANTITY = re.compile(
+    r"^(?P<label>[^\d()※]*?)"
+    rf"(?P<basis>(?:{_ERA})年度比|現状値から)?"
+    r"(?P<prefix>約|最大|年間|年|▲)?"
+    r"(?P<number>\d[\d,]*(?:\.\d+)?)"
+    rf"(?P<unit>{'|'.join(re.escape(unit) for unit in UNITS)})"
+    r"(?P<suffix>以上|以下|以内|程度|未満|減)?"
+    r"(?P<per>/年|/日)?"
+    r"(?:\((?P<year>[^()]*)\))?"
+    r"(?P<note>※.*)?$"
+)
+_TRAILING_YEAR = re.compile(r"\((?P<year>[^()]*)\)(?:※.*)?$")
+
+_QUALIFIER_BY_WORD = {
+    "約": "約",
+    "最大": "最大",
+    "▲": "▲",
+    "減": "▲",
+    "以上": "以上",
+    "以下": "以下",
+    "以内": "以内",
+    "程度": "程度",
+}
+
+
+@dataclass(frozen=True)
+class StructuredValue:
+    value: Decimal | None = None
+    unit: str = ""
+    qualifier: str = ""
+    fiscal_year: int | None = None
+    fiscal_year_end: int | None = None
+    period: str = ""
+
+
+EMPTY = StructuredValue()
+
+
+def parse_year_expression(expression: str) -> StructuredValue | None:
+    """「R4年度」「R5年度末」「2013年度」「R6-R12年度累計」「R4～R8年度」「R3,4の平均値」を読む。"""
+    text = unicodedata.normalize("NFKC", expression).replace(" ", "")
+    if match := _AVERAGE_EXPRESSION.match(text):
+        start = era_to_fiscal_year(match["start"])
+        era_prefix = re.match(r"\D*", match["start"]).group()
+        end = era_to_fiscal_year(f"{era_prefix}{match['end']}")
+        return StructuredValue(fiscal_year=start, fiscal_year_end=end, period="average")
+    match = _YEAR_EXPRESSION.match(text)
+    if match is None:
+        return None
+    start = era_to_fiscal_year(match["start"])
+    if match["end"]:
+        end = era_to_fiscal_year(match["end"])
+        period = "cumulative" if match["cumulative"] else "range"
+        return StructuredValue(fiscal_year=start, fiscal_year_end=end, period=period)
+    if match["cumulative"]:
+        return None
+    period = "fiscal_year_end" if match["suffix"] == "年度末" else "fiscal_year"
+    return StructuredValue(fiscal_year=start, period=period)
+
+
+def parse_value_text(text: str) -> StructuredValue:
+    """公表表記を構造化する。読めない部分は空のまま返す (例外は上げない)。"""
+    normalized = unicodedata.normalize("NFKC", text or "").strip()
+    compact = re.sub(r"\s+", "", normalized)
+    if not compact:
+        return EMPTY
+    year = EMPTY
+    if match := _QUANTITY.match(compact):
+        if match["year"] is not None:
+            parsed_year = parse_year_expression(match["year"])
+            if parsed_year is None:
+                return _year_only(compact)
+            year = parsed_year
+        qualifier = _QUALIFIER_BY_WORD.get(match["prefix"] or "") or _QUALIFIER_BY_WORD.get(
+            match["suffix"] or "", ""
+        )
+        per = match["per"] or ("/年" if match["prefix"] in ("年間", "年") else "")
+        return StructuredValue(
+            value=Decimal(match["number"].replace(",", "")),
+            unit=match["unit"] + per,
+            qualifier=qualifier,
+            fiscal_year=year.fiscal_year,
+            fiscal_year_end=year.fiscal_year_end,
+            period=year.period,
+        )
+    if parsed_year := parse_year_expression(compact):
+        return parsed_year
+    return _year_only(compact)
+
+
+def _year_only(compact: str) -> StructuredValue:
+    match = _TRAILING_YEAR.search(compact)
+    if match is None:
+        return EMPTY
+    return parse_year_expression(match["year"]) or EMPTY
