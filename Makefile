@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py setup_demo
+	PORT=$(PORT) $(PY) manage.py setup_demo
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed-dev

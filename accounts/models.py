@@ -37,7 +37,7 @@ class Role(models.TextChoices):
     """役割。権限の中身は accounts/permissions.py が決める。"""
 
     BUREAU_STAFF = "bureau_staff", "所管局担当者"
-    COORDINATOR = "coordinator", "取りまとめ担当 (環境局)"
+    COORDINATOR = "coordinator", "取りまとめ担当"
     VIEWER = "viewer", "閲覧者"
     SYSTEM_ADMIN = "system_admin", "システム管理者"
 

@@ -49,7 +49,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -84,11 +83,11 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # 日本語のテキストを正しく扱うため、テスト用データベースも UTF-8 (C.UTF-8) で作る。
-    DATABASES["default"].setdefault("TEST", {}).update(
-        {"TEMPLATE": "template0", "CHARSET": "UTF8"}
-    )
+    DATABASES["default"].setdefault("TEST", {}).update({"TEMPLATE": "template0", "CHARSET": "UTF8"})
 
 AUTH_USER_MODEL = "accounts.User"
+# 権限は accounts/permissions.py の方針だけが決める (バックエンド経由で user.has_perm から問う)。
+AUTHENTICATION_BACKENDS = ["accounts.backends.PolicyBackend"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

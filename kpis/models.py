@@ -12,7 +12,20 @@ from django.db import models
 from django.db.models import F, Q
 
 from plan.eras import format_fiscal_year
-from plan.search import normalize_for_search
+from plan.search import normalize_for_search, search_terms
+
+
+class KpiQuerySet(models.QuerySet["Kpi"]):
+    def search(self, query: str) -> "KpiQuerySet":
+        """事業目標の文言を、全角/半角を区別せず (NFKC) 検索する。語は AND。"""
+        queryset = self
+        for term in search_terms(query):
+            queryset = queryset.filter(search_text__contains=term)
+        return queryset
+
+    def for_bureau(self, bureau) -> "KpiQuerySet":
+        """その局の事業に結び付く KPI (共有 KPI を含む)。"""
+        return self.filter(project_links__project__bureau_links__bureau=bureau).distinct()
 
 
 class Kpi(models.Model):
@@ -27,6 +40,8 @@ class Kpi(models.Model):
         "plan.Project", through="ProjectKpi", verbose_name="個別プロジェクト", related_name="kpis"
     )
     search_text = models.TextField("検索用テキスト", blank=True, editable=False)
+
+    objects = KpiQuerySet.as_manager()
 
     class Meta:
         verbose_name = "KPI"
@@ -45,6 +60,10 @@ class Kpi(models.Model):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
+
+    def value_text(self, kind: str) -> str:
+        """公表表記の基準値または目標値 (なければ空)。``values`` を prefetch しておくと問い合わせはない。"""
+        return next((value.text for value in self.values.all() if value.kind == kind), "")
 
 
 class ValueKind(models.TextChoices):

@@ -1,0 +1,150 @@
+"""The permission policy: who may do what on which object. The one place this is decided.
+
+Django asks it through ``accounts.backends.PolicyBackend`` (``user.has_perm("plan.change_project",
+project)``); the admin, import resources and services ask ``user.has_perm`` and never re-decide.
+
+役割ごとの規則:
+
+- 所管局担当者 (bureau staff): 計画全体を閲覧できる。自局が所管 (共管を含む) する事業と、その事業に
+  結び付く KPI を変更できる。事業の追加は自局を所管局に含む場合のみ (保存時に確認)。政策目標・
+  基本施策・掲載・所管局・利用者は変更できず、事業を削除できない。
+- 取りまとめ担当 (coordinator, 環境局): 計画のすべてを閲覧・変更でき、政策目標・基本施策・掲載を保守する。
+- 閲覧者 (viewer): すべて閲覧のみ。
+- システム管理者 (system administrator): 利用者・所管局・所属を管理する。計画の内容は閲覧のみ。
+
+object を渡さない問い (``obj=None``) は「この種類のものを一つでも○○できるか」の意味
+(Django の管理画面が一覧や索引で使う)。
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from accounts.models import Role
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+
+VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
+ACTIONS = (VIEW, ADD, CHANGE, DELETE)
+
+# Models whose content is the plan itself (everyone with a role reads them).
+PLAN_STRUCTURE = {"plan.plan", "plan.edition", "plan.policygoal", "plan.measure", "plan.listing"}
+PROJECT_CONTENT = {"plan.project", "plan.projectbureau"}
+KPI_CONTENT = {"kpis.kpi", "kpis.kpivalue", "kpis.projectkpi"}
+ACCOUNT_ADMINISTRATION = {"accounts.user", "accounts.bureau"}
+READABLE_BY_ALL_ROLES = PLAN_STRUCTURE | PROJECT_CONTENT | KPI_CONTENT | {"accounts.bureau"}
+
+
+def split_permission(perm: str) -> tuple[str, str] | None:
+    """「plan.change_project」→ ("change", "plan.project")。"""
+    app_label, _, codename = perm.partition(".")
+    action, _, model_name = codename.partition("_")
+    if not app_label or action not in ACTIONS or not model_name:
+        return None
+    return action, f"{app_label}.{model_name}"
+
+
+def user_bureau_ids(user) -> set[int]:
+    """The user's bureaus, cached on the user object for the length of a request."""
+    cached = getattr(user, "_policy_bureau_ids", None)
+    if cached is None:
+        cached = set(user.bureaus.values_list("pk", flat=True)) if user.pk else set()
+        user._policy_bureau_ids = cached
+    return cached
+
+
+def project_bureau_ids(project) -> set[int]:
+    if project is None or project.pk is None:
+        return set()
+    return {link.bureau_id for link in project.bureau_links.all()}
+
+
+def kpi_bureau_ids(kpi) -> set[int]:
+    """A shared KPI belongs to every bureau owning one of the projects that share it."""
+    if kpi is None or kpi.pk is None:
+        return set()
+    from plan.models import ProjectBureau
+
+    return set(
+        ProjectBureau.objects.filter(project__kpi_links__kpi=kpi).values_list(
+            "bureau_id", flat=True
+        )
+    )
+
+
+def owned_bureau_ids(model_label: str, obj: Model) -> set[int]:
+    """The bureaus responsible for an object of the plan's content."""
+    if model_label == "plan.project":
+        return project_bureau_ids(obj)
+    if model_label == "plan.projectbureau":
+        return project_bureau_ids(obj.project) if obj.project_id else set()
+    if model_label == "kpis.kpi":
+        return kpi_bureau_ids(obj)
+    if model_label == "kpis.kpivalue":
+        return kpi_bureau_ids(obj.kpi) if obj.kpi_id else set()
+    if model_label == "kpis.projectkpi":
+        return project_bureau_ids(obj.project) if obj.project_id else set()
+    return set()
+
+
+def is_active_member(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def can(user, action: str, model_label: str, obj: Model | None = None) -> bool:
+    """May ``user`` do ``action`` (view/add/change/delete) on ``model_label`` (or on ``obj``)?"""
+    if not is_active_member(user) or action not in ACTIONS:
+        return False
+    role = user.role
+    if action == VIEW:
+        if model_label in READABLE_BY_ALL_ROLES:
+            return role in Role.values
+        return model_label == "accounts.user" and role == Role.SYSTEM_ADMIN
+
+    if role == Role.SYSTEM_ADMIN:
+        return model_label in ACCOUNT_ADMINISTRATION
+    if role == Role.COORDINATOR:
+        return model_label in PLAN_STRUCTURE | PROJECT_CONTENT | KPI_CONTENT
+    if role != Role.BUREAU_STAFF:
+        return False
+
+    # Bureau staff: only the content of their own bureaus' projects.
+    if model_label not in PROJECT_CONTENT | KPI_CONTENT:
+        return False
+    if model_label == "plan.project" and action == DELETE:
+        return False
+    mine = user_bureau_ids(user)
+    if not mine:
+        return False
+    if obj is None or obj.pk is None:
+        return True  # the kind of thing; the object is checked when it exists (or when it is saved)
+    return bool(owned_bureau_ids(model_label, obj) & mine)
+
+
+def may_assign_bureaus(user, bureau_ids: set[int]) -> bool:
+    """Staff may save a project only with one of their own bureaus among its responsible bureaus.
+
+    (Coordinators may assign any bureaus.) This keeps staff from creating a project for another
+    bureau, or handing their own project over to another bureau by removing themselves.
+    """
+    if not is_active_member(user):
+        return False
+    if user.is_superuser or user.role == Role.COORDINATOR:
+        return True
+    if user.role != Role.BUREAU_STAFF:
+        return False
+    return bool(bureau_ids & user_bureau_ids(user))
+
+
+def has_perm(user, perm: str, obj: Model | None = None) -> bool:
+    parsed = split_permission(perm)
+    if parsed is None:
+        return False
+    action, model_label = parsed
+    return can(user, action, model_label, obj)
+
+
+def has_module_perms(user, app_label: str) -> bool:
+    labels = READABLE_BY_ALL_ROLES | ACCOUNT_ADMINISTRATION
+    return any(can(user, VIEW, label) for label in labels if label.split(".", 1)[0] == app_label)
