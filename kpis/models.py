@@ -150,6 +150,8 @@ class KpiValue(models.Model):
                     fiscal_year_end__isnull=True, period__in=["", "fiscal_year", "fiscal_year_end"]
                 )
                 | Q(
+                    # NULL >= x is unknown, which a CHECK lets through: say "not null" explicitly.
+                    fiscal_year_end__isnull=False,
                     fiscal_year_end__gte=F("fiscal_year"),
                     period__in=["range", "cumulative", "average"],
                 ),

@@ -25,6 +25,13 @@ def lines(values) -> str:
     return format_html_join("", "{}<br>", ((value,) for value in values))
 
 
+class MeasureListFilter(admin.RelatedFieldListFilter):
+    """基本施策の絞り込み。名前に政策目標を含むので、政策目標を一度に読む。"""
+
+    def field_choices(self, field, request, model_admin):
+        return [(measure.pk, str(measure)) for measure in Measure.objects.select_related("goal")]
+
+
 @admin.register(Plan)
 class PlanAdmin(PolicyModelAdmin):
     list_display = ("name", "start_fiscal_year", "end_fiscal_year")
@@ -147,7 +154,13 @@ class ProjectAdmin(NormalizedSearchAdmin):
         "kpi_count",
     )
     list_display_links = ("code", "name_column")
-    list_filter = ("listings__measure__goal", "listings__measure", "bureaus", "is_new", "edition")
+    list_filter = (
+        "listings__measure__goal",
+        ("listings__measure", MeasureListFilter),
+        "bureaus",
+        "is_new",
+        "edition",
+    )
     search_fields = ("search_text",)
     search_help_text = "事業名・概要・KPI の文言で検索します (全角・半角は区別しません)。"
     fields = ("edition", "code", "name", "is_new", "summary")

@@ -1,0 +1,13 @@
+import pytest
+from django.core.management import call_command
+
+from accounts.management.commands.setup_demo import EDITION_FIXTURE
+
+
+@pytest.fixture
+def edition_2024(db):
+    """The published 2024 edition, loaded from the committed fixture."""
+    call_command("loaddata", str(EDITION_FIXTURE), verbosity=0)
+    from plan.models import Edition
+
+    return Edition.objects.get(fiscal_year=2024)
