@@ -7,7 +7,12 @@ the project itself.
 """
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.auth import get_permission_codename
+from django.core.exceptions import PermissionDenied
+
+from accounts.models import Role
+from accounts.permissions import user_bureau_ids
 
 
 def permission_name(opts, action: str) -> str:
@@ -28,6 +33,28 @@ class PolicyModelAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return request.user.has_perm(permission_name(self.opts, "delete"), obj)
+
+    def changelist_view(self, request, extra_context=None):
+        """A POST naming an action the user was not offered is forged: refuse it (403)."""
+        if request.method == "POST":
+            offered = self.get_actions(request)
+            if any(name and name not in offered for name in request.POST.getlist("action")):
+                raise PermissionDenied
+        return super().changelist_view(request, extra_context)
+
+    def response_action(self, request, queryset):
+        """Bulk actions: check the action's permissions (``allowed_permissions``) on every selected
+        object, not only on the model."""
+        actions = self.get_actions(request)
+        requested = [name for name in request.POST.getlist("action") if name]
+        if request.POST.get("select_across") != "1":
+            queryset = queryset.filter(pk__in=request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+        for name in requested:
+            for permission in getattr(actions[name][0], "allowed_permissions", ()):
+                check = getattr(self, f"has_{permission}_permission")
+                if not all(check(request, obj) for obj in queryset):
+                    raise PermissionDenied
+        return super().response_action(request, queryset)
 
 
 class PolicyInlineMixin:
@@ -57,3 +84,44 @@ class PolicyInlineMixin:
 
 class PolicyTabularInline(PolicyInlineMixin, admin.TabularInline):
     extra = 0
+
+
+class OwnBureauListFilter(admin.SimpleListFilter):
+    """「自局のみ」/「すべて」。所管局担当者は「自局のみ」から始まる (「すべて」で全行を見られる)。
+
+    The model's queryset must offer ``for_bureaus(bureau_ids)``.
+    """
+
+    title = "所管"
+    parameter_name = "own"
+    MINE, ALL = "mine", "all"
+
+    def __init__(self, request, params, model, model_admin):
+        self.bureau_ids = user_bureau_ids(request.user)
+        self.default = self.MINE if request.user.role == Role.BUREAU_STAFF else self.ALL
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        return [(self.MINE, "自局のみ"), (self.ALL, "すべて")] if self.bureau_ids else []
+
+    def has_output(self) -> bool:
+        return bool(self.bureau_ids)
+
+    def value(self):
+        value = super().value()
+        if value not in (self.MINE, self.ALL) or not self.bureau_ids:
+            return self.default if self.bureau_ids else self.ALL
+        return value
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == self.MINE and self.bureau_ids:
+            return queryset.for_bureaus(self.bureau_ids)
+        return queryset

@@ -4,6 +4,7 @@
 誰が何をできるかはここでは決めない (accounts/permissions.py の役目)。
 """
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
@@ -60,3 +61,33 @@ class User(AbstractUser):
                 condition=models.Q(role__in=Role.values), name="user_role_valid"
             ),
         ]
+
+
+# Sign-in records kept by django-axes, shown in the admin under Japanese names.
+
+
+class LockoutRecord(AccessAttempt):
+    """連続したサインイン失敗の記録。ロックの判定に使う。削除するとロックが解ける。"""
+
+    class Meta:
+        proxy = True
+        verbose_name = "サインイン失敗の集計 (ロック)"
+        verbose_name_plural = "サインイン失敗の集計 (ロック)"
+
+
+class SignInRecord(AccessLog):
+    """成功したサインインとサインアウトの記録。"""
+
+    class Meta:
+        proxy = True
+        verbose_name = "サインイン・サインアウトの記録"
+        verbose_name_plural = "サインイン・サインアウトの記録"
+
+
+class FailedSignInRecord(AccessFailureLog):
+    """失敗したサインインの記録 (一回ごと)。"""
+
+    class Meta:
+        proxy = True
+        verbose_name = "サインイン失敗の記録"
+        verbose_name_plural = "サインイン失敗の記録"

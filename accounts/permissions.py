@@ -7,10 +7,11 @@ project)``); the admin, import resources and services ask ``user.has_perm`` and 
 
 - 所管局担当者 (bureau staff): 計画全体を閲覧できる。自局が所管 (共管を含む) する事業と、その事業に
   結び付く KPI を変更できる。事業の追加は自局を所管局に含む場合のみ (保存時に確認)。政策目標・
-  基本施策・掲載・所管局・利用者は変更できず、事業を削除できない。
+  基本施策・掲載・所管局・利用者は変更できず、事業と KPI を削除できない (KPI の結び付きは外せる)。
 - 取りまとめ担当 (coordinator, 環境局): 計画のすべてを閲覧・変更でき、政策目標・基本施策・掲載を保守する。
 - 閲覧者 (viewer): すべて閲覧のみ。
-- システム管理者 (system administrator): 利用者・所管局・所属を管理する。計画の内容は閲覧のみ。
+- システム管理者 (system administrator): 利用者・所管局・所属を管理し、サインインの記録を見て
+  ロックを解除する。自分自身の役割・所属は変えられない (誰も自分の権限を上げられない)。計画の内容は閲覧のみ。
 
 object を渡さない問い (``obj=None``) は「この種類のものを一つでも○○できるか」の意味
 (Django の管理画面が一覧や索引で使う)。
@@ -33,6 +34,9 @@ PLAN_STRUCTURE = {"plan.plan", "plan.edition", "plan.policygoal", "plan.measure"
 PROJECT_CONTENT = {"plan.project", "plan.projectbureau"}
 KPI_CONTENT = {"kpis.kpi", "kpis.kpivalue", "kpis.projectkpi"}
 ACCOUNT_ADMINISTRATION = {"accounts.user", "accounts.bureau"}
+# Sign-in records (django-axes, shown through proxies in accounts): read by system administrators;
+# deleting a lockout record unlocks the account.
+SIGN_IN_RECORDS = {"accounts.lockoutrecord", "accounts.signinrecord", "accounts.failedsigninrecord"}
 READABLE_BY_ALL_ROLES = PLAN_STRUCTURE | PROJECT_CONTENT | KPI_CONTENT | {"accounts.bureau"}
 
 
@@ -100,9 +104,13 @@ def can(user, action: str, model_label: str, obj: Model | None = None) -> bool:
     if action == VIEW:
         if model_label in READABLE_BY_ALL_ROLES:
             return role in Role.values
-        return model_label == "accounts.user" and role == Role.SYSTEM_ADMIN
+        return model_label in {"accounts.user"} | SIGN_IN_RECORDS and role == Role.SYSTEM_ADMIN
 
     if role == Role.SYSTEM_ADMIN:
+        if model_label == "accounts.lockoutrecord":
+            return action == DELETE
+        if model_label == "accounts.user" and obj is not None and obj.pk == user.pk:
+            return False  # no one changes their own role or memberships, administrators included
         return model_label in ACCOUNT_ADMINISTRATION
     if role == Role.COORDINATOR:
         return model_label in PLAN_STRUCTURE | PROJECT_CONTENT | KPI_CONTENT
@@ -112,8 +120,8 @@ def can(user, action: str, model_label: str, obj: Model | None = None) -> bool:
     # Bureau staff: only the content of their own bureaus' projects.
     if model_label not in PROJECT_CONTENT | KPI_CONTENT:
         return False
-    if model_label == "plan.project" and action == DELETE:
-        return False
+    if model_label in {"plan.project", "kpis.kpi"} and action == DELETE:
+        return False  # a project goes through the coordinator; a KPI may be shared with others
     mine = user_bureau_ids(user)
     if not mine:
         return False

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
     "import_export",
     "django_filters",
     "accounts",
@@ -48,12 +50,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # django-axes: last, so that it sees the result of authentication.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -87,7 +92,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 AUTH_USER_MODEL = "accounts.User"
 # 権限は accounts/permissions.py の方針だけが決める (バックエンド経由で user.has_perm から問う)。
-AUTHENTICATION_BACKENDS = ["accounts.backends.PolicyBackend"]
+# django-axes の backend が先頭: ロック中の利用者はパスワードを確かめる前に止める。
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.PolicyBackend"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -106,6 +112,46 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 LOGIN_URL = "admin:login"
+
+# --- Sign-in hardening -------------------------------------------------------------------------
+# Sessions end after a working day without activity (each request extends them) and when the
+# browser closes.
+SESSION_COOKIE_AGE = 9 * 60 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# django-axes: the sixth wrong password in a row locks the account from that address for an hour
+# (username and address together: behind the city hall's shared NAT, locking a whole address would
+# lock everyone out). A system administrator can unlock earlier by deleting the attempt in the admin
+# (アクセス試行). Successful sign-ins, sign-outs and failures are logged.
+AXES_FAILURE_LIMIT = 6
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = 1  # hours
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
+AXES_SENSITIVE_PARAMETERS = ["password"]
+AXES_ENABLE_ADMIN = False  # shown in Japanese through proxies in accounts/admin.py instead
+
+# Content-Security-Policy (django-csp): the admin needs only its own scripts, styles and images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+X_FRAME_OPTIONS = "DENY"  # the admin's related-object popups are windows, not frames
 
 # django-import-export: 権限コードを明示する (既定の None では、管理画面に入れる全員が入出力できてしまう)。
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.db.models import Prefetch
 
-from accounts.admin_base import PolicyTabularInline
+from accounts.admin_base import OwnBureauListFilter, PolicyTabularInline
 from kpis.models import Kpi, KpiValue, ProjectKpi
 from plan.admin import NormalizedSearchAdmin, lines
 
@@ -35,7 +35,7 @@ class SharingProjectInline(PolicyTabularInline):
 class KpiAdmin(NormalizedSearchAdmin):
     list_display = ("code", "indicator", "baseline", "target", "project_column", "project_count")
     list_display_links = ("code", "indicator")
-    list_filter = ("project_links__project__bureaus", "edition")
+    list_filter = (OwnBureauListFilter, "project_links__project__bureaus", "edition")
     search_fields = ("search_text",)
     search_help_text = "事業目標の文言で検索します (全角・半角は区別しません)。"
     fields = ("edition", "code", "indicator")

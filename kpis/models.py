@@ -25,7 +25,14 @@ class KpiQuerySet(models.QuerySet["Kpi"]):
 
     def for_bureau(self, bureau) -> "KpiQuerySet":
         """その局の事業に結び付く KPI (共有 KPI を含む)。"""
-        return self.filter(project_links__project__bureau_links__bureau=bureau).distinct()
+        return self.for_bureaus([bureau.pk])
+
+    def for_bureaus(self, bureau_ids) -> "KpiQuerySet":
+        return self.filter(
+            pk__in=ProjectKpi.objects.filter(project__bureau_links__bureau__in=bureau_ids).values(
+                "kpi"
+            )
+        )
 
 
 class Kpi(models.Model):

@@ -7,7 +7,7 @@ from django.db.models import Count, Prefetch
 from django.utils.html import format_html_join
 
 from accounts import permissions
-from accounts.admin_base import PolicyModelAdmin, PolicyTabularInline
+from accounts.admin_base import OwnBureauListFilter, PolicyModelAdmin, PolicyTabularInline
 from kpis.models import ProjectKpi
 from plan.models import Edition, Listing, Measure, Plan, PolicyGoal, Project, ProjectBureau
 
@@ -155,6 +155,7 @@ class ProjectAdmin(NormalizedSearchAdmin):
     )
     list_display_links = ("code", "name_column")
     list_filter = (
+        OwnBureauListFilter,
         "listings__measure__goal",
         ("listings__measure", MeasureListFilter),
         "bureaus",

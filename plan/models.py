@@ -138,7 +138,12 @@ class Measure(models.Model):
 class ProjectQuerySet(models.QuerySet["Project"]):
     def for_bureau(self, bureau) -> "ProjectQuerySet":
         """その局が所管 (共管を含む) するプロジェクト。"""
-        return self.filter(bureaus=bureau).distinct()
+        return self.for_bureaus([bureau.pk])
+
+    def for_bureaus(self, bureau_ids) -> "ProjectQuerySet":
+        return self.filter(
+            pk__in=ProjectBureau.objects.filter(bureau__in=bureau_ids).values("project")
+        )
 
     def search(self, query: str) -> "ProjectQuerySet":
         """名称・概要・KPI の文言を、全角/半角を区別せず (NFKC) 検索する。語は AND。"""

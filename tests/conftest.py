@@ -11,3 +11,9 @@ def edition_2024(db):
     from plan.models import Edition
 
     return Edition.objects.get(fiscal_year=2024)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Tests create many users; PBKDF2's deliberate slowness buys nothing here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

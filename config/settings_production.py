@@ -1,0 +1,30 @@
+"""Production mode: ``DJANGO_SETTINGS_MODULE=config.settings_production``.
+
+Everything of config/settings.py, plus HTTPS-only cookies, HSTS and redirects. Refuses to start
+without a real SECRET_KEY and ALLOWED_HOSTS from the environment, and never runs with DEBUG.
+``python manage.py check --deploy`` is clean in this mode (tests/test_security.py runs it).
+"""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+from config.settings import *  # noqa: F403
+
+if not os.environ.get("SECRET_KEY"):
+    raise ImproperlyConfigured("本番モードでは環境変数 SECRET_KEY が必要です。")
+if not os.environ.get("ALLOWED_HOSTS"):
+    raise ImproperlyConfigured("本番モードでは環境変数 ALLOWED_HOSTS が必要です。")
+
+DEBUG = False
+
+SECURE_SSL_REDIRECT = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+CSRF_TRUSTED_ORIGINS = [f"https://{host}" for host in ALLOWED_HOSTS]  # noqa: F405
