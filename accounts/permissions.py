@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.db.models import Q
+
 from accounts.models import Role
 
 if TYPE_CHECKING:
@@ -101,6 +103,8 @@ def can(user, action: str, model_label: str, obj: Model | None = None) -> bool:
     if not is_active_member(user) or action not in ACTIONS:
         return False
     role = user.role
+    if model_label == "plan.changerequest":
+        return action == VIEW and may_view_change_request(user, obj)
     if action == VIEW:
         if model_label in READABLE_BY_ALL_ROLES:
             return role in Role.values
@@ -143,6 +147,64 @@ def may_assign_bureaus(user, bureau_ids: set[int]) -> bool:
     if user.role != Role.BUREAU_STAFF:
         return False
     return bool(bureau_ids & user_bureau_ids(user))
+
+
+# --- Change requests (変更申請) -------------------------------------------------------------------
+
+
+def requires_approval(user) -> bool:
+    """Bureau staff's changes wait for a coordinator; nobody else's need to (or may be proposed)."""
+    return is_active_member(user) and not user.is_superuser and user.role == Role.BUREAU_STAFF
+
+
+def may_apply_directly(user) -> bool:
+    """Coordinators' own edits become the official record at once (and are recorded the same way)."""
+    return is_active_member(user) and (user.is_superuser or user.role == Role.COORDINATOR)
+
+
+def change_requests_visible_to(user) -> Q:
+    """The requests a user has a part in: coordinators see all; staff see the ones they submitted
+    and the ones about their bureaus' records; everyone else sees none."""
+    if may_apply_directly(user):
+        return Q()
+    if not requires_approval(user):
+        return Q(pk__in=[])
+    from plan.models import ChangeRequest
+
+    about_my_bureaus = ChangeRequest.bureaus.through.objects.filter(
+        bureau_id__in=user_bureau_ids(user)
+    )
+    return Q(submitted_by=user) | Q(pk__in=about_my_bureaus.values("changerequest_id"))
+
+
+def may_view_change_request(user, change_request=None) -> bool:
+    if not (may_apply_directly(user) or requires_approval(user)):
+        return False
+    if change_request is None:
+        return True
+    from plan.models import ChangeRequest
+
+    return ChangeRequest.objects.filter(
+        change_requests_visible_to(user), pk=change_request.pk
+    ).exists()
+
+
+def may_decide(user, change_request) -> bool:
+    """Approve, return or reject: a coordinator, on a pending request that is not their own."""
+    return (
+        may_apply_directly(user)
+        and change_request.status == change_request.Status.PENDING
+        and change_request.submitted_by_id != user.pk
+    )
+
+
+def may_withdraw(user, change_request) -> bool:
+    """Withdraw or amend: the submitter, while the request is open (pending or returned)."""
+    return (
+        is_active_member(user)
+        and change_request.submitted_by_id == user.pk
+        and change_request.is_open
+    )
 
 
 def has_perm(user, perm: str, obj: Model | None = None) -> bool:

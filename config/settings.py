@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "csp",
+    "simple_history",
     "import_export",
     "django_filters",
     "accounts",
@@ -112,6 +113,21 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 LOGIN_URL = "admin:login"
+
+# The address of this site, for links in email (変更申請の通知).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# Email: the console in development; set EMAIL_HOST (and the usual EMAIL_* settings) in production.
+if os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kankyo-plan@example.jp")
 
 # --- Sign-in hardening -------------------------------------------------------------------------
 # Sessions end after a working day without activity (each request extends them) and when the

@@ -41,6 +41,9 @@ class KpiAdmin(NormalizedSearchAdmin):
     fields = ("edition", "code", "indicator")
     inlines = (KpiValueInline, SharingProjectInline)
 
+    def change_request_context(self, obj) -> dict:
+        return {"edition": obj.edition, "title": f"KPI「{obj.indicator[:60]}」", "kpi": obj}
+
     def get_queryset(self, request):
         return (
             super()

@@ -10,8 +10,10 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from plan.eras import format_fiscal_year
+from plan.history import ChangeAttribution
 from plan.search import normalize_for_search, search_terms
 
 
@@ -49,6 +51,10 @@ class Kpi(models.Model):
     search_text = models.TextField("検索用テキスト", blank=True, editable=False)
 
     objects = KpiQuerySet.as_manager()
+
+    history = HistoricalRecords(
+        bases=[ChangeAttribution], verbose_name="KPIの履歴", excluded_fields=["search_text"]
+    )
 
     class Meta:
         verbose_name = "KPI"
@@ -121,6 +127,8 @@ class KpiValue(models.Model):
     fiscal_year = models.PositiveSmallIntegerField("年度 (開始)", null=True, blank=True)
     fiscal_year_end = models.PositiveSmallIntegerField("年度 (終了)", null=True, blank=True)
     period = models.CharField("年度の意味", max_length=20, choices=Period.choices, blank=True)
+
+    history = HistoricalRecords(bases=[ChangeAttribution], verbose_name="基準値・目標値の履歴")
 
     class Meta:
         verbose_name = "基準値・目標値"
@@ -214,6 +222,8 @@ class ProjectKpi(models.Model):
         Kpi, verbose_name="KPI", on_delete=models.CASCADE, related_name="project_links"
     )
     position = models.PositiveSmallIntegerField("順序", default=1)
+
+    history = HistoricalRecords(bases=[ChangeAttribution], verbose_name="KPI の結び付きの履歴")
 
     class Meta:
         verbose_name = "KPI の結び付き"

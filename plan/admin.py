@@ -4,15 +4,22 @@ permission question goes to the policy through accounts.admin_base."""
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
+from django.urls import path
 from django.utils.html import format_html_join
 
 from accounts import permissions
 from accounts.admin_base import OwnBureauListFilter, PolicyModelAdmin, PolicyTabularInline
 from kpis.models import ProjectKpi
+from plan.admin_changes import ChangeRequestAdminMixin
+from plan.admin_requests import project_history_view, project_restore_view
 from plan.models import Edition, Listing, Measure, Plan, PolicyGoal, Project, ProjectBureau
 
 
-class NormalizedSearchAdmin(PolicyModelAdmin):
+class PlanContentAdmin(ChangeRequestAdminMixin, PolicyModelAdmin):
+    """The plan's records: permissions from the policy, writes through plan.services."""
+
+
+class NormalizedSearchAdmin(PlanContentAdmin):
     """Search through the model's ``search()`` queryset method (NFKC: 全角/半角を区別しない)."""
 
     def get_search_results(self, request, queryset, search_term):
@@ -33,15 +40,21 @@ class MeasureListFilter(admin.RelatedFieldListFilter):
 
 
 @admin.register(Plan)
-class PlanAdmin(PolicyModelAdmin):
+class PlanAdmin(PlanContentAdmin):
     list_display = ("name", "start_fiscal_year", "end_fiscal_year")
+
+    def change_request_context(self, obj) -> dict:
+        return {"edition": None, "title": f"計画「{obj.name}」"}
 
 
 @admin.register(Edition)
-class EditionAdmin(PolicyModelAdmin):
+class EditionAdmin(PlanContentAdmin):
     list_display = ("__str__", "plan", "fiscal_year")
     list_select_related = ("plan",)
     list_filter = ("plan",)
+
+    def change_request_context(self, obj) -> dict:
+        return {"edition": obj if obj.pk else None, "title": f"版「{obj}」"}
 
 
 class MeasureInline(PolicyTabularInline):
@@ -51,12 +64,15 @@ class MeasureInline(PolicyTabularInline):
 
 
 @admin.register(PolicyGoal)
-class PolicyGoalAdmin(PolicyModelAdmin):
+class PolicyGoalAdmin(PlanContentAdmin):
     list_display = ("label", "edition", "display_order", "measure_count")
     list_select_related = ("edition__plan",)
     list_filter = ("edition",)
     search_fields = ("title", "tagline")
     inlines = (MeasureInline,)
+
+    def change_request_context(self, obj) -> dict:
+        return {"edition": obj.edition, "title": f"政策目標「{obj.label}」"}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(measure_count=Count("measures"))
@@ -74,13 +90,16 @@ class MeasureListingInline(PolicyTabularInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(PolicyModelAdmin):
+class MeasureAdmin(PlanContentAdmin):
     list_display = ("__str__", "goal", "number", "listing_count")
     list_select_related = ("goal__edition__plan",)
     list_filter = ("goal__edition", "goal")
     search_fields = ("title", "goal__title")
     autocomplete_fields = ("goal",)
     inlines = (MeasureListingInline,)
+
+    def change_request_context(self, obj) -> dict:
+        return {"edition": obj.goal.edition, "title": f"基本施策「{obj}」"}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(listing_count=Count("listings"))
@@ -167,6 +186,25 @@ class ProjectAdmin(NormalizedSearchAdmin):
     fields = ("edition", "code", "name", "is_new", "summary")
     inlines = (ProjectBureauInline, ProjectListingInline, ProjectKpiInline)
     list_per_page = 100
+
+    def change_request_context(self, obj) -> dict:
+        return {"edition": obj.edition, "title": obj.name, "project": obj}
+
+    def history_view(self, request, object_id, extra_context=None):
+        return project_history_view(self, request, object_id)
+
+    def get_urls(self):
+        def restore(request, object_id, history_id):
+            return project_restore_view(self, request, object_id, history_id)
+
+        return [
+            path(
+                "<path:object_id>/history/<int:history_id>/restore/",
+                self.admin_site.admin_view(restore),
+                name="plan_project_restore",
+            ),
+            *super().get_urls(),
+        ]
 
     def get_queryset(self, request):
         return (

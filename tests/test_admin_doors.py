@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role, User
-from plan.models import Project
+from plan.models import ChangeRequest, Project
 from tests.admin_forms import read_form
 from tests.factories import (
     BureauFactory,
@@ -103,7 +103,7 @@ def test_staff_cannot_hand_their_project_to_another_bureau(world):
     assert [b.name for b in world["own"].bureaus.all()] == ["産業経済局"]
 
 
-def test_staff_may_add_a_co_owning_bureau(world):
+def test_staff_may_propose_a_co_owning_bureau(world):
     client = client_as(world["staff"])
     url = reverse("admin:plan_project_change", args=[world["own"].pk])
     data = read_form(client.get(url).content.decode(), "project_form")
@@ -113,13 +113,19 @@ def test_staff_may_add_a_co_owning_bureau(world):
             "bureau_links-1-position": "2",
             "bureau_links-1-bureau": str(world["toshi"].pk),
             "bureau_links-1-project": str(world["own"].pk),
+            "change_reason": "都市整備局と共管になったため",
         }
     )
-    assert client.post(url, data).status_code == 302
-    assert [b.name for b in world["own"].bureaus.order_by("project_links__position")] == [
-        "産業経済局",
-        "都市整備局",
+    response = client.post(url, data)
+    change_request = ChangeRequest.objects.get()
+    assert response["Location"] == reverse(
+        "admin:plan_changerequest_change", args=[change_request.pk]
+    )
+    assert [b.name for b in world["own"].bureaus.all()] == ["産業経済局"]  # until approved
+    items = [
+        (i.operation, i.model_label, i.proposed["bureau_id"]) for i in change_request.items.all()
     ]
+    assert items == [("create", "plan.projectbureau", world["toshi"].pk)]
 
 
 def test_forged_inline_rows_on_another_bureaus_project_are_refused(world):
@@ -217,8 +223,9 @@ def test_index_shows_each_role_only_what_it_can_use(world):
     assert index_models(world["staff"]) == {
         "accounts": ["Bureau"],
         "kpis": ["Kpi"],
-        "plan": plan_models,
+        "plan": ["ChangeRequest", *plan_models],  # their own change requests
     }
+    assert "ChangeRequest" in index_models(world["coordinator"])["plan"]
     assert index_models(world["viewer"]) == {
         "accounts": ["Bureau"],
         "kpis": ["Kpi"],

@@ -3,6 +3,8 @@
 The same table is checked twice: against the policy (accounts/permissions.py, through
 ``user.has_perm``) and through the real admin URLs with the test client, where every refused
 request is a forged POST that must be answered 403 (or a redirect to sign-in) and change nothing.
+An allowed save by bureau staff becomes a change request (the official record waits for a
+coordinator); an allowed save by a coordinator is applied at once.
 
 The objects:
 - "own" project: 産業経済局 and 港湾空港局 are responsible (共管).
@@ -21,7 +23,7 @@ from django.urls import reverse
 from accounts import permissions
 from accounts.models import Bureau, Role, User
 from kpis.models import Kpi
-from plan.models import Project
+from plan.models import ChangeRequest, Project
 from tests.admin_forms import read_form
 from tests.factories import (
     BureauFactory,
@@ -205,6 +207,19 @@ def assert_refused(response):
         assert response.status_code == 403, response.status_code
 
 
+STAFF_ACTORS = {"owner_staff", "co_owner_staff", "other_staff"}
+
+
+def proposed_values(model_label: str, field: str) -> list:
+    """What pending change requests propose for ``field`` of ``model_label`` records."""
+    return [
+        item.proposed.get(field)
+        for request in ChangeRequest.objects.filter(status="pending")
+        for item in request.items.all()
+        if item.model_label == model_label and field in item.proposed
+    ]
+
+
 def snapshot(world):
     return {
         "projects": sorted(Project.objects.values_list("pk", "name", "summary")),
@@ -246,9 +261,15 @@ def test_admin_urls_projects(world, actor, action, scope):
                 "bureau_links-0-bureau": str(bureau.pk),
             }
         )
+        data["change_reason"] = "新しい事業の追加"
         response = client.post(url, data)
         created = Project.objects.filter(name="新しい事業")
-        if expected:
+        if expected and actor in STAFF_ACTORS:
+            assert response.status_code == 302
+            assert not created.exists()  # waits for a coordinator
+            assert proposed_values("plan.project", "name") == ["新しい事業"]
+            assert proposed_values("plan.projectbureau", "bureau_id") == [bureau.pk]
+        elif expected:
             assert response.status_code == 302, response.context and response.context.get("errors")
             assert [b.name for b in created.get().bureaus.all()] == [bureau.name]
         else:
@@ -267,9 +288,14 @@ def test_admin_urls_projects(world, actor, action, scope):
         url = reverse("admin:plan_project_change", args=[project.pk])
         data = reference_form(world, url, "project_form")
         data["summary"] = "書き換えた概要"
+        data["change_reason"] = "概要の更新"
         response = client.post(url, data)
         project.refresh_from_db()
-        if expected:
+        if expected and actor in STAFF_ACTORS:
+            assert response.status_code == 302
+            assert project.summary == "概要"  # the official record waits for a coordinator
+            assert proposed_values("plan.project", "summary") == ["書き換えた概要"]
+        elif expected:
             assert response.status_code == 302
             assert project.summary == "書き換えた概要"
         else:
@@ -333,9 +359,14 @@ def test_admin_urls_kpis(world, actor, action, scope):
     if action == "change":
         data = reference_form(world, url, "kpi_form")
         data["indicator"] = "書き換えた指標"
+        data["change_reason"] = "指標の更新"
         response = client.post(url, data)
         kpi.refresh_from_db()
-        if expected:
+        if expected and actor in STAFF_ACTORS:
+            assert response.status_code == 302
+            assert kpi.indicator != "書き換えた指標"
+            assert proposed_values("kpis.kpi", "indicator") == ["書き換えた指標"]
+        elif expected:
             assert response.status_code == 302
             assert kpi.indicator == "書き換えた指標"
         else:

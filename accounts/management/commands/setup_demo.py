@@ -66,6 +66,7 @@ class Command(BaseCommand):
                 role=role,
                 is_staff=True,
                 last_name=display_name,
+                email=f"{username}@example.jp",
             )
             user.bureaus.set(Bureau.objects.filter(name__in=bureau_names))
             created.append(username)

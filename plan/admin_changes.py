@@ -1,0 +1,275 @@
+"""The admin's saves and deletions, handed to plan.services.
+
+A ModelAdmin with ``ChangeRequestAdminMixin`` never writes the official record itself: its form and
+inline formsets are turned into ``ProposedChange`` records, and the service decides what happens
+(a change request for bureau staff, a recorded direct change for coordinators).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
+
+from accounts import permissions
+from plan import services
+from plan.models import ChangeRequest
+from plan.services import ProposedChange, Ref
+
+NEW = "new"
+
+
+class ChangeReasonForm(forms.ModelForm):
+    """Every admin form of the plan asks why (変更理由); required where a coordinator must approve."""
+
+    change_reason = forms.CharField(
+        label="変更理由",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text="取りまとめ担当が審査で読みます (所管局担当者の変更は承認後に反映されます)。",
+    )
+
+
+def _official(instance: models.Model) -> models.Model:
+    return type(instance)._base_manager.get(pk=instance.pk)
+
+
+def _differences(edited: models.Model, official: models.Model) -> dict:
+    return {
+        attname: value
+        for attname, value in services.field_values(edited).items()
+        if getattr(official, attname) != value
+    }
+
+
+def changes_from_admin_form(form, formsets, *, add: bool) -> list[ProposedChange]:
+    """What a valid admin form and its inline formsets would change, record by record.
+
+    Values are compared with the official record (not with the form's initial values), so a form
+    prefilled with an earlier proposal still proposes it.
+    """
+    main = form.instance
+    changes: list[ProposedChange] = []
+    if add:
+        changes.append(ProposedChange.create(type(main), services.field_values(main), key=NEW))
+    else:
+        differences = _differences(main, _official(main))
+        if differences:
+            changes.append(ProposedChange.update(_official(main), differences))
+    for number, formset in enumerate(formsets):
+        parent_attname = formset.fk.attname
+        for index, inline_form in enumerate(formset.forms):
+            instance = inline_form.instance
+            if formset.can_delete and formset._should_delete_form(inline_form):
+                if instance.pk is not None:
+                    changes.append(ProposedChange.delete(_official(instance)))
+                continue
+            if instance.pk is None:
+                if not inline_form.has_changed():
+                    continue
+                values = services.field_values(instance)
+                values[parent_attname] = Ref(NEW) if add else main.pk
+                changes.append(
+                    ProposedChange.create(type(instance), values, key=f"inline-{number}-{index}")
+                )
+            else:
+                differences = _differences(instance, _official(instance))
+                if differences:
+                    changes.append(ProposedChange.update(_official(instance), differences))
+    return changes
+
+
+class ChangeRequestAdminMixin:
+    """Saves and deletions go through plan.services (see the module docstring)."""
+
+    form = ChangeReasonForm
+    change_form_template = "admin/plan/change_form_with_requests.html"
+
+    # --- What the subclass says about its objects ---
+
+    def change_request_context(self, obj) -> dict:
+        """The edition, title, and project or KPI of a request about ``obj``."""
+        return {"edition": getattr(obj, "edition", None), "title": str(obj)}
+
+    # --- The form ---
+
+    def _may_save(self, request, obj) -> bool:
+        if obj is None:
+            return self.has_add_permission(request)
+        return self.has_change_permission(request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "change_reason"]})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+        if self._may_save(request, obj):
+            fieldsets.append(("変更の申請", {"fields": ["change_reason"]}))
+        return fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if "change_reason" in form.base_fields:
+            form.base_fields["change_reason"].required = permissions.requires_approval(request.user)
+        return form
+
+    def get_object(self, request, object_id, from_field=None):
+        """Staff amending their open request see what they proposed, not the official values."""
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None and permissions.requires_approval(request.user):
+            item = (
+                ChangeRequest.objects.open()
+                .filter(submitted_by=request.user)
+                .filter(items__model_label=obj._meta.label_lower, items__object_pk=obj.pk)
+                .values_list(
+                    "items__proposed", "items__operation", "items__model_label", "items__object_pk"
+                )
+            )
+            for proposed, operation, label, pk in item:
+                if operation == "update" and label == obj._meta.label_lower and pk == obj.pk:
+                    for attname, value in services.decode(type(obj), proposed, {}).items():
+                        setattr(obj, attname, value)
+        return obj
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            context["open_change_requests"] = list(
+                ChangeRequest.objects.open()
+                .visible_to(request.user)
+                .filter(items__model_label=obj._meta.label_lower, items__object_pk=obj.pk)
+                .select_related("submitted_by")
+                .distinct()
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # --- Saving: nothing is written here; the service decides ---
+
+    def save_model(self, request, obj, form, change):
+        """Deferred to save_related, where the inline formsets are known too."""
+
+    def save_related(self, request, form, formsets, change):
+        changes = changes_from_admin_form(form, formsets, add=not change)
+        self._hand_over(request, form.instance, changes, form.cleaned_data.get("change_reason", ""))
+
+    def delete_model(self, request, obj):
+        self._hand_over(request, obj, [ProposedChange.delete(obj)], "管理画面での削除")
+
+    def delete_queryset(self, request, queryset):
+        objects = list(queryset)
+        for obj in objects:
+            if not self.has_delete_permission(request, obj):
+                raise PermissionDenied
+        if objects:
+            self._hand_over(
+                request,
+                objects[0],
+                [ProposedChange.delete(obj) for obj in objects],
+                "管理画面での一括削除",
+            )
+            kind, detail = self._outcome(request)
+            if kind == "conflict":
+                for message in detail:
+                    messages.error(request, message)
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        """The formsets were not saved here (the service applied them): describe the main form."""
+        return super().construct_change_message(request, form, [], add)
+
+    def _hand_over(self, request, obj, changes, reason) -> None:
+        request.change_outcome = None
+        if not changes:
+            request.change_outcome = ("unchanged", None)
+            return
+        context = self.change_request_context(obj)
+        if obj.pk is None:
+            context.pop("project", None)
+            context.pop("kpi", None)
+        try:
+            if permissions.requires_approval(request.user):
+                change_request = services.change_request_submit(
+                    acting_user=request.user, changes=changes, reason=reason, **context
+                )
+                request.change_outcome = ("submitted", change_request)
+            else:
+                change_request, created = services.change_direct_apply(
+                    acting_user=request.user, changes=changes, reason=reason, **context
+                )
+                if obj.pk is None and NEW in created:
+                    obj.pk = created[NEW]
+                request.change_outcome = ("applied", change_request)
+        except services.ChangeConflict as conflict:
+            request.change_outcome = ("conflict", conflict.messages)
+        except ValidationError as error:
+            request.change_outcome = ("conflict", error.messages)
+
+    def _outcome(self, request):
+        return getattr(request, "change_outcome", None) or ("applied", None)
+
+    def log_addition(self, request, obj, message):
+        if self._outcome(request)[0] == "applied":
+            return super().log_addition(request, obj, message)
+        return None
+
+    def log_change(self, request, obj, message):
+        if self._outcome(request)[0] == "applied":
+            return super().log_change(request, obj, message)
+        return None
+
+    def log_deletions(self, request, queryset):
+        if self._outcome(request)[0] == "applied":
+            return super().log_deletions(request, queryset)
+        return None
+
+    def _respond(self, request, default, retry_url):
+        kind, detail = self._outcome(request)
+        if kind == "submitted":
+            url = reverse("admin:plan_changerequest_change", args=[detail.pk])
+            messages.success(
+                request,
+                format_html(
+                    '変更申請 <a href="{}">#{}</a> を提出しました。取りまとめ担当の承認後に公式の記録へ反映されます。',
+                    url,
+                    detail.pk,
+                ),
+            )
+            return HttpResponseRedirect(url)
+        if kind == "unchanged":
+            messages.info(request, "変更はありませんでした。")
+            return HttpResponseRedirect(retry_url)
+        if kind == "conflict":
+            for message in detail:
+                messages.error(request, message)
+            messages.error(
+                request, "何も反映していません。最新の内容を確かめて、もう一度保存してください。"
+            )
+            return HttpResponseRedirect(retry_url)
+        return default()
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._respond(
+            request,
+            lambda: super(ChangeRequestAdminMixin, self).response_add(
+                request, obj, post_url_continue
+            ),
+            request.path,
+        )
+
+    def response_change(self, request, obj):
+        return self._respond(
+            request,
+            lambda: super(ChangeRequestAdminMixin, self).response_change(request, obj),
+            request.path,
+        )
+
+    def response_delete(self, request, obj_display, obj_id):
+        return self._respond(
+            request,
+            lambda: super(ChangeRequestAdminMixin, self).response_delete(
+                request, obj_display, obj_id
+            ),
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"),
+        )

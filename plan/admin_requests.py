@@ -1,0 +1,283 @@
+"""Admin for change requests (変更申請): the coordinators' queue and review page, the staff's view
+of their own requests, the project's 「履歴」 page and the coordinators' audit log.
+
+Decisions and withdrawals are POSTs to small views that hand off to plan.services; the policy
+(accounts/permissions.py) says who may see and who may decide.
+"""
+
+from __future__ import annotations
+
+import datetime
+from itertools import chain
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from accounts import permissions
+from accounts.admin_base import PolicyModelAdmin
+from kpis.models import Kpi, KpiValue, ProjectKpi
+from plan import services
+from plan.change_diff import HISTORY_TYPES, describe_history, describe_item
+from plan.models import ChangeRequest, Listing, Measure, PolicyGoal, Project, ProjectBureau
+
+
+class AgeListFilter(admin.SimpleListFilter):
+    title = "申請からの日数"
+    parameter_name = "age"
+    AGES = {"1": ("1日以内", 0, 1), "3": ("3日以上", 3, None), "7": ("7日以上", 7, None)}
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _low, _high) in self.AGES.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() not in self.AGES:
+            return queryset
+        _label, low, high = self.AGES[self.value()]
+        now = timezone.now()
+        queryset = queryset.filter(submitted_at__lte=now - datetime.timedelta(days=low))
+        if high is not None:
+            queryset = queryset.filter(submitted_at__gte=now - datetime.timedelta(days=high))
+        return queryset
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(PolicyModelAdmin):
+    list_display = (
+        "number",
+        "title",
+        "status",
+        "bureau_names",
+        "submitted_by",
+        "submitted_at",
+        "age",
+        "decided_by",
+    )
+    list_display_links = ("number", "title")
+    list_filter = ("status", "bureaus", "submitted_by", AgeListFilter, "source")
+    list_select_related = ("submitted_by", "decided_by")
+    search_fields = ("title", "reason")
+    change_form_template = "admin/plan/changerequest/review.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user).prefetch_related("bureaus")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="番号", ordering="pk")
+    def number(self, change_request) -> str:
+        return f"#{change_request.pk}"
+
+    @admin.display(description="関係する所管局")
+    def bureau_names(self, change_request) -> str:
+        return " ".join(bureau.name for bureau in change_request.bureaus.all())
+
+    @admin.display(description="経過日数")
+    def age(self, change_request) -> str:
+        if not change_request.is_open:
+            return ""
+        return f"{(timezone.now() - change_request.submitted_at).days}日"
+
+    def get_urls(self):
+        return [
+            path(
+                "audit/",
+                self.admin_site.admin_view(self.audit_view),
+                name="plan_changerequest_audit",
+            ),
+            path(
+                "<int:pk>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="plan_changerequest_decide",
+            ),
+            path(
+                "<int:pk>/withdraw/",
+                self.admin_site.admin_view(self.withdraw_view),
+                name="plan_changerequest_withdraw",
+            ),
+            *super().get_urls(),
+        ]
+
+    # --- The review page ---
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        change_request = get_object_or_404(self.get_queryset(request), pk=object_id)
+        items = [
+            describe_item(item) for item in change_request.items.select_related("change_request")
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": str(change_request),
+            "change_request": change_request,
+            "items": items,
+            "has_conflict": any(item.conflict for item in items),
+            "may_decide": permissions.may_decide(request.user, change_request),
+            "may_withdraw": permissions.may_withdraw(request.user, change_request),
+            "own_request": change_request.submitted_by_id == request.user.pk,
+        }
+        return TemplateResponse(request, self.change_form_template, context)
+
+    def decide_view(self, request, pk):
+        if request.method != "POST":
+            raise PermissionDenied
+        change_request = get_object_or_404(self.get_queryset(request), pk=pk)
+        decision = request.POST.get("decision")
+        comment = request.POST.get("comment", "")
+        try:
+            if decision == "approve":
+                services.change_request_approve(
+                    acting_user=request.user, change_request=change_request
+                )
+                messages.success(request, f"変更申請 #{pk} を承認し、公式の記録に反映しました。")
+            elif decision == "return":
+                services.change_request_return(
+                    acting_user=request.user, change_request=change_request, comment=comment
+                )
+                messages.success(request, f"変更申請 #{pk} を差し戻しました。")
+            elif decision == "reject":
+                services.change_request_reject(
+                    acting_user=request.user, change_request=change_request, reason=comment
+                )
+                messages.success(request, f"変更申請 #{pk} を却下しました。")
+            else:
+                raise PermissionDenied
+        except services.ChangeConflict as conflict:
+            for message in conflict.messages:
+                messages.error(request, message)
+            messages.error(
+                request,
+                "申請の後に公式の記録が変わったため、何も反映していません。差し戻して申請し直してもらってください。",
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        return HttpResponseRedirect(reverse("admin:plan_changerequest_change", args=[pk]))
+
+    def withdraw_view(self, request, pk):
+        if request.method != "POST":
+            raise PermissionDenied
+        change_request = get_object_or_404(self.get_queryset(request), pk=pk)
+        services.change_request_withdraw(acting_user=request.user, change_request=change_request)
+        messages.success(request, f"変更申請 #{pk} を取り下げました。")
+        return HttpResponseRedirect(reverse("admin:plan_changerequest_change", args=[pk]))
+
+    # --- The audit log (coordinators) ---
+
+    def audit_view(self, request):
+        if not permissions.may_apply_directly(request.user):
+            raise PermissionDenied
+        records = history_records(HISTORY_MODELS)
+        page = Paginator(records, 100).get_page(request.GET.get("page"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "監査ログ (公式の記録への変更すべて)",
+            "page": page,
+            "rows": [history_row(record) for record in page.object_list],
+        }
+        return TemplateResponse(request, "admin/plan/history.html", context)
+
+
+HISTORY_MODELS = (Project, ProjectBureau, Listing, Measure, PolicyGoal, Kpi, KpiValue, ProjectKpi)
+
+
+def history_records(models, filters=None, limit: int = 2000):
+    """Historical rows of several models, newest first, with who proposed and approved them.
+
+    ``filters`` maps a model to a Q on its historical rows; models without one are left out.
+    """
+    querysets = []
+    for model in models:
+        queryset = model.history.select_related("history_user", "proposed_by", "approved_by")
+        if filters is not None:
+            if model not in filters:
+                continue
+            queryset = queryset.filter(filters[model])
+        querysets.append(queryset.order_by("-history_date")[:limit])
+    return sorted(
+        chain.from_iterable(querysets), key=lambda record: record.history_date, reverse=True
+    )
+
+
+def history_row(record) -> dict:
+    return {
+        "record": record,
+        "is_project": record.instance_type is Project,
+        "model_name": record.instance_type._meta.verbose_name,
+        "type": HISTORY_TYPES.get(record.history_type, record.history_type),
+        "object": str(record.instance),
+        "fields": describe_history(record),
+    }
+
+
+def project_history_view(model_admin, request, object_id):
+    """The 「履歴」 page of a project: its own changes and those of its bureaus, listings and KPIs."""
+    project = get_object_or_404(Project._base_manager, pk=object_id)
+    if not model_admin.has_view_permission(request, project):
+        raise PermissionDenied
+    from django.db.models import Q
+
+    kpi_ids = list(
+        ProjectKpi.history.filter(project_id=project.pk).values_list("kpi_id", flat=True).distinct()
+    )
+    records = history_records(
+        HISTORY_MODELS,
+        {
+            Project: Q(id=project.pk),
+            ProjectBureau: Q(project_id=project.pk),
+            Listing: Q(project_id=project.pk),
+            ProjectKpi: Q(project_id=project.pk),
+            Kpi: Q(id__in=kpi_ids),
+            KpiValue: Q(kpi_id__in=kpi_ids),
+        },
+    )
+    restorable = permissions.requires_approval(request.user) or permissions.may_apply_directly(
+        request.user
+    )
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "title": f"履歴: {project}",
+        "object": project,
+        "rows": [history_row(record) for record in records],
+        "restorable": restorable and model_admin.has_change_permission(request, project),
+    }
+    return TemplateResponse(request, "admin/plan/history.html", context)
+
+
+def project_restore_view(model_admin, request, object_id, history_id):
+    """過去の状態に戻す: その時点の事業の項目を提案値とする申請を作る (取りまとめ担当は直接反映)。"""
+    if request.method != "POST":
+        raise PermissionDenied
+    project = get_object_or_404(Project, pk=object_id)
+    if not model_admin.has_change_permission(request, project):
+        raise PermissionDenied
+    record = get_object_or_404(Project.history, history_id=history_id, id=project.pk)
+    change_request = services.project_restore(
+        acting_user=request.user, project=project, record=record
+    )
+    if change_request is None:
+        messages.info(request, "その時点の内容は現在と同じです。")
+        return HttpResponseRedirect(reverse("admin:plan_project_history", args=[project.pk]))
+    messages.success(
+        request,
+        f"{record.history_date:%Y-%m-%d %H:%M} の状態に戻す変更申請 #{change_request.pk} を作りました。",
+    )
+    return HttpResponseRedirect(
+        reverse("admin:plan_changerequest_change", args=[change_request.pk])
+    )

@@ -1,0 +1,63 @@
+"""Email about change requests (Django's email framework; the console backend in development).
+
+- 申請されたとき: 取りまとめ担当全員に。
+- 決定されたとき (承認・差し戻し・却下): 申請者に。
+どちらにも申請の画面へのリンクを付ける (SITE_URL + 管理画面の URL)。
+"""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.urls import reverse
+
+from accounts.models import Role, User
+
+
+def change_request_url(change_request) -> str:
+    path = reverse("admin:plan_changerequest_change", args=[change_request.pk])
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
+
+
+def notify_submitted(change_request) -> None:
+    recipients = list(
+        User.objects.filter(role=Role.COORDINATOR, is_active=True)
+        .exclude(email="")
+        .exclude(pk=change_request.submitted_by_id)
+        .values_list("email", flat=True)
+    )
+    if not recipients:
+        return
+    submitter = change_request.submitted_by
+    send_mail(
+        subject=f"[環境基本計画] 変更申請 #{change_request.pk}: {change_request.title}",
+        message=(
+            f"{submitter.get_full_name() or submitter.username} さんから変更申請がありました。\n\n"
+            f"件名: {change_request.title}\n"
+            f"変更理由: {change_request.reason}\n\n"
+            f"審査: {change_request_url(change_request)}\n"
+        ),
+        from_email=None,
+        recipient_list=sorted(recipients),
+    )
+
+
+def notify_decided(change_request) -> None:
+    submitter = change_request.submitted_by
+    if not submitter.email or change_request.decided_by_id == submitter.pk:
+        return
+    comment = (
+        f"\nコメント: {change_request.decision_comment}\n"
+        if change_request.decision_comment
+        else ""
+    )
+    send_mail(
+        subject=(
+            f"[環境基本計画] 変更申請 #{change_request.pk} は「{change_request.get_status_display()}」になりました"
+        ),
+        message=(
+            f"変更申請 #{change_request.pk}「{change_request.title}」は"
+            f"「{change_request.get_status_display()}」になりました。\n{comment}\n"
+            f"申請: {change_request_url(change_request)}\n"
+        ),
+        from_email=None,
+        recipient_list=[submitter.email],
+    )
