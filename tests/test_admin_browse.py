@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def coordinator_client(client):
-    client.force_login(UserFactory(role=Role.COORDINATOR, bureaus=[BureauFactory(name="環境局")]))
+    client.force_login(UserFactory(role=Role.COORDINATOR))
     return client
 
 
