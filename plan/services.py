@@ -134,14 +134,31 @@ def decode(
 # --- Who may propose what ---------------------------------------------------------------------
 
 
+# A record attached to a project or a KPI may be attached only to one the user may change.
+PARENTS = {
+    "project_id": ("plan.Project", "plan.change_project"),
+    "kpi_id": ("kpis.Kpi", "kpis.change_kpi"),
+}
+
+
 def _check_allowed(user, change: ProposedChange) -> None:
-    """Every record of a request must be one the user may change (the policy decides)."""
+    """Every record of a request must be one the user may change, and every project or KPI it is
+    attached to (before and after the change) one they may change too. The policy decides."""
     app_label, model_name = change.model_label.split(".")
     action = {"create": "add", "update": "change", "delete": "delete"}[change.operation]
     if change.model_label not in CHANGEABLE_MODELS or not user.has_perm(
         f"{app_label}.{action}_{model_name}", change.instance
     ):
         raise PermissionDenied(f"{change.model_label} の{action}は許可されていません。")
+    if change.model_label not in {"plan.projectbureau", "kpis.projectkpi", "kpis.kpivalue"}:
+        return
+    for attname, (parent_label, permission) in PARENTS.items():
+        value = change.values.get(attname)
+        if value is None or isinstance(value, Ref):
+            continue
+        parent = apps.get_model(parent_label)._base_manager.filter(pk=value).first()
+        if parent is None or not user.has_perm(permission, parent):
+            raise PermissionDenied("変更できない事業や KPI に結び付けることはできません。")
 
 
 def _check_bureau_assignment(user, changes: list[ProposedChange]) -> None:

@@ -492,3 +492,28 @@ def test_kpi_models_are_recorded_too(world):
         world["coordinator"],
         "表記の統一",
     )
+
+
+def test_staff_cannot_attach_records_to_another_bureaus_project(world):
+    """Forged: from the KPI form, link a KPI to another bureau's project (or move a link there)."""
+    own_link = world["kpi"].project_links.get(project=world["project"])
+    attempts = [
+        ProposedChange.create(
+            type(own_link),
+            {"project_id": world["other"].pk, "kpi_id": world["kpi"].pk, "position": 9},
+            key="x",
+        ),
+        ProposedChange.update(own_link, {"project_id": world["other"].pk}),
+    ]
+    for change in attempts:
+        with pytest.raises(
+            PermissionDenied, match="変更できない事業や KPI に結び付けることはできません。"
+        ):
+            services.change_request_submit(
+                acting_user=world["staff"],
+                edition=world["project"].edition,
+                changes=[change],
+                reason="越権",
+                title="越権",
+            )
+    assert not ChangeRequest.objects.exists()
