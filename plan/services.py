@@ -208,6 +208,14 @@ def _check_bureau_assignment(user, changes: list[ProposedChange]) -> None:
             raise PermissionDenied("所管局には、あなたの所属する局を少なくとも一つ含めてください。")
 
 
+def _check_changes(user, changes: list[ProposedChange]) -> None:
+    if not changes:
+        raise ValidationError("変更がありません。")
+    for change in changes:
+        _check_allowed(user, change)
+    _check_bureau_assignment(user, changes)
+
+
 def _bureaus_concerned(changes: list[ProposedChange]) -> set[int]:
     """The bureaus responsible for the records a request touches (their staff may follow it)."""
     bureau_ids = set()
@@ -277,11 +285,7 @@ def change_request_submit(
     if not permissions.requires_approval(acting_user):
         raise PermissionDenied("この利用者の変更は申請ではなく直接反映されます。")
     reason = _require_text(reason, "変更理由を入力してください。")
-    if not changes:
-        raise ValidationError("変更がありません。")
-    for change in changes:
-        _check_allowed(acting_user, change)
-    _check_bureau_assignment(acting_user, changes)
+    _check_changes(acting_user, changes)
     existing = None
     if project is not None or kpi is not None:
         existing = (
@@ -322,9 +326,7 @@ def change_direct_apply(
     """取りまとめ担当の編集: 申請と同じ形で記録し、その場で反映する。新規レコードの pk を返す。"""
     if not permissions.may_apply_directly(acting_user):
         raise PermissionDenied("直接反映できるのは取りまとめ担当だけです。")
-    for change in changes:
-        _check_allowed(acting_user, change)
-    _check_bureau_assignment(acting_user, changes)
+    _check_changes(acting_user, changes)
     now = timezone.now()
     change_request = ChangeRequest.objects.create(
         edition=edition,
