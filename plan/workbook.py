@@ -50,11 +50,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import IO, Literal
+from typing import IO, Literal, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Q, QuerySet
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -458,6 +458,117 @@ _HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center", horizontal="cen
 _CELL_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
 
 
+#: KpiValue の列 (書き出しで読む順)。
+_VALUE_FIELDS = (
+    "text",
+    "value",
+    "unit",
+    "qualifier",
+    "fiscal_year",
+    "fiscal_year_end",
+    "period",
+)
+
+
+@dataclass
+class _ExportData:
+    """書き出しに要るものを、行の数によらない数の問い合わせで (モデルを作らずに値で) 読んだもの。"""
+
+    #: (pk, edition_id, code, name, summary, is_new)
+    projects: list[tuple[int, int, str, str, str, bool]]
+    bureau_names: dict[int, list[str]]
+    #: project_id → [(measure_id, No)]
+    listings: dict[int, list[tuple[int, int]]]
+    measures: dict[int, Measure]
+    #: project_id → [kpi_id] (①②③ の順)
+    project_kpis: dict[int, list[int]]
+    #: kpi_id → (code, indicator)
+    kpis: dict[int, tuple[str, str]]
+    #: (kpi_id, kind) → KpiValue の値 (_VALUE_FIELDS の順)
+    values: dict[tuple[int, str], tuple]
+    #: 「KPI」シートに書く KPI
+    sheet_kpi_ids: list[int]
+    #: kpi_id → [(project_id, project_code, position)] (事業コード順)
+    kpi_projects: dict[int, list[tuple[int, str, int]]]
+
+    @classmethod
+    def load(cls, projects: QuerySet[Project], kpi_queryset: QuerySet[Kpi] | None) -> _ExportData:
+        selected = projects.order_by().values("pk")
+        project_rows = list(
+            projects.order_by().values_list("pk", "edition_id", "code", "name", "summary", "is_new")
+        )
+        bureau_names: dict[int, list[str]] = defaultdict(list)
+        for project_id, name in (
+            ProjectBureau.objects.filter(project__in=selected)
+            .order_by("project_id", "position")
+            .values_list("project_id", "bureau__name")
+        ):
+            bureau_names[project_id].append(name)
+        listings: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        listed = Listing.objects.filter(project__in=selected).order_by()
+        for project_id, measure_id, number in listed.values_list(
+            "project_id", "measure_id", "number"
+        ):
+            listings[project_id].append((measure_id, number))
+        measures = {
+            measure.pk: measure
+            for measure in Measure.objects.filter(pk__in=listed.values("measure")).select_related(
+                "goal"
+            )
+        }
+        linked = ProjectKpi.objects.filter(project__in=selected)
+        project_kpis: dict[int, list[int]] = defaultdict(list)
+        for project_id, kpi_id in linked.order_by("project_id", "position").values_list(
+            "project_id", "kpi_id"
+        ):
+            project_kpis[project_id].append(kpi_id)
+        if kpi_queryset is None:
+            sheet_kpis = Kpi.objects.filter(pk__in=linked.values("kpi"))
+            wanted = sheet_kpis
+        else:
+            sheet_kpis = kpi_queryset
+            wanted = Kpi.objects.filter(
+                Q(pk__in=kpi_queryset.order_by().values("pk")) | Q(pk__in=linked.values("kpi"))
+            )
+        kpis = {
+            pk: (code, indicator)
+            for pk, code, indicator in wanted.order_by().values_list("pk", "code", "indicator")
+        }
+        sheet_kpi_ids = (
+            list(kpis)
+            if kpi_queryset is None
+            else list(sheet_kpis.order_by().values_list("pk", flat=True))
+        )
+        values = {
+            (kpi_id, kind): rest
+            for kpi_id, kind, *rest in KpiValue.objects.filter(
+                kpi__in=wanted.order_by().values("pk")
+            ).values_list("kpi_id", "kind", *_VALUE_FIELDS)
+        }
+        kpi_projects: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
+        for kpi_id, project_id, code, position in (
+            ProjectKpi.objects.filter(kpi__in=sheet_kpis.order_by().values("pk"))
+            .order_by("project__code")
+            .values_list("kpi_id", "project_id", "project__code", "position")
+        ):
+            kpi_projects[kpi_id].append((project_id, code, position))
+        return cls(
+            projects=project_rows,
+            bureau_names=bureau_names,
+            listings=listings,
+            measures=measures,
+            project_kpis=project_kpis,
+            kpis=kpis,
+            values={key: tuple(rest) for key, rest in values.items()},
+            sheet_kpi_ids=sheet_kpi_ids,
+            kpi_projects=kpi_projects,
+        )
+
+    def value_text(self, kpi_id: int, kind: str) -> str:
+        value = self.values.get((kpi_id, kind))
+        return value[0] if value else ""
+
+
 def export_workbook(
     projects: QuerySet[Project], *, kpi_queryset: QuerySet[Kpi] | None = None
 ) -> bytes:
@@ -465,67 +576,32 @@ def export_workbook(
 
     ``projects`` は一つの版の事業 (複数の版が混ざれば ValueError)。「個別プロジェクト」シートには選ばれた
     事業の掲載をすべて、公表資料の順 (政策目標・基本施策・No) で書く。``kpi_queryset`` を省くと、選ばれた
-    事業に結び付く KPI を「KPI」シートに書く。問い合わせの数は行の数によらない。
+    事業に結び付く KPI を「KPI」シートに書く。問い合わせの数は行の数によらない (8 回、
+    ``kpi_queryset`` を渡すと 9 回)。
     """
-    project_list = list(
-        projects.prefetch_related(
-            Prefetch(
-                "bureau_links",
-                queryset=ProjectBureau.objects.select_related("bureau").order_by("position"),
-                to_attr="workbook_bureau_links",
-            ),
-            Prefetch(
-                "listings",
-                queryset=Listing.objects.select_related("measure__goal"),
-                to_attr="workbook_listings",
-            ),
-            Prefetch(
-                "kpi_links",
-                queryset=ProjectKpi.objects.select_related("kpi")
-                .prefetch_related("kpi__values")
-                .order_by("position"),
-                to_attr="workbook_kpi_links",
-            ),
-        )
-    )
-    if len({project.edition_id for project in project_list}) > 1:
+    data = _ExportData.load(projects, kpi_queryset)
+    if len({edition_id for _pk, edition_id, *_rest in data.projects}) > 1:
         raise ValueError("一つの版の事業だけを書き出せます。版で絞り込んでください。")
-    if kpi_queryset is None:
-        kpi_queryset = Kpi.objects.filter(
-            pk__in=ProjectKpi.objects.filter(project__in=projects.values("pk")).values("kpi")
-        )
-    kpi_list = list(
-        kpi_queryset.prefetch_related(
-            Prefetch("values", queryset=KpiValue.objects.all(), to_attr="workbook_values"),
-            Prefetch(
-                "project_links",
-                queryset=ProjectKpi.objects.select_related("project").order_by("project__code"),
-                to_attr="workbook_project_links",
-            ),
-        )
-    )
-
     workbook = Workbook(write_only=True)
-    _write_listing_sheet(workbook.create_sheet(LISTING_SHEET), project_list)
-    _write_kpi_sheet(workbook.create_sheet(KPI_SHEET), _kpis_in_project_order(kpi_list))
+    _write_listing_sheet(workbook.create_sheet(LISTING_SHEET), data)
+    _write_kpi_sheet(workbook.create_sheet(KPI_SHEET), data)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def _text_cell(sheet, value: str) -> WriteOnlyCell:
-    """文字列のセル。式と読まれうる先頭の文字には quotePrefix を付け、型を文字列に固定する。"""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+def _data_cell(sheet, value: str | int | float | None) -> WriteOnlyCell | None:
+    """折り返し・上揃えのセル。文字列の不正な制御文字は除き、式と読まれうる先頭の文字には
+    quotePrefix を付けて型を文字列に固定する。空のセルは書かない。"""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell = WriteOnlyCell(sheet, value)
-    if value.startswith(FORMULA_PREFIXES):
+    cell.alignment = _CELL_ALIGNMENT
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         cell.data_type = "s"
         cell.quotePrefix = True
-    return cell
-
-
-def _data_cell(sheet, value: str | int | float | None) -> WriteOnlyCell:
-    cell = _text_cell(sheet, value) if isinstance(value, str) else WriteOnlyCell(sheet, value)
-    cell.alignment = _CELL_ALIGNMENT
     return cell
 
 
@@ -536,6 +612,9 @@ def _start_sheet(sheet, columns: Sequence[Column], row_count: int) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     last = f"{get_column_letter(len(columns))}{max(row_count, 1) + 1}"
     sheet.auto_filter = AutoFilter(ref=f"A1:{last}")
+    # write-only のシートは <dimension> (使っている範囲) を書かない。openpyxl の read-only はそれが
+    # ないとシートを開くたびに全体を一度読むので、分かっている範囲を書かせる (write_top が参照する)。
+    sheet.calculate_dimension = lambda: f"A1:{last}"
     header = []
     for column in columns:
         cell = WriteOnlyCell(sheet, column.header)
@@ -546,32 +625,32 @@ def _start_sheet(sheet, columns: Sequence[Column], row_count: int) -> None:
     sheet.append(header)
 
 
-def _write_listing_sheet(sheet, projects: Sequence[Project]) -> None:
+def _write_listing_sheet(sheet, data: _ExportData) -> None:
     rows: list[tuple[tuple[int, int, int, str], list[str | int]]] = []
-    for project in projects:
-        bureaus = " ".join(link.bureau.name for link in project.workbook_bureau_links)
-        name = f"{NEW_MARK}{project.name}" if project.is_new else project.name
+    for pk, _edition_id, code, name, summary, is_new in data.projects:
+        bureaus = " ".join(data.bureau_names.get(pk, ()))
         kpi_texts = kpi_cell_texts(
             [
                 (
-                    link.kpi.indicator,
-                    link.kpi.value_text(ValueKind.BASELINE),
-                    link.kpi.value_text(ValueKind.TARGET),
+                    data.kpis[kpi_id][1],
+                    data.value_text(kpi_id, ValueKind.BASELINE),
+                    data.value_text(kpi_id, ValueKind.TARGET),
                 )
-                for link in project.workbook_kpi_links
+                for kpi_id in data.project_kpis.get(pk, ())
             ]
         )
-        for listing in project.workbook_listings:
-            measure = listing.measure
-            order = (measure.goal.display_order, measure.number, listing.number, project.code)
+        shown_name = f"{NEW_MARK}{name}" if is_new else name
+        for measure_id, number in data.listings.get(pk, ()):
+            measure = data.measures[measure_id]
+            order = (measure.goal.display_order, measure.number, number, code)
             values = [
-                project.code,
+                code,
                 measure.goal.label,
                 measure_label(measure),
-                listing.number,
+                number,
                 bureaus,
-                name,
-                project.summary,
+                shown_name,
+                summary,
                 *kpi_texts,
             ]
             rows.append((order, values))
@@ -581,20 +660,20 @@ def _write_listing_sheet(sheet, projects: Sequence[Project]) -> None:
         sheet.append([_data_cell(sheet, value) for value in values])
 
 
-def _kpis_in_project_order(kpis: Sequence[Kpi]) -> list[Kpi]:
+def _kpis_in_project_order(data: _ExportData) -> list[int]:
     """どの事業の ①②③ の順とも矛盾しない KPI の並び (同順なら KPI コード順)。
 
     取り込みでは事業の中の KPI の順を「KPI」シートの行の順から決めるので、書き出しもその順に並べる。
     事業ごとの順序を辺とする位相順。矛盾 (循環) があれば残りをコード順に並べる (その事業は取り込むと
     順序の変更として現れる)。
     """
-    by_code = {kpi.code: kpi for kpi in kpis}
+    code_of = {kpi_id: data.kpis[kpi_id][0] for kpi_id in data.sheet_kpi_ids}
     positions: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for kpi in kpis:
-        for link in kpi.workbook_project_links:
-            positions[link.project_id].append((link.position, kpi.code))
+    for kpi_id, code in code_of.items():
+        for project_id, _project_code, position in data.kpi_projects.get(kpi_id, ()):
+            positions[project_id].append((position, code))
     successors: dict[str, set[str]] = defaultdict(set)
-    predecessor_count = dict.fromkeys(by_code, 0)
+    predecessor_count = dict.fromkeys(code_of.values(), 0)
     for ordered in positions.values():
         codes = [code for _position, code in sorted(ordered)]
         for before, after in itertools.pairwise(codes):
@@ -612,34 +691,38 @@ def _kpis_in_project_order(kpis: Sequence[Kpi]) -> list[Kpi]:
             if predecessor_count[after] == 0:
                 heapq.heappush(ready, after)
     placed = set(ordered_codes)
-    ordered_codes += sorted(code for code in by_code if code not in placed)
-    return [by_code[code] for code in ordered_codes]
+    ordered_codes += sorted(code for code in predecessor_count if code not in placed)
+    id_of = {code: kpi_id for kpi_id, code in code_of.items()}
+    return [id_of[code] for code in ordered_codes]
 
 
-def _value_cells(value: KpiValue | None) -> list[str | int | float | None]:
+def _value_cells(value: tuple | None) -> list[str | int | float | None]:
     if value is None:
         return [None] * len(VALUE_PARTS)
+    text, number, unit, qualifier, fiscal_year, fiscal_year_end, period = value
     return [
-        value.text,
-        _excel_number(value.value),
-        value.unit,
-        value.qualifier,
-        value.fiscal_year,
-        value.fiscal_year_end,
-        Period(value.period).label if value.period else "",
+        text,
+        _excel_number(number),
+        unit,
+        qualifier,
+        fiscal_year,
+        fiscal_year_end,
+        Period(period).label if period else "",
     ]
 
 
-def _write_kpi_sheet(sheet, kpis: Sequence[Kpi]) -> None:
-    _start_sheet(sheet, KPI_COLUMNS, len(kpis))
-    for kpi in kpis:
-        values = {value.kind: value for value in kpi.workbook_values}
+def _write_kpi_sheet(sheet, data: _ExportData) -> None:
+    _start_sheet(sheet, KPI_COLUMNS, len(data.sheet_kpi_ids))
+    for kpi_id in _kpis_in_project_order(data):
+        code, indicator = data.kpis[kpi_id]
         row = [
-            kpi.code,
-            kpi.indicator,
-            *_value_cells(values.get(ValueKind.BASELINE)),
-            *_value_cells(values.get(ValueKind.TARGET)),
-            ", ".join(link.project.code for link in kpi.workbook_project_links),
+            code,
+            indicator,
+            *_value_cells(data.values.get((kpi_id, ValueKind.BASELINE))),
+            *_value_cells(data.values.get((kpi_id, ValueKind.TARGET))),
+            ", ".join(
+                project_code for _pk, project_code, _pos in data.kpi_projects.get(kpi_id, ())
+            ),
         ]
         sheet.append([_data_cell(sheet, value) for value in row])
 
@@ -1098,19 +1181,46 @@ def read_workbook(
 # データベースとの照合
 
 
+class _StoredProject(NamedTuple):
+    pk: int
+    code: str
+    name: str
+    summary: str
+    is_new: bool
+
+
+class _StoredKpi(NamedTuple):
+    pk: int
+    code: str
+    indicator: str
+
+
+class _StoredValue(NamedTuple):
+    """KpiValue の値 (属性の名前はモデルと同じ)。"""
+
+    text: str
+    value: Decimal | None
+    unit: str
+    qualifier: str
+    fiscal_year: int | None
+    fiscal_year_end: int | None
+    period: str
+
+
 @dataclass
 class _DatabaseState:
-    """版の中身を一度に (一定の数の問い合わせで) 読んだもの。照合はこの上でだけ行う。"""
+    """版の中身を一度に (一定の数の問い合わせで、事業や KPI はモデルを作らず値で) 読んだもの。
+    照合はこの上でだけ行う。"""
 
     goals: list[PolicyGoal]
     measures: dict[int, Measure]
     bureaus: dict[int, Bureau]
-    projects: dict[str, Project]
+    projects: dict[str, _StoredProject]
     bureau_ids: dict[int, list[int]]
     listings: dict[int, set[tuple[int, int]]]
     kpi_codes: dict[int, list[str]]
-    kpis: dict[str, Kpi]
-    values: dict[int, dict[str, KpiValue]]
+    kpis: dict[str, _StoredKpi]
+    values: dict[int, dict[str, _StoredValue]]
     project_codes_by_kpi: dict[int, set[str]]
 
     @classmethod
@@ -1122,10 +1232,10 @@ class _DatabaseState:
             measure.goal = goals_by_id[measure.goal_id]
             measures[measure.pk] = measure
         projects = {
-            project.code: project
-            for project in Project.objects.filter(edition=edition).only(
-                "pk", "edition_id", "code", "name", "summary", "is_new"
-            )
+            row[1]: _StoredProject(*row)
+            for row in Project.objects.filter(edition=edition)
+            .order_by()
+            .values_list("pk", "code", "name", "summary", "is_new")
         }
         code_by_id = {project.pk: project.code for project in projects.values()}
         bureau_ids: dict[int, list[int]] = defaultdict(list)
@@ -1142,7 +1252,12 @@ class _DatabaseState:
             .values_list("project_id", "measure_id", "number")
         ):
             listings[project_id].add((measure_id, number))
-        kpis = {kpi.code: kpi for kpi in Kpi.objects.filter(edition=edition)}
+        kpis = {
+            row[1]: _StoredKpi(*row)
+            for row in Kpi.objects.filter(edition=edition)
+            .order_by()
+            .values_list("pk", "code", "indicator")
+        }
         kpi_code_by_id = {kpi.pk: kpi.code for kpi in kpis.values()}
         kpi_codes: dict[int, list[str]] = defaultdict(list)
         project_codes_by_kpi: dict[int, set[str]] = defaultdict(set)
@@ -1153,9 +1268,13 @@ class _DatabaseState:
         ):
             kpi_codes[project_id].append(kpi_code_by_id[kpi_id])
             project_codes_by_kpi[kpi_id].add(code_by_id[project_id])
-        values: dict[int, dict[str, KpiValue]] = defaultdict(dict)
-        for value in KpiValue.objects.filter(kpi__edition=edition):
-            values[value.kpi_id][value.kind] = value
+        values: dict[int, dict[str, _StoredValue]] = defaultdict(dict)
+        for kpi_id, kind, *fields in (
+            KpiValue.objects.filter(kpi__edition=edition)
+            .order_by()
+            .values_list("kpi_id", "kind", *_VALUE_FIELDS)
+        ):
+            values[kpi_id][kind] = _StoredValue(*fields)
         return cls(
             goals=goals,
             measures=measures,
@@ -1423,7 +1542,9 @@ class _Comparison:
                     )
                 )
 
-    def project_changes(self, project: Project, data: ProjectData) -> tuple[FieldChange, ...]:
+    def project_changes(
+        self, project: _StoredProject, data: ProjectData
+    ) -> tuple[FieldChange, ...]:
         state = self.state
         changes: list[FieldChange] = []
         if project.name != data.name:
@@ -1525,7 +1646,7 @@ class _Comparison:
                 )
         return groups
 
-    def kpi_changes(self, kpi: Kpi, data: KpiData) -> tuple[FieldChange, ...]:
+    def kpi_changes(self, kpi: _StoredKpi, data: KpiData) -> tuple[FieldChange, ...]:
         changes: list[FieldChange] = []
         if kpi.indicator != data.indicator:
             changes.append(
@@ -1595,7 +1716,7 @@ class _Comparison:
             )
             return
 
-    def check_structured_values(self, row: KpiRow, kpi: Kpi | None) -> None:
+    def check_structured_values(self, row: KpiRow, kpi: _StoredKpi | None) -> None:
         """表記から読み取れる値と構造化欄が食い違えば警告する (新しい値・変わった値だけ)。"""
         stored = self.state.values.get(kpi.pk, {}) if kpi is not None else {}
         for kind, given in ((ValueKind.BASELINE, row.baseline), (ValueKind.TARGET, row.target)):
@@ -1625,7 +1746,7 @@ class _Comparison:
                 )
 
 
-def _value_tuple(value: KpiValue | KpiValueData) -> tuple:
+def _value_tuple(value: _StoredValue | KpiValueData) -> tuple:
     return (
         value.text,
         value.value,
