@@ -1464,8 +1464,8 @@ class _Comparison:
             rows_by_measure[measure.pk] = row.row
             self.row_measures[row.row] = measure
             placements.append(ListingPlacement(measure.pk, row.number))
-        if not complete or bureau_ids is None:
-            return None
+        if not complete or bureau_ids is None or any(row.errors for row in rows):
+            return None  # 読めなかった欄があれば値を組み立てない (空の欄を差分と見誤らないため)
         return ProjectData(
             code=code,
             name=first.name,
@@ -1886,7 +1886,7 @@ def compare_with_database(contents: WorkbookContents, *, edition: Edition) -> Pr
         )
         if not first.errors:
             comparison.check_structured_values(first, existing)
-        changes = comparison.kpi_changes(existing, data) if existing else ()
+        changes = comparison.kpi_changes(existing, data) if existing and not first.errors else ()
         kpis.append(
             KpiPreview(
                 code=code,

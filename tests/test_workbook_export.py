@@ -276,6 +276,19 @@ def test_export_of_bureau_selection(edition_2024):
     assert kpis[-1][-1] == "P071, P072, P073"
 
 
+def test_export_with_a_kpi_queryset(edition_2024, django_assert_max_num_queries):
+    projects = Project.objects.filter(code__in=["P009", "P001"])
+    with django_assert_max_num_queries(9):
+        data = export_workbook(projects, kpi_queryset=Kpi.objects.filter(code="K007"))
+    workbook = load_workbook(io.BytesIO(data))
+    assert [row[0] for row in rows_of(workbook["KPI"])] == ["K007"]
+    # The listing sheet still shows each project's own KPIs for reference.
+    assert [row[7] for row in rows_of(workbook["個別プロジェクト"])] == [
+        "市民の自主的なまち美化意識の推進",
+        "市内再エネ導入量",
+    ]
+
+
 def test_export_refuses_two_editions(edition_2024):
     small_edition(2)
     with pytest.raises(ValueError, match="一つの版の事業だけを書き出せます"):

@@ -6,9 +6,10 @@ import random
 import zipfile
 
 import pytest
+from openpyxl import load_workbook
 
 from accounts.models import Bureau
-from kpis.models import Kpi
+from kpis.models import Kpi, ProjectKpi
 from plan import workbook as workbook_module
 from plan.models import Listing, Measure, Project
 from plan.workbook import (
@@ -21,7 +22,7 @@ from plan.workbook import (
     export_workbook,
     read_workbook,
 )
-from tests.workbook_samples import column_of, edit_workbook, ole2_container
+from tests.workbook_samples import column_of, edit_workbook, ole2_container, small_edition
 
 P001_SUMMARY = (
     "ボランティア清掃ごみ収集用の「まち美化ボランティア袋」を作成し、市民等に配布する。"
@@ -124,6 +125,52 @@ def test_columns_in_another_order_are_found_by_header(edition_2024, exported):
     preview = preview_of(edit_workbook(exported, reverse_columns), edition_2024)
     assert preview.errors == []
     assert not preview.has_changes
+
+
+@pytest.mark.parametrize("project_count", [10, 200])
+def test_compare_query_count_does_not_grow_with_rows(
+    db, project_count, django_assert_max_num_queries
+):
+    edition = small_edition(project_count)
+    contents = read_workbook(export_workbook(Project.objects.filter(edition=edition)))
+    with django_assert_max_num_queries(9):
+        preview = compare_with_database(contents, edition=edition)
+    assert preview.errors == []
+    assert preview.project_counts()[Status.UNCHANGED] == project_count
+    assert not preview.has_changes
+
+
+def test_kpi_order_within_a_project_survives_the_round_trip(edition_2024):
+    # P088's three KPIs become K051, K049, K050 (not the code order).
+    links = {link.kpi.code: link for link in ProjectKpi.objects.filter(project__code="P088")}
+    for position, code in enumerate(["K051", "K049", "K050"], start=11):
+        links[code].position = position
+        links[code].save()
+    data = export_workbook(Project.objects.filter(edition=edition_2024))
+    workbook = load_workbook(io.BytesIO(data))
+    codes = [row[0] for row in workbook["KPI"].iter_rows(min_row=2, values_only=True)]
+    assert codes[-3:] == ["K051", "K049", "K050"]
+    preview = preview_of(data, edition_2024)
+    assert preview.errors == []
+    assert not preview.has_changes
+
+
+def test_reordered_kpi_rows_reorder_the_projects_kpis(edition_2024, exported):
+    def move_k051_up(workbook):
+        sheet = workbook["KPI"]
+        rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=50, max_row=52)]
+        assert [row[0] for row in rows] == ["K049", "K050", "K051"]
+        for row_number, values in zip((50, 51, 52), [rows[2], rows[0], rows[1]], strict=True):
+            for column, value in enumerate(values, start=1):
+                sheet.cell(row=row_number, column=column).value = value
+
+    preview = preview_of(edit_workbook(exported, move_k051_up), edition_2024)
+    assert preview.errors == []
+    changed = [project for project in preview.projects if project.changes]
+    assert [(p.code, p.changes) for p in changed] == [
+        ("P088", (FieldChange("kpis", "KPI の結び付き", "K049, K050, K051", "K051, K049, K050"),))
+    ]
+    assert all(kpi.status == Status.UNCHANGED for kpi in preview.kpis)
 
 
 # Changes ------------------------------------------------------------------------------------
@@ -457,6 +504,12 @@ def test_wrong_cell_types(edition_2024, exported, sheet, row, header, value, mes
     preview = compare_with_database(contents, edition=edition_2024)
     assert preview.has_errors
     assert messages(preview.errors) == messages(contents.errors)
+    # A record with an unreadable cell is an error, with no values and no (misleading) diff
+    # (a row without a readable 事業コード belongs to no record at all).
+    errors = [item for item in [*preview.projects, *preview.kpis] if item.status == Status.ERROR]
+    assert len(errors) == (0 if header == "事業コード" else 1)
+    assert all(item.data is None and item.changes == () for item in errors)
+    assert not preview.has_changes
 
 
 def test_empty_rows_are_skipped(edition_2024, exported):
