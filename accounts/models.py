@@ -62,6 +62,17 @@ class User(AbstractUser):
             ),
         ]
 
+    def __str__(self) -> str:
+        name = self.get_full_name()
+        return f"{name} ({self.username})" if name else self.username
+
+    def get_full_name(self) -> str:
+        """日本語の順 (姓 名)。"""
+        return f"{self.last_name} {self.first_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.get_full_name() or self.username
+
 
 # Sign-in records kept by django-axes, shown in the admin under Japanese names.
 

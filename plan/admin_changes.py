@@ -7,6 +7,8 @@ inline formsets are turned into ``ProposedChange`` records, and the service deci
 
 from __future__ import annotations
 
+import copy
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -114,26 +116,39 @@ class ChangeRequestAdminMixin:
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         if "change_reason" in form.base_fields:
-            form.base_fields["change_reason"].required = permissions.requires_approval(request.user)
+            # The generated form class shares its declared field objects with ChangeReasonForm:
+            # change a copy, never the shared one (it would leak into other users' forms).
+            field = form.base_fields["change_reason"] = copy.deepcopy(
+                form.base_fields["change_reason"]
+            )
+            field.required = permissions.requires_approval(request.user)
+            own = self._own_open_request(request, obj)
+            if own is not None:
+                field.initial = own.reason  # amending: start from the reason already given
         return form
 
     def get_object(self, request, object_id, from_field=None):
         """Staff amending their open request see what they proposed, not the official values."""
         obj = super().get_object(request, object_id, from_field)
-        if obj is not None and permissions.requires_approval(request.user):
-            item = (
-                ChangeRequest.objects.open()
-                .filter(submitted_by=request.user)
-                .filter(items__model_label=obj._meta.label_lower, items__object_pk=obj.pk)
-                .values_list(
-                    "items__proposed", "items__operation", "items__model_label", "items__object_pk"
-                )
-            )
-            for proposed, operation, label, pk in item:
-                if operation == "update" and label == obj._meta.label_lower and pk == obj.pk:
-                    for attname, value in services.decode(type(obj), proposed, {}).items():
-                        setattr(obj, attname, value)
+        own = self._own_open_request(request, obj)
+        if own is not None:
+            item = own.items.filter(
+                operation="update", model_label=obj._meta.label_lower, object_pk=obj.pk
+            ).first()
+            if item is not None:
+                for attname, value in services.decode(type(obj), item.proposed, {}).items():
+                    setattr(obj, attname, value)
         return obj
+
+    def _own_open_request(self, request, obj) -> ChangeRequest | None:
+        if obj is None or obj.pk is None or not permissions.requires_approval(request.user):
+            return None
+        return (
+            ChangeRequest.objects.open()
+            .filter(submitted_by=request.user)
+            .filter(items__model_label=obj._meta.label_lower, items__object_pk=obj.pk)
+            .first()
+        )
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk is not None:

@@ -136,7 +136,10 @@ class ChangeRequestAdmin(PolicyModelAdmin):
         if request.method != "POST":
             raise PermissionDenied
         change_request = get_object_or_404(self.get_queryset(request), pk=pk)
-        decision = request.POST.get("decision")
+        decision = next(
+            (name for name in ("approve", "return", "reject") if name in request.POST), None
+        )
+        decision = request.POST.get("decision") or decision
         comment = request.POST.get("comment", "")
         try:
             if decision == "approve":

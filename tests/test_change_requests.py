@@ -517,3 +517,28 @@ def test_staff_cannot_attach_records_to_another_bureaus_project(world):
                 title="越権",
             )
     assert not ChangeRequest.objects.exists()
+
+
+def test_amending_starts_from_the_reason_already_given(world):
+    propose_summary(world, "最初の案", reason="事業内容の更新")
+    page = client_as(world["staff"]).get(
+        reverse("admin:plan_project_change", args=[world["project"].pk])
+    )
+    assert read_form(page.content.decode(), "project_form")["change_reason"] == "事業内容の更新"
+
+
+def test_loaded_edition_has_a_first_version_in_history(db):
+    """setup_demo records the published state, so the first change shows what it changed from."""
+    from django.core.management import call_command
+
+    call_command("setup_demo")
+    project = Project.objects.get(code="P002")
+    assert project.history.count() == 1
+    assert project.history.get().summary == "ボランティアによる海岸清掃活動の支援を行う。"
+
+
+def test_users_are_shown_by_name(world):
+    world["staff"].last_name, world["staff"].first_name = "産業経済局", "担当者"
+    assert str(world["staff"]) == "産業経済局 担当者 (sangyo)"
+    assert world["staff"].get_short_name() == "産業経済局 担当者"
+    assert str(world["viewer"]) == "viewer"

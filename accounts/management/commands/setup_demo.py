@@ -53,6 +53,9 @@ class Command(BaseCommand):
             self.stdout.write("令和6年(2024年)版は読み込み済みです (データを保ちます)。")
             return
         call_command("loaddata", str(EDITION_FIXTURE), verbosity=0)
+        # loaddata writes no history: record the published state as each record's first version,
+        # so that the first change shows what it changed from (and can be undone).
+        call_command("populate_history", auto=True, verbosity=0)
         self.stdout.write("令和6年(2024年)版を読み込みました。")
 
     def create_demo_users(self, password: str) -> list[str]:
