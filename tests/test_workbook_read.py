@@ -4,6 +4,7 @@ import datetime
 import io
 import random
 import zipfile
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -11,10 +12,11 @@ from openpyxl import load_workbook
 from accounts.models import Bureau
 from kpis.models import Kpi, ProjectKpi
 from plan import workbook as workbook_module
-from plan.models import Listing, Measure, Project
+from plan.models import Edition, Listing, Measure, PolicyGoal, Project
 from plan.workbook import (
     FieldChange,
     Issue,
+    KpiValueData,
     ListingPlacement,
     Status,
     WorkbookRejected,
@@ -125,6 +127,40 @@ def test_columns_in_another_order_are_found_by_header(edition_2024, exported):
     preview = preview_of(edit_workbook(exported, reverse_columns), edition_2024)
     assert preview.errors == []
     assert not preview.has_changes
+
+
+def test_into_an_edition_with_the_structure_only_everything_is_new(edition_2024, exported):
+    """Next year's edition with the same goals and measures but no projects yet: all new."""
+    empty = Edition.objects.create(plan=edition_2024.plan, fiscal_year=2025)
+    for goal in PolicyGoal.objects.filter(edition=edition_2024).prefetch_related("measures"):
+        copy = PolicyGoal.objects.create(
+            edition=empty, code=goal.code, title=goal.title, display_order=goal.display_order
+        )
+        for measure in goal.measures.all():
+            Measure.objects.create(goal=copy, number=measure.number, title=measure.title)
+    preview = compare_with_database(read_workbook(exported), edition=empty)
+    assert preview.errors == []
+    assert preview.project_counts()[Status.NEW] == 90
+    assert preview.kpi_counts()[Status.NEW] == 51
+    hub = next(project for project in preview.projects if project.code == "P022")
+    assert hub.project_id is None
+    assert hub.data.kpi_codes == ("K014", "K015", "K016")
+    assert {placement.measure_id for placement in hub.data.listings} == set(
+        Measure.objects.filter(goal__edition=empty, goal__code__in=["", "IV"])
+        .exclude(goal__code="", number__in=[1, 2, 4])
+        .values_list("pk", flat=True)
+    )
+    k025 = next(kpi for kpi in preview.kpis if kpi.code == "K025")
+    assert k025.data.baseline == KpiValueData(
+        text="約3.4万人/日 (R1年度×0.9)",
+        value=Decimal("3.4"),
+        unit="万人/日",
+        qualifier="約",
+        fiscal_year=2019,
+        period="fiscal_year",
+    )
+    assert k025.data.project_codes == ("P042",)
+    nothing_changed_in_database()
 
 
 @pytest.mark.parametrize("project_count", [10, 200])
