@@ -141,7 +141,7 @@ PARENTS = {
 }
 
 
-def _check_allowed(user, change: ProposedChange) -> None:
+def check_change_allowed(user, change: ProposedChange) -> None:
     """Every record of a request must be one the user may change, and every project or KPI it is
     attached to (before and after the change) one they may change too. The policy decides."""
     app_label, model_name = change.model_label.split(".")
@@ -149,7 +149,9 @@ def _check_allowed(user, change: ProposedChange) -> None:
     if change.model_label not in CHANGEABLE_MODELS or not user.has_perm(
         f"{app_label}.{action}_{model_name}", change.instance
     ):
-        raise PermissionDenied(f"{change.model_label} の{action}は許可されていません。")
+        model = apps.get_model(change.model_label)
+        operation = ChangeItem.Operation(change.operation).label
+        raise PermissionDenied(f"{model._meta.verbose_name}の{operation}は許可されていません。")
     if change.model_label not in {"plan.projectbureau", "kpis.projectkpi", "kpis.kpivalue"}:
         return
     for attname, (parent_label, permission) in PARENTS.items():
@@ -161,7 +163,7 @@ def _check_allowed(user, change: ProposedChange) -> None:
             raise PermissionDenied("変更できない事業や KPI に結び付けることはできません。")
 
 
-def _check_bureau_assignment(user, changes: list[ProposedChange]) -> None:
+def check_bureau_assignment(user, changes: list[ProposedChange]) -> None:
     """Every project a request touches keeps one of the user's bureaus among its responsible
     bureaus: staff cannot create a project for another bureau, nor hand theirs over."""
     from plan.models import ProjectBureau
@@ -212,8 +214,8 @@ def _check_changes(user, changes: list[ProposedChange]) -> None:
     if not changes:
         raise ValidationError("変更がありません。")
     for change in changes:
-        _check_allowed(user, change)
-    _check_bureau_assignment(user, changes)
+        check_change_allowed(user, change)
+    check_bureau_assignment(user, changes)
 
 
 def _bureaus_concerned(changes: list[ProposedChange]) -> set[int]:
@@ -447,11 +449,16 @@ def _apply(change_request: ChangeRequest, *, proposer, approver) -> dict[str, in
         raise ChangeConflict(conflicts)
 
     created: dict[str, int] = {}
-    creation_order = {label: index for index, label in enumerate(CHANGEABLE_MODELS)}
-    ordered = sorted(
-        items,
-        key=lambda i: (i.operation != "create", creation_order.get(i.model_label, 99), i.position),
-    )
+    # Deletions first (they free numbers and positions), then updates, then creations, parents
+    # before the records attached to them.
+    model_order = {label: index for index, label in enumerate(CHANGEABLE_MODELS)}
+    phase = {"delete": 0, "update": 1, "create": 2}
+
+    def order(item: ChangeItem):
+        rank = model_order.get(item.model_label, 99)
+        return phase[item.operation], -rank if item.operation == "delete" else rank, item.position
+
+    ordered = sorted(items, key=order)
     try:
         with (
             transaction.atomic(),
@@ -510,3 +517,95 @@ def project_restore(*, acting_user, project, record) -> ChangeRequest | None:
         return change_request_submit(**arguments)
     change_request, _created = change_direct_apply(**arguments)
     return change_request
+
+
+# --- Excel import ------------------------------------------------------------------------------
+
+
+class ImportRefused(Exception):
+    """The workbook cannot be imported: nothing was written. ``issues`` say where and why."""
+
+    def __init__(self, issues):
+        super().__init__("\n".join(str(issue) for issue in issues))
+        self.issues = list(issues)
+
+
+@dataclass
+class ImportPreview:
+    """What an import would do: the comparison with the edition, the records it would change
+    (grouped by project and KPI), and every error, including those of the importing user's scope."""
+
+    preview: Any
+    groups: list
+    errors: list
+    warnings: list
+
+    @property
+    def change_count(self) -> int:
+        return sum(len(group.changes) for group in self.groups)
+
+
+def workbook_import_preview(*, acting_user, edition: Edition, file) -> ImportPreview:
+    """Read a workbook and say what importing it would change, without writing anything.
+
+    A row that would change a project or KPI the user may not change is an error (the policy
+    decides, exactly as for the admin's forms); unchanged rows of other bureaus are fine.
+    Raises ``WorkbookRejected`` for a file that cannot be read at all.
+    """
+    from plan.workbook import Issue, compare_with_database, read_workbook
+    from plan.workbook_changes import change_groups
+
+    preview = compare_with_database(read_workbook(file), edition=edition)
+    errors = list(preview.errors)
+    groups = [] if preview.has_errors else change_groups(preview, edition)
+    for group in groups:
+        try:
+            for change in group.changes:
+                check_change_allowed(acting_user, change)
+            check_bureau_assignment(acting_user, group.changes)
+        except PermissionDenied as denied:
+            column = "事業コード" if group.sheet != "KPI" else "KPIコード"
+            errors.append(
+                Issue(
+                    f"{group.label}は変更できません ({denied})。所管する事業と、その KPI だけを変えられます。",
+                    sheet=group.sheet,
+                    row=group.rows[0] if group.rows else None,
+                    column=column,
+                )
+            )
+    errors.sort(key=lambda issue: issue.sort_key)
+    return ImportPreview(
+        preview=preview, groups=groups, errors=errors, warnings=list(preview.warnings)
+    )
+
+
+@transaction.atomic
+def workbook_import_apply(
+    *, acting_user, edition: Edition, file, file_name: str
+) -> ChangeRequest | None:
+    """Import a workbook, all or nothing: bureau staff's import becomes one change request;
+    a coordinator's is applied at once and recorded with the file's name. ``None``: no changes."""
+    result = workbook_import_preview(acting_user=acting_user, edition=edition, file=file)
+    if result.errors:
+        raise ImportRefused(result.errors)
+    changes = [change for group in result.groups for change in group.changes]
+    if not changes:
+        return None
+    arguments = {
+        "acting_user": acting_user,
+        "edition": edition,
+        "changes": changes,
+        "reason": f"Excel 取込 ({file_name})",
+        "title": f"Excel 取込: {file_name}",
+        "source": ChangeRequest.Source.IMPORT,
+        "source_name": file_name,
+    }
+    try:
+        if permissions.requires_approval(acting_user):
+            return change_request_submit(**arguments)
+        change_request, _created = change_direct_apply(**arguments)
+        return change_request
+    except ChangeConflict as conflict:
+        from plan.workbook import Issue
+
+        raise ImportRefused([Issue(message) for message in conflict.messages]) from conflict

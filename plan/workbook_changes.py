@@ -1,0 +1,185 @@
+"""An import's preview (plan.workbook.Preview) turned into the records it would change.
+
+Each new or changed project and KPI becomes a group of ``ProposedChange`` records, so that the
+services can check each group against the permission policy (and name the rows of a group the
+importing user may not change) and then apply all of them as one change request.
+
+Links whose order matters (a project's bureaus, its KPIs) are replaced as a whole when they change:
+the old links are deleted and the new ones created in order, which never collides with the
+uniqueness of positions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from kpis.models import Kpi, KpiValue, ProjectKpi
+from plan.models import Edition, Listing, Project, ProjectBureau
+from plan.services import ProposedChange, Ref
+from plan.workbook import KPI_SHEET, LISTING_SHEET, KpiValueData, Preview, Status
+
+VALUE_FIELDS = ("text", "value", "unit", "qualifier", "fiscal_year", "fiscal_year_end", "period")
+
+
+def project_key(code: str) -> str:
+    return f"project:{code}"
+
+
+def kpi_key(code: str) -> str:
+    return f"kpi:{code}"
+
+
+@dataclass
+class ChangeGroup:
+    """The records one project (or one KPI) of the file would change, and where it stands."""
+
+    label: str
+    sheet: str
+    rows: tuple[int, ...]
+    changes: list[ProposedChange] = field(default_factory=list)
+
+
+def _value_fields(data: KpiValueData) -> dict:
+    return {name: getattr(data, name) for name in VALUE_FIELDS}
+
+
+def change_groups(preview: Preview, edition: Edition) -> list[ChangeGroup]:
+    """Every new or changed project and KPI of the preview, as groups of proposed changes."""
+    touched_projects = [p for p in preview.projects if p.status in (Status.NEW, Status.CHANGED)]
+    touched_kpis = [k for k in preview.kpis if k.status in (Status.NEW, Status.CHANGED)]
+    project_ids = [p.project_id for p in touched_projects if p.project_id]
+    projects = Project.objects.in_bulk(project_ids)
+    bureau_links = defaultdict(list)
+    for link in ProjectBureau.objects.filter(project_id__in=project_ids).order_by("position"):
+        bureau_links[link.project_id].append(link)
+    listings = defaultdict(list)
+    for listing in Listing.objects.filter(project_id__in=project_ids):
+        listings[listing.project_id].append(listing)
+    kpi_links = defaultdict(list)
+    for link in (
+        ProjectKpi.objects.filter(project_id__in=project_ids)
+        .select_related("kpi")
+        .order_by("position")
+    ):
+        kpi_links[link.project_id].append(link)
+    kpi_ids = {kpi.code: kpi.pk for kpi in Kpi.objects.filter(edition=edition).only("pk", "code")}
+    kpis = Kpi.objects.in_bulk([k.kpi_id for k in touched_kpis if k.kpi_id])
+    values = defaultdict(dict)
+    for value in KpiValue.objects.filter(kpi_id__in=list(kpis)):
+        values[value.kpi_id][value.kind] = value
+
+    def kpi_reference(code: str):
+        return kpi_ids[code] if code in kpi_ids else Ref(kpi_key(code))
+
+    groups = []
+    for item in touched_projects:
+        data = item.data
+        group = ChangeGroup(f"事業 {item.code}「{data.name}」", LISTING_SHEET, item.rows)
+        if item.status == Status.NEW:
+            reference = Ref(project_key(item.code))
+            group.changes.append(
+                ProposedChange.create(
+                    Project,
+                    {
+                        "edition_id": edition.pk,
+                        "code": data.code,
+                        "name": data.name,
+                        "summary": data.summary,
+                        "is_new": data.is_new,
+                    },
+                    key=project_key(item.code),
+                )
+            )
+            current_bureaus, current_listings, current_kpis = [], [], []
+        else:
+            project = projects[item.project_id]
+            reference = project.pk
+            differences = {
+                name: getattr(data, name)
+                for name in ("name", "summary", "is_new")
+                if getattr(project, name) != getattr(data, name)
+            }
+            if differences:
+                group.changes.append(ProposedChange.update(project, differences))
+            current_bureaus = bureau_links[project.pk]
+            current_listings = listings[project.pk]
+            current_kpis = kpi_links[project.pk]
+
+        if [link.bureau_id for link in current_bureaus] != list(data.bureau_ids):
+            group.changes += [ProposedChange.delete(link) for link in current_bureaus]
+            group.changes += [
+                ProposedChange.create(
+                    ProjectBureau,
+                    {"project_id": reference, "bureau_id": bureau_id, "position": position},
+                    key=f"bureau:{item.code}:{position}",
+                )
+                for position, bureau_id in enumerate(data.bureau_ids, start=1)
+            ]
+        wanted = {(placement.measure_id, placement.number) for placement in data.listings}
+        current = {(listing.measure_id, listing.number): listing for listing in current_listings}
+        group.changes += [
+            ProposedChange.delete(current[key]) for key in sorted(set(current) - wanted)
+        ]
+        group.changes += [
+            ProposedChange.create(
+                Listing,
+                {"measure_id": measure_id, "project_id": reference, "number": number},
+                key=f"listing:{item.code}:{measure_id}",
+            )
+            for measure_id, number in sorted(wanted - set(current))
+        ]
+        if [link.kpi.code for link in current_kpis] != list(data.kpi_codes):
+            group.changes += [ProposedChange.delete(link) for link in current_kpis]
+            group.changes += [
+                ProposedChange.create(
+                    ProjectKpi,
+                    {"project_id": reference, "kpi_id": kpi_reference(code), "position": position},
+                    key=f"kpi-link:{item.code}:{position}",
+                )
+                for position, code in enumerate(data.kpi_codes, start=1)
+            ]
+        if group.changes:
+            groups.append(group)
+
+    for item in touched_kpis:
+        data = item.data
+        group = ChangeGroup(f"KPI {item.code}「{data.indicator[:30]}」", KPI_SHEET, item.rows)
+        if item.status == Status.NEW:
+            reference = Ref(kpi_key(item.code))
+            group.changes.append(
+                ProposedChange.create(
+                    Kpi,
+                    {"edition_id": edition.pk, "code": data.code, "indicator": data.indicator},
+                    key=kpi_key(item.code),
+                )
+            )
+            current_values = {}
+        else:
+            kpi = kpis[item.kpi_id]
+            reference = kpi.pk
+            if kpi.indicator != data.indicator:
+                group.changes.append(ProposedChange.update(kpi, {"indicator": data.indicator}))
+            current_values = values[kpi.pk]
+        for kind, wanted_value in (("baseline", data.baseline), ("target", data.target)):
+            existing = current_values.get(kind)
+            if wanted_value is None:
+                if existing is not None:
+                    group.changes.append(ProposedChange.delete(existing))
+                continue
+            fields = _value_fields(wanted_value)
+            if existing is None:
+                group.changes.append(
+                    ProposedChange.create(
+                        KpiValue,
+                        {"kpi_id": reference, "kind": kind, **fields},
+                        key=f"value:{item.code}:{kind}",
+                    )
+                )
+            else:
+                differences = {n: v for n, v in fields.items() if getattr(existing, n) != v}
+                if differences:
+                    group.changes.append(ProposedChange.update(existing, differences))
+        if group.changes:
+            groups.append(group)
+    return groups
