@@ -12,6 +12,7 @@ from accounts.admin_base import OwnBureauListFilter, PolicyModelAdmin, PolicyTab
 from kpis.models import ProjectKpi
 from plan.admin_changes import ChangeRequestAdminMixin
 from plan.admin_requests import project_history_view, project_restore_view
+from plan.admin_workbook import WorkbookAdminMixin
 from plan.models import Edition, Listing, Measure, Plan, PolicyGoal, Project, ProjectBureau
 
 
@@ -162,7 +163,7 @@ class ProjectKpiInline(PolicyTabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(NormalizedSearchAdmin):
+class ProjectAdmin(WorkbookAdminMixin, NormalizedSearchAdmin):
     list_display = (
         "code",
         "goal_column",
@@ -198,6 +199,7 @@ class ProjectAdmin(NormalizedSearchAdmin):
             return project_restore_view(self, request, object_id, history_id)
 
         return [
+            *self.workbook_urls(),
             path(
                 "<path:object_id>/history/<int:history_id>/restore/",
                 self.admin_site.admin_view(restore),

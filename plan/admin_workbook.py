@@ -1,0 +1,271 @@
+"""The admin's Excel export and import (the city's workbook, plan/workbook.py).
+
+- 出力: the selection is a ``ProjectFilterSet`` (the same one as ``export_plan`` and the tests);
+  the changelist's current filters are translated into it, and an action exports a selection.
+- 取込: upload → preview (every project and KPI as new / changed with its diff / unchanged /
+  error) → confirm. The workbook waits in the database between the two steps. Nothing is written
+  unless the whole file is clean; staff's import becomes one change request (plan.services).
+Who may export (view) and import (change) is the policy's answer, asked through the ModelAdmin.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+
+from accounts import permissions
+from plan import services
+from plan.filters import FOUNDATION_GOAL, ProjectFilterSet
+from plan.models import Edition, PolicyGoal, Project, WorkbookUpload
+from plan.workbook import DEFAULT_MAX_BYTES, Status, WorkbookRejected, export_workbook
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def latest_edition() -> Edition | None:
+    return Edition.objects.order_by("-fiscal_year").first()
+
+
+def workbook_response(data: bytes, file_name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, file_name)
+    return response
+
+
+def export_query_from_changelist(request) -> dict[str, str]:
+    """The changelist's filters as ProjectFilterSet parameters, so both select the same projects."""
+    params = request.GET
+    query: dict[str, str] = {}
+    edition = latest_edition()
+    if edition_id := params.get("edition__id__exact"):
+        edition = Edition.objects.filter(pk=edition_id).first() or edition
+    if edition is not None:
+        query["edition"] = str(edition.fiscal_year)
+    if goal_id := params.get("listings__measure__goal__id__exact"):
+        goal = PolicyGoal.objects.filter(pk=goal_id).first()
+        if goal is not None:
+            query["goal"] = goal.code or FOUNDATION_GOAL
+    if measure_id := params.get("listings__measure__id__exact"):
+        query["measure"] = measure_id
+    bureau_id = params.get("bureaus__id__exact")
+    if bureau_id:
+        from accounts.models import Bureau
+
+        bureau = Bureau.objects.filter(pk=bureau_id).first()
+        if bureau is not None:
+            query["bureau"] = bureau.name
+    elif (
+        params.get("own", "mine" if permissions.requires_approval(request.user) else "all")
+        == "mine"
+    ):
+        own = request.user.bureaus.order_by("display_order").first()
+        if own is not None:
+            query["bureau"] = own.name
+    if "is_new__exact" in params:
+        query["is_new"] = "true" if params["is_new__exact"] == "1" else "false"
+    if params.get("q"):
+        query["q"] = params["q"]
+    return query
+
+
+def export_file_name(filterset: ProjectFilterSet, edition: Edition | None) -> str:
+    parts = ["個別プロジェクト集", str(edition.fiscal_year) if edition else ""]
+    data = filterset.form.cleaned_data if filterset.is_valid() else {}
+    if data.get("bureau"):
+        parts.append(str(data["bureau"]))
+    if data.get("goal"):
+        parts.append(f"政策目標{data['goal']}")
+    return "_".join(part for part in parts if part) + ".xlsx"
+
+
+class UploadForm(forms.Form):
+    edition = forms.ModelChoiceField(
+        label="版",
+        queryset=Edition.objects.select_related("plan").order_by("-fiscal_year"),
+        empty_label=None,
+    )
+    workbook = forms.FileField(
+        label="Excel ブック (.xlsx)",
+        help_text=f"この画面の「Excel 出力」で書き出したブックを編集して選んでください (上限 {DEFAULT_MAX_BYTES // (1024 * 1024)} MB)。",
+    )
+
+
+class WorkbookAdminMixin:
+    """Export and import views on the project admin."""
+
+    change_list_template = "admin/plan/project/change_list.html"
+    actions = ("export_selected",)
+
+    def workbook_urls(self):
+        from django.urls import path
+
+        view = self.admin_site.admin_view
+        return [
+            path("export/", view(self.export_view), name="plan_project_export"),
+            path("import/", view(self.import_view), name="plan_project_import"),
+            path(
+                "import/<int:upload_id>/confirm/",
+                view(self.import_confirm_view),
+                name="plan_project_import_confirm",
+            ),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        from urllib.parse import urlencode
+
+        extra_context = {
+            **(extra_context or {}),
+            "export_query": urlencode(export_query_from_changelist(request)),
+            "may_import": self.has_change_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def export_selected(self, request, queryset):
+        editions = set(queryset.values_list("edition", flat=True))
+        if len(editions) != 1:
+            self.message_user(request, "一つの版の事業を選んでください。", messages.ERROR)
+            return None
+        return workbook_response(export_workbook(queryset), "個別プロジェクト集_選択.xlsx")
+
+    export_selected.short_description = "選択した事業を Excel に出力"
+    export_selected.allowed_permissions = ("view",)
+
+    # --- 出力 ---
+
+    def export_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        params = request.GET.copy()
+        if "edition" not in params and (edition := latest_edition()) is not None:
+            params["edition"] = str(edition.fiscal_year)
+        filterset = ProjectFilterSet(params, queryset=Project.objects.all())
+        edition = Edition.objects.filter(fiscal_year=params.get("edition")).order_by("-pk").first()
+        if "download" in request.GET and filterset.is_valid():
+            projects = filterset.qs
+            if not projects.exists():
+                messages.warning(request, "条件に合う事業がありません。")
+            else:
+                return workbook_response(
+                    export_workbook(projects), export_file_name(filterset, edition)
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Excel 出力",
+            "filterset": filterset,
+            "count": filterset.qs.count() if filterset.is_valid() else 0,
+        }
+        return TemplateResponse(request, "admin/plan/project/export.html", context)
+
+    # --- 取込 ---
+
+    def import_view(self, request):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = UploadForm(
+            request.POST or None, request.FILES or None, initial={"edition": latest_edition()}
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Excel 取込",
+            "form": form,
+        }
+        if request.method == "POST" and form.is_valid():
+            upload_file = form.cleaned_data["workbook"]
+            edition = form.cleaned_data["edition"]
+            WorkbookUpload.objects.filter(
+                uploaded_at__lt=timezone.now() - datetime.timedelta(days=1)
+            ).delete()
+            if upload_file.size > DEFAULT_MAX_BYTES:
+                form.add_error(
+                    "workbook",
+                    f"ファイルが大きすぎます (上限 {DEFAULT_MAX_BYTES // (1024 * 1024)} MB)。",
+                )
+                return TemplateResponse(request, "admin/plan/project/import.html", context)
+            data = upload_file.read()
+            try:
+                result = services.workbook_import_preview(
+                    acting_user=request.user, edition=edition, file=data
+                )
+            except WorkbookRejected as rejected:
+                form.add_error("workbook", rejected.message)
+                return TemplateResponse(request, "admin/plan/project/import.html", context)
+            upload = None
+            if not result.errors and result.change_count:
+                upload = WorkbookUpload.objects.create(
+                    uploaded_by=request.user,
+                    edition=edition,
+                    file_name=upload_file.name[:255],
+                    content=data,
+                )
+            context.update(self._preview_context(request, result, upload, upload_file.name))
+            return TemplateResponse(request, "admin/plan/project/import_preview.html", context)
+        return TemplateResponse(request, "admin/plan/project/import.html", context)
+
+    @staticmethod
+    def _preview_context(request, result, upload, file_name: str) -> dict:
+        shown = (Status.NEW, Status.CHANGED, Status.ERROR)
+        return {
+            "title": f"Excel 取込の下見: {file_name}",
+            "file_name": file_name,
+            "result": result,
+            "upload": upload,
+            "project_counts": {
+                status.label: count for status, count in result.preview.project_counts().items()
+            },
+            "kpi_counts": {
+                status.label: count for status, count in result.preview.kpi_counts().items()
+            },
+            "projects": [item for item in result.preview.projects if item.status in shown],
+            "kpis": [item for item in result.preview.kpis if item.status in shown],
+            "requires_approval": permissions.requires_approval(request.user),
+        }
+
+    def import_confirm_view(self, request, upload_id):
+        if request.method != "POST" or not self.has_change_permission(request):
+            raise PermissionDenied
+        upload = get_object_or_404(WorkbookUpload, pk=upload_id, uploaded_by=request.user)
+        if "cancel" in request.POST:
+            upload.delete()
+            messages.info(request, "取込を取り消しました。何も変えていません。")
+            return HttpResponseRedirect(reverse("admin:plan_project_changelist"))
+        try:
+            change_request = services.workbook_import_apply(
+                acting_user=request.user,
+                edition=upload.edition,
+                file=bytes(upload.content),
+                file_name=upload.file_name,
+            )
+        except services.ImportRefused as refused:
+            for issue in refused.issues:
+                messages.error(request, str(issue))
+            messages.error(
+                request, "下見の後にデータが変わったため取り込めませんでした。何も変えていません。"
+            )
+            return HttpResponseRedirect(reverse("admin:plan_project_import"))
+        upload.delete()
+        if change_request is None:
+            messages.info(request, "変更はありませんでした。")
+            return HttpResponseRedirect(reverse("admin:plan_project_changelist"))
+        if change_request.status == change_request.Status.PENDING:
+            messages.success(
+                request,
+                f"取込を変更申請 #{change_request.pk} として提出しました。取りまとめ担当の承認後に反映されます。",
+            )
+        else:
+            messages.success(
+                request, f"取込を反映しました (変更申請 #{change_request.pk} として記録)。"
+            )
+        return HttpResponseRedirect(
+            reverse("admin:plan_changerequest_change", args=[change_request.pk])
+        )

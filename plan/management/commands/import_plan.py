@@ -1,0 +1,88 @@
+"""市の Excel ブックを取り込む (管理画面の「Excel 取込」と同じ規則)。
+
+    python manage.py import_plan FILE.xlsx --user USERNAME [--edition 2024] [--dry-run]
+
+利用者の権限で取り込む: 所管局担当者の取込は一件の変更申請になり、取りまとめ担当の取込はすぐに反映して
+ファイル名とともに履歴に残す。どこかにエラーがあれば何も書き込まず、エラーを並べて 0 以外で終わる。
+--dry-run は下見だけ (何も書き込まない)。
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accounts.models import User
+from plan import services
+from plan.models import Edition
+from plan.workbook import WorkbookRejected
+
+
+class Command(BaseCommand):
+    help = "Excel ブック (.xlsx) を取り込む (所管局担当者の取込は変更申請になる)。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path, help="取り込むブック (.xlsx)")
+        parser.add_argument(
+            "--user", required=True, help="取り込む人の利用者名 (権限はその人のもの)"
+        )
+        parser.add_argument("--edition", type=int, help="版の年度 (西暦、例: 2024)。省くと最新の版")
+        parser.add_argument("--dry-run", action="store_true", help="下見だけ (何も書き込まない)")
+
+    def handle(self, *args, **options) -> None:
+        path: Path = options["file"]
+        user = User.objects.filter(username=options["user"], is_active=True).first()
+        if user is None:
+            raise CommandError(f"利用者「{options['user']}」はいません (または無効です)。")
+        editions = Edition.objects.order_by("-fiscal_year")
+        if options["edition"]:
+            editions = editions.filter(fiscal_year=options["edition"])
+        edition = editions.first()
+        if edition is None:
+            raise CommandError(f"{options['edition'] or ''}年度の版がありません。".lstrip())
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise CommandError(f"{path} を読めません: {error.strerror}") from error
+
+        try:
+            result = services.workbook_import_preview(acting_user=user, edition=edition, file=data)
+        except WorkbookRejected as rejected:
+            raise CommandError(f"{path.name}: {rejected.message}") from rejected
+        self.report(result)
+        if result.errors:
+            raise CommandError(
+                f"エラーが {len(result.errors)} 件あるため、何も取り込みませんでした。"
+            )
+        if options["dry_run"]:
+            self.stdout.write("下見だけです (--dry-run)。何も書き込んでいません。")
+            return
+        try:
+            change_request = services.workbook_import_apply(
+                acting_user=user, edition=edition, file=data, file_name=path.name
+            )
+        except services.ImportRefused as refused:
+            for issue in refused.issues:
+                self.stderr.write(str(issue))
+            raise CommandError("取り込めませんでした。何も書き込んでいません。") from refused
+        if change_request is None:
+            self.stdout.write("変更はありませんでした。")
+        elif change_request.status == change_request.Status.PENDING:
+            self.stdout.write(
+                f"変更申請 #{change_request.pk} を提出しました (取りまとめ担当の承認後に反映されます)。"
+            )
+        else:
+            self.stdout.write(f"反映しました (変更申請 #{change_request.pk} として記録)。")
+
+    def report(self, result) -> None:
+        def counts(values: dict) -> str:
+            return "、".join(f"{status.label} {count}件" for status, count in values.items())
+
+        self.stdout.write(f"事業: {counts(result.preview.project_counts())}")
+        self.stdout.write(f"KPI: {counts(result.preview.kpi_counts())}")
+        self.stdout.write(f"変更するレコード: {result.change_count}件")
+        for issue in result.warnings:
+            self.stdout.write(f"注意: {issue}")
+        for issue in result.errors:
+            self.stderr.write(f"エラー: {issue}")
