@@ -215,6 +215,6 @@ def test_import_plan_command_fails_on_errors_and_writes_nothing(people, tmp_path
     assert not ChangeRequest.objects.exists()
     with pytest.raises(CommandError, match="利用者「nobody」はいません"):
         call_command("import_plan", str(path), "--user", "nobody")
-    (tmp_path / "bad.xlsx").write_bytes(b"not a workbook at all")
+    (tmp_path / "bad.xlsx").write_bytes(bytes(range(256)) * 4)  # random bytes
     with pytest.raises(CommandError, match=r"bad\.xlsx: Excel ブック \(\.xlsx\) ではありません"):
         call_command("import_plan", str(tmp_path / "bad.xlsx"), "--user", "coordinator")
