@@ -33,3 +33,12 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	$(PY) -m pip install --disable-pip-version-check -e '.[dev]'
 	touch $@
+
+# make bench [BENCH_ARGS="--scales 10 --databases sqlite"]: the Excel import/export benchmark
+# (×10 and ×100 the 2024 edition, SQLite and PostgreSQL; several minutes). Not part of `make test`.
+BENCH_ARGS ?=
+
+.PHONY: bench
+
+bench: $(VENV)/.installed-dev
+	$(PY) benchmarks/import_export.py $(BENCH_ARGS)

@@ -1,0 +1,838 @@
+"""Benchmark of the city's workbook: export, and import (preview and apply), at ×10 and ×100 the
+2024 edition, on SQLite and on PostgreSQL (issue 5, "Speed"). A benchmark, not a timed test.
+
+    .venv/bin/python benchmarks/import_export.py [--scales 10 100] [--databases sqlite postgres]
+                                                 [--postgres-url URL] [--repeat N] [--profile]
+
+The parent process runs one worker process per database (Django's settings are per process and
+DATABASE_URL selects the database), collects their measurements and prints one table per database
+and a verdict against the aims: import (preview + apply) of the largest workbook within 3× the
+openpyxl read floor, export within 2× the openpyxl write floor, and a number of queries that does
+not grow with the number of rows.
+
+Each worker uses a throwaway database: a temporary SQLite file, or a fresh PostgreSQL database
+``bench_kitakyushu_<pid>`` (UTF-8, from template0) on the server of ``--postgres-url``, dropped at
+the end, also on failure. It migrates, loads fixtures/edition-2024.json, creates a coordinator, and
+for each scale N (ascending) extends the 2024 edition in place to N copies of itself: every project
+copied with a new code (P001-02), a new name (「…（02）」), the same bureaus, listings under the same
+measures with their No offset by the measure's largest No, and copies of its KPIs (K001-02) with
+their values and links. The copies are written with bulk_create (no history).
+
+The steps, each timed with time.perf_counter, best of ``--repeat`` runs (default: 3 up to ×10 and
+2 above; the django-import-export baseline, the slowest step, runs once above ×10):
+
+- export: ``export_workbook(Project.objects.filter(edition=…))``.
+- openpyxl write floor: ``Workbook(write_only=True)`` writing the same cell values (both sheets, the
+  same rows and columns, no styles) to a BytesIO.
+- openpyxl read floor: ``load_workbook(read_only=True)`` and ``iter_rows(values_only=True)`` over
+  every row of both sheets of the exported workbook.
+- import preview / apply: ``workbook_import_preview`` and ``workbook_import_apply`` as the
+  coordinator, on the exported workbook (no changes) and on a copy in which every 100th project's
+  概要 was edited with openpyxl (1 %; a coordinator's import is applied at once). Apply reads and
+  compares the file again (it calls the preview), as confirming an upload does.
+- baseline: a plain django-import-export ``ModelResource`` for Project with default settings
+  importing the listing sheet's rows (one per listing, so codes repeat; the ``id`` column is the
+  project's pk, found by code) with ``import_data(dataset, dry_run=True)``.
+
+Every import runs inside ``transaction.atomic`` that is rolled back afterwards (the time is taken
+before the rollback), so each repetition starts from the same state. Queries are counted with
+CaptureQueriesContext; the baseline's, more than that context's 9,000-query log holds, with an
+execute wrapper. "Rows" are the data rows of both sheets (listings + KPIs); the baseline's are the
+listing rows it imports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SCALES = (10, 100)
+DATABASE_KINDS = ("sqlite", "postgres")
+DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+#: Other people's databases (the development one and its test database): never touched.
+PROTECTED_DATABASES = frozenset({"kitakyushu_env_plan", "test_kitakyushu_env_plan"})
+DATABASE_PREFIX = "bench_kitakyushu_"
+#: The copies' codes end in "-02", "-03"…; the fixture's own codes (P001, K001) have no "-".
+COPY_SEPARATOR = "-"
+#: Every EDIT_EVERY-th project (by code) gets an edited 概要: 1 %.
+EDIT_EVERY = 100
+EDIT_SUFFIX = "（ベンチマークで追記）"
+COORDINATOR = "bench-coordinator"
+
+EXPORT_AIM = 2.0  # × the openpyxl write floor
+IMPORT_AIM = 3.0  # × the openpyxl read floor
+
+#: (key, label) in the order of the table. "import" and "import_edited" are sums.
+STEPS = (
+    ("export", "export"),
+    ("write_floor", "openpyxl write floor"),
+    ("read_floor", "openpyxl read floor"),
+    ("preview", "import preview (unedited)"),
+    ("apply", "import apply (unedited, 0 changes)"),
+    ("import", "= preview + apply (unedited)"),
+    ("preview_edited", "import preview (1% edited)"),
+    ("apply_edited", "import apply (1% edited)"),
+    ("import_edited", "= preview + apply (1% edited)"),
+    ("baseline", "django-import-export baseline"),
+)
+IMPORT_STEPS = ("preview", "apply", "import", "preview_edited", "apply_edited", "import_edited")
+SUMS = {"import": ("preview", "apply"), "import_edited": ("preview_edited", "apply_edited")}
+PROFILED_STEPS = ("export", "preview", "apply", "preview_edited", "apply_edited")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def default_repeat(scale: int) -> tuple[int, int]:
+    """(repetitions of each step, repetitions of the baseline) at a scale."""
+    return (3, 3) if scale <= 10 else (2, 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Building the scaled edition
+
+
+def scale_edition(edition, copies: int) -> None:
+    """Extend ``edition`` to ``copies`` copies of its original projects and KPIs (copy 1 is the
+    original; copies already made are kept, so scales can be built one after the other)."""
+    from django.db import transaction
+
+    from kpis.models import Kpi, KpiValue, ProjectKpi
+    from plan.models import Listing, Project, ProjectBureau
+    from plan.search import normalize_for_search
+
+    projects = Project.objects.filter(edition=edition)
+    originals = list(projects.exclude(code__contains=COPY_SEPARATOR).order_by("code"))
+    kpis = list(
+        Kpi.objects.filter(edition=edition).exclude(code__contains=COPY_SEPARATOR).order_by("code")
+    )
+    present, remainder = divmod(projects.count(), len(originals))
+    if remainder:
+        raise RuntimeError("The edition holds projects that are neither originals nor copies.")
+    bureau_links = list(ProjectBureau.objects.filter(project__in=originals).order_by("pk"))
+    listings = list(Listing.objects.filter(project__in=originals).order_by("pk"))
+    kpi_links = list(ProjectKpi.objects.filter(project__in=originals).order_by("pk"))
+    values = list(KpiValue.objects.filter(kpi__in=kpis).order_by("pk"))
+    widest: dict[int, int] = {}
+    for listing in listings:
+        widest[listing.measure_id] = max(widest.get(listing.measure_id, 0), listing.number)
+
+    with transaction.atomic():
+        for copy in range(present + 1, copies + 1):
+            suffix = f"{COPY_SEPARATOR}{copy:02d}"
+            new_projects = Project.objects.bulk_create(
+                Project(
+                    edition=edition,
+                    code=f"{project.code}{suffix}",
+                    name=f"{project.name}（{copy:02d}）",
+                    summary=project.summary,
+                    is_new=project.is_new,
+                    search_text=normalize_for_search(
+                        f"{project.name}（{copy:02d}）\n{project.summary}"
+                    ),
+                )
+                for project in originals
+            )
+            project_of = {old.pk: new.pk for old, new in zip(originals, new_projects, strict=True)}
+            new_kpis = Kpi.objects.bulk_create(
+                Kpi(
+                    edition=edition,
+                    code=f"{kpi.code}{suffix}",
+                    indicator=kpi.indicator,
+                    search_text=kpi.search_text,
+                )
+                for kpi in kpis
+            )
+            kpi_of = {old.pk: new.pk for old, new in zip(kpis, new_kpis, strict=True)}
+            ProjectBureau.objects.bulk_create(
+                ProjectBureau(
+                    project_id=project_of[link.project_id],
+                    bureau_id=link.bureau_id,
+                    position=link.position,
+                )
+                for link in bureau_links
+            )
+            Listing.objects.bulk_create(
+                Listing(
+                    measure_id=listing.measure_id,
+                    project_id=project_of[listing.project_id],
+                    number=listing.number + (copy - 1) * widest[listing.measure_id],
+                )
+                for listing in listings
+            )
+            KpiValue.objects.bulk_create(
+                KpiValue(
+                    kpi_id=kpi_of[value.kpi_id],
+                    kind=value.kind,
+                    text=value.text,
+                    value=value.value,
+                    unit=value.unit,
+                    qualifier=value.qualifier,
+                    fiscal_year=value.fiscal_year,
+                    fiscal_year_end=value.fiscal_year_end,
+                    period=value.period,
+                )
+                for value in values
+            )
+            ProjectKpi.objects.bulk_create(
+                ProjectKpi(
+                    project_id=project_of[link.project_id],
+                    kpi_id=kpi_of[link.kpi_id],
+                    position=link.position,
+                )
+                for link in kpi_links
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# The workbook outside the application: openpyxl alone, edits, the baseline's rows
+
+
+def sheet_values(data: bytes) -> list[tuple[str, list[tuple]]]:
+    """Every sheet's title and rows of cell values (what the write floor writes)."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True)
+    try:
+        return [(sheet.title, list(sheet.iter_rows(values_only=True))) for sheet in workbook]
+    finally:
+        workbook.close()
+
+
+def openpyxl_write(sheets: Sequence[tuple[str, Sequence[tuple]]]) -> bytes:
+    """The write floor: openpyxl alone, write-only, no styles."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    for title, rows in sheets:
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def openpyxl_read(data: bytes) -> int:
+    """The read floor: openpyxl alone, read-only, every row of every sheet. Returns the cells."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True)
+    cells = 0
+    try:
+        for sheet in workbook:
+            for row in sheet.iter_rows(values_only=True):
+                cells += len(row)
+    finally:
+        workbook.close()
+    return cells
+
+
+def edit_summaries(data: bytes, codes: set[str]) -> bytes:
+    """The workbook with the 概要 of the given projects edited (on every row of each)."""
+    from openpyxl import load_workbook
+
+    from plan.workbook import CODE, LISTING_SHEET, SUMMARY
+
+    workbook = load_workbook(io.BytesIO(data))
+    sheet = workbook[LISTING_SHEET]
+    headers = [cell.value for cell in sheet[1]]
+    code_index, summary_index = headers.index(CODE), headers.index(SUMMARY)
+    for row in sheet.iter_rows(min_row=2):
+        if row[code_index].value in codes:
+            cell = row[summary_index]
+            cell.value = f"{cell.value or ''}{EDIT_SUFFIX}"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def listing_dataset(sheets: Sequence[tuple[str, Sequence[tuple]]], edition):
+    """The listing sheet's rows as a tablib Dataset for a default ModelResource (one row per
+    listing; ``id`` is the project's pk, found by its code)."""
+    import tablib
+
+    from plan.models import Project
+    from plan.workbook import CODE, LISTING_SHEET, NAME, NEW_MARK, SUMMARY
+
+    rows = dict(sheets)[LISTING_SHEET]
+    headers = list(rows[0])
+    code_index, name_index = headers.index(CODE), headers.index(NAME)
+    summary_index = headers.index(SUMMARY)
+    ids = dict(Project.objects.filter(edition=edition).values_list("code", "pk"))
+    dataset = tablib.Dataset(headers=["id", "code", "name", "summary", "is_new", "edition"])
+    for row in rows[1:]:
+        name = row[name_index]
+        is_new = name.startswith(NEW_MARK)
+        code = row[code_index]
+        dataset.append(
+            [
+                ids[code],
+                code,
+                name[len(NEW_MARK) :] if is_new else name,
+                row[summary_index] or "",
+                is_new,
+                edition.pk,
+            ]
+        )
+    return dataset
+
+
+def baseline_resource():
+    """A plain django-import-export ModelResource for Project with default settings."""
+    from import_export import resources
+
+    from plan.models import Project
+
+    class ProjectResource(resources.ModelResource):
+        class Meta:
+            model = Project
+            fields = ("id", "code", "name", "summary", "is_new", "edition")
+
+    return ProjectResource()
+
+
+# ---------------------------------------------------------------------------------------------
+# Timing and counting
+
+
+class _Rollback(Exception):
+    pass
+
+
+def in_rollback(function: Callable[[], Any]) -> Any:
+    """Run ``function`` inside a transaction that is then rolled back; return its result."""
+    from django.db import transaction
+
+    outcome: list[Any] = []
+    try:
+        with transaction.atomic():
+            outcome.append(function())
+            raise _Rollback
+    except _Rollback:
+        pass
+    return outcome[0]
+
+
+def timed(function: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    value = function()
+    return time.perf_counter() - start, value
+
+
+def best_of(repeat: int, run: Callable[[], tuple[float, dict]]) -> dict:
+    """Run ``repeat`` times; the shortest time and the last run's details (queries, changes)."""
+    runs = [run() for _ in range(repeat)]
+    return {"seconds": min(seconds for seconds, _details in runs), "runs": repeat, **runs[-1][1]}
+
+
+class QueryCounter:
+    """An execute wrapper that counts queries (for more than CaptureQueriesContext's log holds)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+@contextlib.contextmanager
+def captured_queries() -> Iterator[Any]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        yield context
+    if len(context) >= connection.queries_limit:
+        raise RuntimeError("More queries than CaptureQueriesContext can count.")
+
+
+# ---------------------------------------------------------------------------------------------
+# One scale
+
+
+def measure_scale(
+    edition,
+    user,
+    scale: int,
+    *,
+    repeat: int | None = None,
+    baseline_repeat: int | None = None,
+    profile: bool = False,
+) -> dict:
+    """Measure every step on ``edition`` as it is (built to ``scale`` copies by the caller).
+
+    ``user`` is a coordinator. Writes nothing that stays (every import is rolled back).
+    """
+    from accounts.models import User
+    from plan.models import Project
+    from plan.services import workbook_import_apply, workbook_import_preview
+    from plan.workbook import export_workbook
+
+    default_steps, default_baseline = default_repeat(scale)
+    repeat = repeat or default_steps
+    baseline_repeat = baseline_repeat or min(repeat, default_baseline)
+    projects = Project.objects.filter(edition=edition)
+    steps: dict[str, dict] = {}
+
+    def fresh_user():
+        # A new object for each run: the policy caches the user's bureaus on it.
+        return User.objects.get(pk=user.pk)
+
+    def export_run() -> tuple[float, dict]:
+        with captured_queries() as queries:
+            seconds, _data = timed(lambda: export_workbook(projects))
+        return seconds, {"queries": len(queries)}
+
+    steps["export"] = best_of(repeat, export_run)
+    data = export_workbook(projects)
+    sheets = sheet_values(data)
+    listing_rows = len(sheets[0][1]) - 1
+    kpi_rows = len(sheets[1][1]) - 1
+    steps["write_floor"] = best_of(repeat, lambda: (timed(lambda: openpyxl_write(sheets))[0], {}))
+    steps["read_floor"] = best_of(repeat, lambda: (timed(lambda: openpyxl_read(data))[0], {}))
+
+    codes = sorted(projects.values_list("code", flat=True))
+    edited_codes = set(codes[::EDIT_EVERY])
+    edited = edit_summaries(data, edited_codes)
+
+    def preview_run(workbook: bytes) -> tuple[float, dict]:
+        acting_user = fresh_user()
+        with captured_queries() as queries:
+            seconds, result = timed(
+                lambda: workbook_import_preview(
+                    acting_user=acting_user, edition=edition, file=workbook
+                )
+            )
+        if result.errors:
+            raise RuntimeError(f"The preview found errors: {result.errors[:3]}")
+        return seconds, {"queries": len(queries), "changes": result.change_count}
+
+    def apply_run(workbook: bytes) -> tuple[float, dict]:
+        acting_user = fresh_user()
+
+        def apply() -> tuple[float, dict]:
+            with captured_queries() as queries:
+                seconds, change_request = timed(
+                    lambda: workbook_import_apply(
+                        acting_user=acting_user,
+                        edition=edition,
+                        file=workbook,
+                        file_name="bench.xlsx",
+                    )
+                )
+            changes = 0 if change_request is None else change_request.items.count()
+            return seconds, {"queries": len(queries), "changes": changes}
+
+        return in_rollback(apply)
+
+    steps["preview"] = best_of(repeat, lambda: preview_run(data))
+    steps["apply"] = best_of(repeat, lambda: apply_run(data))
+    steps["preview_edited"] = best_of(repeat, lambda: preview_run(edited))
+    steps["apply_edited"] = best_of(repeat, lambda: apply_run(edited))
+    for key in ("preview", "apply"):
+        if steps[key]["changes"]:
+            raise RuntimeError(f"The unedited workbook changed something ({key}).")
+    for key in ("preview_edited", "apply_edited"):
+        if steps[key]["changes"] != len(edited_codes):
+            raise RuntimeError(
+                f"{key}: {steps[key]['changes']} changes for {len(edited_codes)} edited projects."
+            )
+
+    dataset = listing_dataset(sheets, edition)
+
+    def baseline_run() -> tuple[float, dict]:
+        from django.db import connection
+
+        resource = baseline_resource()
+        counter = QueryCounter()
+
+        def run():
+            with connection.execute_wrapper(counter):
+                return timed(lambda: resource.import_data(dataset, dry_run=True))
+
+        seconds, result = in_rollback(run)
+        if result.has_errors() or result.has_validation_errors():
+            raise RuntimeError("The django-import-export baseline reported errors.")
+        return seconds, {"queries": counter.count, "rows": len(dataset)}
+
+    steps["baseline"] = best_of(baseline_repeat, baseline_run)
+
+    for key, (first, second) in SUMS.items():
+        steps[key] = {
+            "seconds": steps[first]["seconds"] + steps[second]["seconds"],
+            "queries": steps[first]["queries"] + steps[second]["queries"],
+            "changes": steps[second]["changes"],
+        }
+
+    profile_text = ""
+    if profile:
+        slowest = max(PROFILED_STEPS, key=lambda key: steps[key]["seconds"])
+        run = {
+            "export": lambda: export_workbook(projects),
+            "preview": lambda: preview_run(data),
+            "apply": lambda: apply_run(data),
+            "preview_edited": lambda: preview_run(edited),
+            "apply_edited": lambda: apply_run(edited),
+        }[slowest]
+        profiler = cProfile.Profile()
+        profiler.runcall(run)
+        stream = io.StringIO()
+        stream.write(f"cProfile of {slowest} at ×{scale}\n")
+        for order in ("tottime", "cumulative"):
+            pstats.Stats(profiler, stream=stream).sort_stats(order).print_stats(20)
+        profile_text = stream.getvalue()
+
+    return {
+        "scale": scale,
+        "projects": len(codes),
+        "kpis": edition.kpis.count(),
+        "listing_rows": listing_rows,
+        "kpi_rows": kpi_rows,
+        "bytes": len(data),
+        "edited_projects": len(edited_codes),
+        "repeat": repeat,
+        "baseline_repeat": baseline_repeat,
+        "steps": steps,
+        "profile": profile_text,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The worker process (one database)
+
+
+@contextlib.contextmanager
+def throwaway_database(kind: str, postgres_url: str) -> Iterator[str]:
+    """A DATABASE_URL for a database made for this process, removed at the end (also on failure)."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix=DATABASE_PREFIX) as directory:
+            yield f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
+        return
+
+    import psycopg
+    from psycopg import sql
+
+    server = urlsplit(postgres_url)
+    if server.path.lstrip("/") in PROTECTED_DATABASES:
+        raise SystemExit(f"--postgres-url must not name {server.path.lstrip('/')}.")
+    name = f"{DATABASE_PREFIX}{os.getpid()}"
+    assert name not in PROTECTED_DATABASES
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(
+                sql.Identifier(name)
+            )
+        )
+    try:
+        yield urlunsplit(server._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+        log(f"[{kind}] dropped database {name}")
+
+
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+def worker(kind: str, scales: Sequence[int], args: argparse.Namespace) -> dict:
+    """Set up a throwaway database, build each scale and measure it (in this process only)."""
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    with throwaway_database(kind, args.postgres_url) as url:
+        os.environ["DATABASE_URL"] = url
+        os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+        import django
+
+        django.setup()
+        from django.db import connections
+
+        try:
+            return _measure_database(kind, scales, args)
+        finally:
+            connections.close_all()
+
+
+def _measure_database(kind: str, scales: Sequence[int], args: argparse.Namespace) -> dict:
+    import django
+    import import_export
+    import openpyxl
+    from django.core.management import call_command
+    from django.db import connection
+
+    from accounts.management.commands.setup_demo import EDITION_FIXTURE
+    from accounts.models import Bureau, Role, User
+    from plan.models import Edition
+
+    start = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("loaddata", str(EDITION_FIXTURE), verbosity=0)
+    edition = Edition.objects.get(fiscal_year=2024)
+    user = User.objects.create_user(username=COORDINATOR, role=Role.COORDINATOR, is_staff=True)
+    user.bureaus.set(Bureau.objects.filter(name="環境局"))
+    log(f"[{kind}] migrated and loaded the 2024 edition in {time.perf_counter() - start:.1f} s")
+
+    if connection.vendor == "postgresql":
+        version = connection.pg_version
+        server = f"PostgreSQL {version // 10000}.{version % 10000}"
+    else:
+        import sqlite3
+
+        server = f"SQLite {sqlite3.sqlite_version}"
+    results = []
+    for scale in sorted(scales):
+        start = time.perf_counter()
+        scale_edition(edition, scale)
+        log(f"[{kind}] built ×{scale} in {time.perf_counter() - start:.1f} s; measuring…")
+        start = time.perf_counter()
+        result = measure_scale(
+            edition,
+            user,
+            scale,
+            repeat=args.repeat,
+            profile=args.profile and scale == max(scales),
+        )
+        log(f"[{kind}] measured ×{scale} in {time.perf_counter() - start:.1f} s")
+        if result["profile"]:
+            log(result["profile"])
+        results.append(result)
+    return {
+        "kind": kind,
+        "server": server,
+        "versions": {
+            "python": platform.python_version(),
+            "django": django.get_version(),
+            "openpyxl": openpyxl.__version__,
+            "django-import-export": import_export.__version__,
+        },
+        "scales": results,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The report
+
+
+def _ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}×"
+
+
+def format_table(database: dict) -> str:
+    header = (
+        "scale",
+        "step",
+        "seconds",
+        "× openpyxl floor",
+        "× d-i-e baseline",
+        "queries",
+        "queries/row",
+    )
+    lines: list[tuple[str, ...]] = [header]
+    notes = []
+    for result in database["scales"]:
+        steps = result["steps"]
+        rows = result["listing_rows"] + result["kpi_rows"]
+        notes.append(
+            f"×{result['scale']}: {result['projects']:,} projects, {result['kpis']:,} KPIs, "
+            f"{result['listing_rows']:,} listing + {result['kpi_rows']:,} KPI rows, "
+            f"{result['bytes'] / 1024:,.0f} KiB; best of {result['repeat']} "
+            f"(baseline: {result['baseline_repeat']}); 1% edited: {result['edited_projects']} projects"
+        )
+        for key, label in STEPS:
+            step = steps[key]
+            seconds = step["seconds"]
+            if key == "export" or key == "write_floor":
+                floor = seconds / steps["write_floor"]["seconds"]
+            else:
+                floor = seconds / steps["read_floor"]["seconds"]
+            baseline = (
+                seconds / steps["baseline"]["seconds"]
+                if key in (*IMPORT_STEPS, "baseline")
+                else None
+            )
+            queries = step.get("queries")
+            per_row = None if queries is None else queries / step.get("rows", rows)
+            lines.append(
+                (
+                    f"×{result['scale']}",
+                    label,
+                    f"{seconds:.3f}",
+                    _ratio(floor) + (" (write)" if key in ("export", "write_floor") else " (read)"),
+                    _ratio(baseline),
+                    "—" if queries is None else f"{queries:,}",
+                    "—" if per_row is None else f"{per_row:.3f}",
+                )
+            )
+    widths = [max(len(line[index]) for line in lines) for index in range(len(header))]
+    right = {2, 3, 4, 5, 6}
+    text = []
+    for number, line in enumerate(lines):
+        cells = [
+            cell.rjust(widths[index]) if index in right else cell.ljust(widths[index])
+            for index, cell in enumerate(line)
+        ]
+        text.append(" | ".join(cells).rstrip())
+        if number == 0:
+            text.append("-+-".join("-" * width for width in widths))
+    return "\n".join([*text, *notes])
+
+
+def format_verdict(database: dict) -> str:
+    results = database["scales"]
+    largest = results[-1]
+    steps = largest["steps"]
+    scale = f"×{largest['scale']}"
+    lines = []
+    read_floor = steps["read_floor"]["seconds"]
+    for key, what in (("import", "unedited"), ("import_edited", "1% edited")):
+        ratio = steps[key]["seconds"] / read_floor
+        verdict = "meets" if ratio <= IMPORT_AIM else "misses"
+        lines.append(
+            f"- import (preview + apply, {what}) at {scale}: {steps[key]['seconds']:.2f} s = "
+            f"{ratio:.2f}× the read floor: {verdict} the aim (≤ {IMPORT_AIM:g}×)"
+        )
+    ratio = steps["export"]["seconds"] / steps["write_floor"]["seconds"]
+    verdict = "meets" if ratio <= EXPORT_AIM else "misses"
+    lines.append(
+        f"- export at {scale}: {steps['export']['seconds']:.2f} s = {ratio:.2f}× the write floor: "
+        f"{verdict} the aim (≤ {EXPORT_AIM:g}×)"
+    )
+    if len(results) < 2:
+        lines.append("- queries: only one scale measured; run two scales to compare.")
+        return "\n".join(lines)
+    smallest = results[0]
+    rows_small = smallest["listing_rows"] + smallest["kpi_rows"]
+    rows_large = largest["listing_rows"] + largest["kpi_rows"]
+    growth = f"rows ×{rows_large / rows_small:g} (×{smallest['scale']} → ×{largest['scale']})"
+    for key in ("export", "preview", "apply", "preview_edited", "apply_edited"):
+        before, after = smallest["steps"][key]["queries"], largest["steps"][key]["queries"]
+        label = dict(STEPS)[key]
+        if before == after:
+            lines.append(f"- queries, {label}: {before} → {after} with {growth}: constant")
+            continue
+        changed_before = smallest["steps"][key].get("changes") or 0
+        changed_after = largest["steps"][key].get("changes") or 0
+        if changed_after != changed_before:
+            per_change = (after - before) / (changed_after - changed_before)
+            fixed = before - per_change * changed_before
+            lines.append(
+                f"- queries, {label}: {before} → {after} with {growth}: grows with the changed "
+                f"records ({changed_before} → {changed_after}), ≈ {fixed:.0f} + "
+                f"{per_change:.1f} per change, not with the rows"
+            )
+        else:
+            lines.append(f"- queries, {label}: {before} → {after} with {growth}: GROWS")
+    return "\n".join(lines)
+
+
+def format_report(databases: Sequence[dict]) -> str:
+    parts = []
+    for database in databases:
+        versions = ", ".join(f"{name} {version}" for name, version in database["versions"].items())
+        parts.append(f"== {database['server']} ({versions}) ==")
+        parts.append(format_table(database))
+        parts.append("Verdict:")
+        parts.append(format_verdict(database))
+        parts.append("")
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+
+
+def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", type=int, nargs="+", default=list(DEFAULT_SCALES))
+    parser.add_argument(
+        "--databases", nargs="+", choices=DATABASE_KINDS, default=list(DATABASE_KINDS)
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
+        help="a server and a database to connect to for CREATE/DROP DATABASE "
+        "(default: $BENCH_POSTGRES_URL or %(default)s)",
+    )
+    parser.add_argument(
+        "--repeat", type=int, help="repetitions of each step (default: 3 up to ×10, 2 above)"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the slowest step at the largest scale"
+    )
+    parser.add_argument("--worker", choices=DATABASE_KINDS, help=argparse.SUPPRESS)
+    parser.add_argument("--result-file", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if any(scale < 1 for scale in args.scales):
+        parser.error("scales are whole numbers from 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_arguments(argv)
+    # Run as a script, this file's folder comes first on sys.path, and this file's name would hide
+    # the django-import-export package (import_export): look for modules from the project instead.
+    here = Path(__file__).resolve().parent
+    sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != here]
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    if args.worker:
+        result = worker(args.worker, args.scales, args)
+        Path(args.result_file).write_text(json.dumps(result), encoding="utf-8")
+        return 0
+
+    databases, failed = [], []
+    with tempfile.TemporaryDirectory(prefix=DATABASE_PREFIX) as directory:
+        for kind in args.databases:
+            result_file = Path(directory) / f"{kind}.json"
+            command = [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--worker",
+                kind,
+                "--result-file",
+                str(result_file),
+                "--postgres-url",
+                args.postgres_url,
+                "--scales",
+                *map(str, args.scales),
+            ]
+            if args.repeat:
+                command += ["--repeat", str(args.repeat)]
+            if args.profile:
+                command.append("--profile")
+            log(f"[{kind}] measuring scales {', '.join(f'×{s}' for s in sorted(args.scales))}…")
+            completed = subprocess.run(command, cwd=ROOT, check=False)
+            if completed.returncode != 0 or not result_file.exists():
+                failed.append(kind)
+                log(f"[{kind}] the measurement failed (exit status {completed.returncode})")
+                continue
+            databases.append(json.loads(result_file.read_text(encoding="utf-8")))
+    print(format_report(databases), flush=True)
+    if failed:
+        print(f"Failed: {', '.join(failed)}", flush=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
