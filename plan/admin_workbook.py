@@ -95,7 +95,7 @@ class UploadForm(forms.Form):
     )
     workbook = forms.FileField(
         label="Excel ブック (.xlsx)",
-        help_text=f"この画面の「Excel 出力」で書き出したブックを編集して選んでください (上限 {DEFAULT_MAX_BYTES // (1024 * 1024)} MB)。",
+        help_text=f"個別プロジェクトの一覧の「Excel 出力」で書き出して編集したブックを選んでください (上限 {DEFAULT_MAX_BYTES // (1024 * 1024)} MB)。",
     )
 
 
@@ -148,9 +148,11 @@ class WorkbookAdminMixin:
         if "edition" not in params and (edition := latest_edition()) is not None:
             params["edition"] = str(edition.fiscal_year)
         filterset = ProjectFilterSet(params, queryset=Project.objects.all())
-        edition = Edition.objects.filter(fiscal_year=params.get("edition")).order_by("-pk").first()
         if "download" in request.GET and filterset.is_valid():
             projects = filterset.qs
+            edition = Edition.objects.filter(
+                fiscal_year=filterset.form.cleaned_data["edition"]
+            ).first()
             if not projects.exists():
                 messages.warning(request, "条件に合う事業がありません。")
             else:

@@ -17,10 +17,12 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 
 from accounts.models import Bureau
-from plan.models import Listing, Measure, PolicyGoal, Project, ProjectQuerySet
+from plan.eras import format_edition_title
+from plan.models import Edition, Listing, Measure, PolicyGoal, Project, ProjectQuerySet
 
 #: ``goal`` の値「下支え」は、番号のない「政策目標を下支えする取り組み」(PolicyGoal.code == "")。
 FOUNDATION_GOAL = "下支え"
@@ -40,24 +42,44 @@ class ProjectFilterSet(django_filters.FilterSet):
     """書き出す個別プロジェクトの選択。どの条件も省略でき、指定した条件はすべて満たす (AND)。"""
 
     edition = django_filters.NumberFilter(field_name="edition__fiscal_year", label="版 (年度)")
-    goal = django_filters.ChoiceFilter(choices=GOAL_CHOICES, method="filter_goal", label="政策目標")
+    goal = django_filters.ChoiceFilter(
+        choices=GOAL_CHOICES, method="filter_goal", label="政策目標", empty_label="すべて"
+    )
     measure = django_filters.ModelChoiceFilter(
         queryset=Measure.objects.select_related("goal"),
         method="filter_measure",
         label="基本施策",
+        empty_label="すべて",
     )
     bureau = django_filters.ModelChoiceFilter(
         queryset=Bureau.objects.all(),
         to_field_name="name",
         method="filter_bureau",
         label="所管局",
+        empty_label="すべて",
     )
-    is_new = django_filters.BooleanFilter(field_name="is_new", label="新規 (<新>)")
+    is_new = django_filters.BooleanFilter(
+        field_name="is_new",
+        label="新規 (<新>)",
+        widget=forms.Select(choices=[("", "すべて"), ("true", "新規のみ"), ("false", "新規以外")]),
+    )
     q = django_filters.CharFilter(method="filter_text", label="キーワード")
 
     class Meta:
         model = Project
         fields = ["edition", "goal", "measure", "bureau", "is_new", "q"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # 版は一覧から選ぶ (値は年度のまま: コマンドやリンクでも ?edition=2024 と書ける)。
+        editions = (
+            Edition.objects.order_by("-fiscal_year")
+            .values_list("fiscal_year", flat=True)
+            .distinct()
+        )
+        self.filters["edition"].extra["widget"] = forms.Select(
+            choices=[("", "すべて"), *((year, format_edition_title(year)) for year in editions)]
+        )
 
     @property
     def qs(self) -> QuerySet[Project]:

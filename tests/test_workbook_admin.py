@@ -218,3 +218,11 @@ def test_import_plan_command_fails_on_errors_and_writes_nothing(people, tmp_path
     (tmp_path / "bad.xlsx").write_bytes(bytes(range(256)) * 4)  # random bytes
     with pytest.raises(CommandError, match=r"bad\.xlsx: Excel ブック \(\.xlsx\) ではありません"):
         call_command("import_plan", str(tmp_path / "bad.xlsx"), "--user", "coordinator")
+
+
+def test_export_page_refuses_an_unreadable_year_without_failing(people):
+    response = client_as(people["coordinator"]).get(
+        reverse("admin:plan_project_export"), {"edition": "abc", "download": "1"}
+    )
+    assert response.status_code == 200
+    assert "絞り込みの条件を確かめてください。" in response.content.decode()
