@@ -581,11 +581,21 @@ def workbook_import_preview(*, acting_user, edition: Edition, file) -> ImportPre
 
 @transaction.atomic
 def workbook_import_apply(
-    *, acting_user, edition: Edition, file, file_name: str
+    *,
+    acting_user,
+    edition: Edition,
+    file_name: str,
+    file=None,
+    preview: ImportPreview | None = None,
 ) -> ChangeRequest | None:
     """Import a workbook, all or nothing: bureau staff's import becomes one change request;
-    a coordinator's is applied at once and recorded with the file's name. ``None``: no changes."""
-    result = workbook_import_preview(acting_user=acting_user, edition=edition, file=file)
+    a coordinator's is applied at once and recorded with the file's name. ``None``: no changes.
+
+    Give the ``file``, or the ``preview`` already made of it by the same user (the file is then not
+    read twice). A preview that has gone stale is still safe: applying compares every record with
+    the version the preview saw and refuses on any difference.
+    """
+    result = preview or workbook_import_preview(acting_user=acting_user, edition=edition, file=file)
     if result.errors:
         raise ImportRefused(result.errors)
     changes = [change for group in result.groups for change in group.changes]

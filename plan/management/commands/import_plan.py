@@ -60,7 +60,7 @@ class Command(BaseCommand):
             return
         try:
             change_request = services.workbook_import_apply(
-                acting_user=user, edition=edition, file=data, file_name=path.name
+                acting_user=user, edition=edition, preview=result, file_name=path.name
             )
         except services.ImportRefused as refused:
             for issue in refused.issues:
