@@ -608,7 +608,9 @@ class _CellStyle:
         self.array = template._style
 
     def apply(self, cell: WriteOnlyCell) -> None:
-        cell._style = copy.copy(self.array)
+        # Shared, not copied: a write-only cell's style is only read when the sheet is written.
+        # A cell whose style changes (quotePrefix) gets its own copy first (_data_cell).
+        cell._style = self.array
 
 
 def _data_cell(sheet, value: str | int | float | None, style: _CellStyle) -> WriteOnlyCell | None:
@@ -621,6 +623,7 @@ def _data_cell(sheet, value: str | int | float | None, style: _CellStyle) -> Wri
     cell = WriteOnlyCell(sheet, value)
     style.apply(cell)
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        cell._style = copy.copy(cell._style)
         cell.data_type = "s"
         cell.quotePrefix = True
     return cell
