@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accounts.models import Role, User
 from plan.models import ChangeRequest, Project
-from tests.admin_forms import read_form
+from tests.admin_forms import client_as, read_form
 from tests.factories import (
     BureauFactory,
     KpiFactory,
@@ -46,12 +46,6 @@ def world():
         "viewer": UserFactory(username="viewer", role=Role.VIEWER),
         "sysadmin": UserFactory(username="sysadmin", role=Role.SYSTEM_ADMIN),
     }
-
-
-def client_as(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_another_bureaus_project_opens_read_only(world):

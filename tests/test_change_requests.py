@@ -6,7 +6,6 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role
@@ -14,7 +13,7 @@ from kpis.models import Kpi
 from plan import services
 from plan.models import ChangeRequest, Project
 from plan.services import ProposedChange
-from tests.admin_forms import read_form
+from tests.admin_forms import client_as, read_form
 from tests.factories import (
     BureauFactory,
     KpiFactory,
@@ -63,12 +62,6 @@ def world(django_capture_on_commit_callbacks):
         # Email is sent when the transaction commits; run those callbacks in these tests.
         "on_commit": django_capture_on_commit_callbacks,
     }
-
-
-def client_as(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def propose_summary(

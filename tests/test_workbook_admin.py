@@ -6,13 +6,13 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import Bureau, Role
 from plan.models import ChangeRequest, Project, WorkbookUpload
 from plan.workbook import LISTING_SHEET, export_workbook
+from tests.admin_forms import client_as
 from tests.factories import UserFactory
 from tests.workbook_samples import column_of, edit_workbook
 
@@ -27,12 +27,6 @@ def people(edition_2024):
         "coordinator": UserFactory(username="coordinator", role=Role.COORDINATOR),
         "viewer": UserFactory(username="viewer", role=Role.VIEWER),
     }
-
-
-def client_as(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def listing_codes(data: bytes) -> list[str]:
