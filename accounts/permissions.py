@@ -134,6 +134,9 @@ def can(user, action: str, model_label: str, obj: Model | None = None) -> bool:
     return bool(owned_bureau_ids(model_label, obj) & mine)
 
 
+BUREAU_ASSIGNMENT_REFUSED = "所管局には、あなたの所属する局を少なくとも一つ含めてください。"
+
+
 def may_assign_bureaus(user, bureau_ids: set[int]) -> bool:
     """Staff may save a project only with one of their own bureaus among its responsible bureaus.
 

@@ -129,9 +129,7 @@ class ProjectBureauInline(PolicyTabularInline):
                     if form.cleaned_data.get("bureau") and not form.cleaned_data.get("DELETE")
                 }
                 if not permissions.may_assign_bureaus(user, bureau_ids):
-                    raise ValidationError(
-                        "所管局には、あなたの所属する局を少なくとも一つ含めてください。"
-                    )
+                    raise ValidationError(permissions.BUREAU_ASSIGNMENT_REFUSED)
 
         return CheckedBureauFormSet
 

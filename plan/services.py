@@ -207,7 +207,7 @@ def check_bureau_assignment(user, changes: list[ProposedChange]) -> None:
     for links in resulting.values():
         bureau_ids = set(links.values())
         if not permissions.may_assign_bureaus(user, bureau_ids):
-            raise PermissionDenied("所管局には、あなたの所属する局を少なくとも一つ含めてください。")
+            raise PermissionDenied(permissions.BUREAU_ASSIGNMENT_REFUSED)
 
 
 def _check_changes(user, changes: list[ProposedChange]) -> None:
