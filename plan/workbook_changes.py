@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from kpis.models import Kpi, KpiValue, ProjectKpi
 from plan.models import Edition, Listing, Project, ProjectBureau
-from plan.services import ProposedChange, Ref
+from plan.services import ProposedChange, Ref, replace_listings, replace_ordered_links
 from plan.workbook import KPI_SHEET, LISTING_SHEET, KpiValueData, Preview, Status
 
 VALUE_FIELDS = ("text", "value", "unit", "qualifier", "fiscal_year", "fiscal_year_end", "period")
@@ -106,39 +106,30 @@ def change_groups(preview: Preview, edition: Edition) -> list[ChangeGroup]:
             current_listings = listings[project.pk]
             current_kpis = kpi_links[project.pk]
 
-        if [link.bureau_id for link in current_bureaus] != list(data.bureau_ids):
-            group.changes += [ProposedChange.delete(link) for link in current_bureaus]
-            group.changes += [
-                ProposedChange.create(
-                    ProjectBureau,
-                    {"project_id": reference, "bureau_id": bureau_id, "position": position},
-                    key=f"bureau:{item.code}:{position}",
-                )
-                for position, bureau_id in enumerate(data.bureau_ids, start=1)
-            ]
-        wanted = {(placement.measure_id, placement.number) for placement in data.listings}
-        current = {(listing.measure_id, listing.number): listing for listing in current_listings}
-        group.changes += [
-            ProposedChange.delete(current[key]) for key in sorted(set(current) - wanted)
-        ]
-        group.changes += [
-            ProposedChange.create(
-                Listing,
-                {"measure_id": measure_id, "project_id": reference, "number": number},
-                key=f"listing:{item.code}:{measure_id}",
-            )
-            for measure_id, number in sorted(wanted - set(current))
-        ]
-        if [link.kpi.code for link in current_kpis] != list(data.kpi_codes):
-            group.changes += [ProposedChange.delete(link) for link in current_kpis]
-            group.changes += [
-                ProposedChange.create(
-                    ProjectKpi,
-                    {"project_id": reference, "kpi_id": kpi_reference(code), "position": position},
-                    key=f"kpi-link:{item.code}:{position}",
-                )
-                for position, code in enumerate(data.kpi_codes, start=1)
-            ]
+        group.changes += replace_ordered_links(
+            current_bureaus,
+            list(data.bureau_ids),
+            model=ProjectBureau,
+            parent_field="project",
+            parent=reference,
+            target_field="bureau",
+            key=f"bureau:{item.code}",
+        )
+        group.changes += replace_listings(
+            current_listings,
+            {(placement.measure_id, placement.number) for placement in data.listings},
+            project=reference,
+            key=f"listing:{item.code}",
+        )
+        group.changes += replace_ordered_links(
+            current_kpis,
+            [kpi_reference(code) for code in data.kpi_codes],
+            model=ProjectKpi,
+            parent_field="project",
+            parent=reference,
+            target_field="kpi",
+            key=f"kpi-link:{item.code}",
+        )
         if group.changes:
             groups.append(group)
 

@@ -535,3 +535,44 @@ def test_users_are_shown_by_name(world):
     assert str(world["staff"]) == "産業経済局 担当者 (sangyo)"
     assert world["staff"].get_short_name() == "産業経済局 担当者"
     assert str(world["viewer"]) == "viewer"
+
+
+def test_restore_brings_back_bureaus_and_kpi_links_too(world):
+    """A coordinator restores the version before 都市整備局 became co-owner and a KPI was dropped."""
+    project = world["project"]
+    services.change_direct_apply(
+        acting_user=world["coordinator"],
+        edition=project.edition,
+        changes=[ProposedChange.update(project, {"summary": "共管になった後の概要"})],
+        reason="概要の更新",
+        title=project.name,
+        project=project,
+    )
+    version = project.history.latest()  # the version to come back to: 産業経済局 only, one KPI
+    project.refresh_from_db()
+    services.change_direct_apply(
+        acting_user=world["coordinator"],
+        edition=project.edition,
+        changes=[
+            ProposedChange.create(
+                type(project.bureau_links.get()),
+                {"project_id": project.pk, "bureau_id": world["toshi"].pk, "position": 2},
+                key="co-owner",
+            ),
+            ProposedChange.delete(project.kpi_links.get()),
+            ProposedChange.update(project, {"summary": "さらに後の概要"}),
+        ],
+        reason="共管化",
+        title=project.name,
+        project=project,
+    )
+    assert sorted(b.name for b in project.bureaus.all()) == ["産業経済局", "都市整備局"]
+
+    change_request = services.project_restore(
+        acting_user=world["coordinator"], project=project, record=version
+    )
+    assert change_request.status == "applied"
+    project.refresh_from_db()
+    assert project.summary == "共管になった後の概要"
+    assert [b.name for b in project.bureaus.order_by("project_links__position")] == ["産業経済局"]
+    assert [kpi.indicator for kpi in project.kpis.all()] == ["市内再エネ導入量"]
