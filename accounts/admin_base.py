@@ -97,9 +97,18 @@ class OwnBureauListFilter(admin.SimpleListFilter):
     MINE, ALL = "mine", "all"
 
     def __init__(self, request, params, model, model_admin):
+        self.user = request.user
         self.bureau_ids = user_bureau_ids(request.user)
-        self.default = self.MINE if request.user.role == Role.BUREAU_STAFF else self.ALL
         super().__init__(request, params, model, model_admin)
+
+    @classmethod
+    def effective(cls, value: str | None, user) -> str:
+        """The choice in force for ``?own=value`` (the Excel export asks the same question)."""
+        if not user_bureau_ids(user):
+            return cls.ALL
+        if value in (cls.MINE, cls.ALL):
+            return value
+        return cls.MINE if user.role == Role.BUREAU_STAFF else cls.ALL
 
     def lookups(self, request, model_admin):
         return [(self.MINE, "自局のみ"), (self.ALL, "すべて")] if self.bureau_ids else []
@@ -108,10 +117,7 @@ class OwnBureauListFilter(admin.SimpleListFilter):
         return bool(self.bureau_ids)
 
     def value(self):
-        value = super().value()
-        if value not in (self.MINE, self.ALL) or not self.bureau_ids:
-            return self.default if self.bureau_ids else self.ALL
-        return value
+        return self.effective(super().value(), self.user)
 
     def choices(self, changelist):
         for lookup, title in self.lookup_choices:

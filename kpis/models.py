@@ -25,11 +25,8 @@ class KpiQuerySet(models.QuerySet["Kpi"]):
             queryset = queryset.filter(search_text__contains=term)
         return queryset
 
-    def for_bureau(self, bureau) -> "KpiQuerySet":
-        """その局の事業に結び付く KPI (共有 KPI を含む)。"""
-        return self.for_bureaus([bureau.pk])
-
     def for_bureaus(self, bureau_ids) -> "KpiQuerySet":
+        """その局 (のどれか) の事業に結び付く KPI (共有 KPI を含む)。"""
         return self.filter(
             pk__in=ProjectKpi.objects.filter(project__bureau_links__bureau__in=bureau_ids).values(
                 "kpi"

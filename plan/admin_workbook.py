@@ -23,6 +23,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from accounts import permissions
+from accounts.admin_base import OwnBureauListFilter
+from accounts.models import Bureau
 from plan import services
 from plan.filters import FOUNDATION_GOAL, ProjectFilterSet
 from plan.models import Edition, PolicyGoal, Project, WorkbookUpload
@@ -41,10 +43,10 @@ def workbook_response(data: bytes, file_name: str) -> HttpResponse:
     return response
 
 
-def export_query_from_changelist(request) -> dict[str, str]:
+def export_query_from_changelist(request) -> dict[str, str | list[str]]:
     """The changelist's filters as ProjectFilterSet parameters, so both select the same projects."""
     params = request.GET
-    query: dict[str, str] = {}
+    query: dict[str, str | list[str]] = {}
     edition = latest_edition()
     if edition_id := params.get("edition__id__exact"):
         edition = Edition.objects.filter(pk=edition_id).first() or edition
@@ -58,18 +60,11 @@ def export_query_from_changelist(request) -> dict[str, str]:
         query["measure"] = measure_id
     bureau_id = params.get("bureaus__id__exact")
     if bureau_id:
-        from accounts.models import Bureau
-
-        bureau = Bureau.objects.filter(pk=bureau_id).first()
-        if bureau is not None:
-            query["bureau"] = bureau.name
-    elif (
-        params.get("own", "mine" if permissions.requires_approval(request.user) else "all")
-        == "mine"
-    ):
-        own = request.user.bureaus.order_by("display_order").first()
-        if own is not None:
-            query["bureau"] = own.name
+        query["bureau"] = list(Bureau.objects.filter(pk=bureau_id).values_list("name", flat=True))
+    elif OwnBureauListFilter.effective(params.get("own"), request.user) == OwnBureauListFilter.MINE:
+        query["bureau"] = list(
+            request.user.bureaus.order_by("display_order").values_list("name", flat=True)
+        )
     if "is_new__exact" in params:
         query["is_new"] = "true" if params["is_new__exact"] == "1" else "false"
     if params.get("q"):
@@ -80,8 +75,7 @@ def export_query_from_changelist(request) -> dict[str, str]:
 def export_file_name(filterset: ProjectFilterSet, edition: Edition | None) -> str:
     parts = ["個別プロジェクト集", str(edition.fiscal_year) if edition else ""]
     data = filterset.form.cleaned_data if filterset.is_valid() else {}
-    if data.get("bureau"):
-        parts.append(str(data["bureau"]))
+    parts += [bureau.name for bureau in data.get("bureau") or ()]
     if data.get("goal"):
         parts.append(f"政策目標{data['goal']}")
     return "_".join(part for part in parts if part) + ".xlsx"
@@ -124,7 +118,7 @@ class WorkbookAdminMixin:
 
         extra_context = {
             **(extra_context or {}),
-            "export_query": urlencode(export_query_from_changelist(request)),
+            "export_query": urlencode(export_query_from_changelist(request), doseq=True),
             "may_import": self.has_change_permission(request),
         }
         return super().changelist_view(request, extra_context)

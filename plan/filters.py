@@ -7,7 +7,7 @@
 - ``goal``: 政策目標。「下支え」(政策目標を下支えする取り組み) または I〜IV。掲載先の基本施策が
   その政策目標に属する事業 (複数施策に掲載された事業は、どれか一つが当たれば選ばれる)。
 - ``measure``: 基本施策 (pk)。その施策に掲載された事業。
-- ``bureau``: 所管局の名称 (例: 「産業経済局」)。共管の事業も含む。
+- ``bureau``: 所管局の名称 (例: 「産業経済局」、複数可)。共管の事業も含む。
 - ``is_new``: この版の新規事業 (<新>) かどうか。
 - ``q``: 名称・概要・KPI の文言の検索 (全角/半角を区別しない NFKC 検索、空白区切りは AND)。
 
@@ -51,12 +51,12 @@ class ProjectFilterSet(django_filters.FilterSet):
         label="基本施策",
         empty_label="すべて",
     )
-    bureau = django_filters.ModelChoiceFilter(
+    bureau = django_filters.ModelMultipleChoiceFilter(
         queryset=Bureau.objects.all(),
         to_field_name="name",
         method="filter_bureau",
         label="所管局",
-        empty_label="すべて",
+        help_text="複数選ぶと、どれかが所管する事業 (所属局が複数の担当者の「自局のみ」)。",
     )
     is_new = django_filters.BooleanFilter(
         field_name="is_new",
@@ -102,9 +102,11 @@ class ProjectFilterSet(django_filters.FilterSet):
         return queryset.filter(pk__in=Listing.objects.filter(measure=value).values("project"))
 
     def filter_bureau(
-        self, queryset: ProjectQuerySet, name: str, value: Bureau
+        self, queryset: ProjectQuerySet, name: str, value: QuerySet[Bureau]
     ) -> QuerySet[Project]:
-        return queryset.for_bureaus([value.pk])
+        bureau_ids = [bureau.pk for bureau in value]
+        # An empty choice arrives as an empty queryset (not one of django-filter's "empty" values).
+        return queryset.for_bureaus(bureau_ids) if bureau_ids else queryset
 
     def filter_text(self, queryset: ProjectQuerySet, name: str, value: str) -> QuerySet[Project]:
         return queryset.search(value)

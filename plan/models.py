@@ -147,11 +147,8 @@ class Measure(models.Model):
 
 
 class ProjectQuerySet(models.QuerySet["Project"]):
-    def for_bureau(self, bureau) -> "ProjectQuerySet":
-        """その局が所管 (共管を含む) するプロジェクト。"""
-        return self.for_bureaus([bureau.pk])
-
     def for_bureaus(self, bureau_ids) -> "ProjectQuerySet":
+        """その局 (のどれか) が所管 (共管を含む) するプロジェクト。"""
         return self.filter(
             pk__in=ProjectBureau.objects.filter(bureau__in=bureau_ids).values("project")
         )

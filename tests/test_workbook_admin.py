@@ -220,3 +220,24 @@ def test_export_page_refuses_an_unreadable_year_without_failing(people):
     )
     assert response.status_code == 200
     assert "絞り込みの条件を確かめてください。" in response.content.decode()
+
+
+def test_staff_of_two_bureaus_export_both_as_their_own(people):
+    """「自局のみ」 means every bureau of the user; the export link selects the same projects."""
+    staff = UserFactory(
+        username="two",
+        role=Role.BUREAU_STAFF,
+        bureaus=list(Bureau.objects.filter(name__in=["産業経済局", "教育委員会"])),
+    )
+    client = client_as(staff)
+    changelist = client.get(reverse("admin:plan_project_changelist"))
+    assert changelist.context["cl"].result_count == 10
+    html = changelist.content.decode()
+    link = next(
+        part for part in html.split('"') if part.startswith(reverse("admin:plan_project_export"))
+    )
+    query = parse_qs(urlparse(link.replace("&amp;", "&")).query)
+    assert query["bureau"] == ["産業経済局", "教育委員会"]
+    response = client.get(reverse("admin:plan_project_export"), {**query, "download": "1"})
+    assert len(set(listing_codes(response.content))) == 10
+    assert "P021" in listing_codes(response.content)  # 教育委員会's

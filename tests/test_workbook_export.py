@@ -225,13 +225,13 @@ def test_formula_like_texts_are_written_as_text_and_read_back_unchanged(
     ("params", "expected_codes"),
     [
         (
-            {"bureau": "産業経済局"},
+            {"bureau": ["産業経済局"]},
             ["P002", "P034", "P065", "P068", "P069", "P070", "P071", "P072", "P073"],
         ),
         ({"goal": "IV"}, ["P022", "P088", "P089", "P090"]),
         ({"q": "ＢＩＭ"}, ["P039"]),
         ({"is_new": "true"}, ["P039"]),
-        ({"goal": "I", "bureau": "環境局", "q": "水素"}, ["P026", "P027"]),
+        ({"goal": "I", "bureau": ["環境局"], "q": "水素"}, ["P026", "P027"]),
     ],
 )
 def test_filterset_selections(edition_2024, params, expected_codes):
@@ -249,7 +249,7 @@ def test_filterset_goal_foundation_and_measure(edition_2024):
 
 
 def test_filterset_with_unknown_bureau_selects_nothing(edition_2024):
-    filterset = ProjectFilterSet({"bureau": "環境部"}, queryset=Project.objects.all())
+    filterset = ProjectFilterSet({"bureau": ["環境部"]}, queryset=Project.objects.all())
     assert not filterset.is_valid()
     assert "bureau" in filterset.errors
     assert filterset.qs.count() == 0
@@ -267,7 +267,7 @@ def test_export_of_a_selection_keeps_every_listing_of_the_selected_projects(edit
 
 
 def test_export_of_bureau_selection(edition_2024):
-    filterset = ProjectFilterSet({"bureau": "産業経済局"}, queryset=Project.objects.all())
+    filterset = ProjectFilterSet({"bureau": ["産業経済局"]}, queryset=Project.objects.all())
     workbook = load_workbook(io.BytesIO(export_workbook(filterset.qs)))
     assert len(rows_of(workbook["個別プロジェクト"])) == 9
     kpis = rows_of(workbook["KPI"])

@@ -48,7 +48,7 @@ class Command(BaseCommand):
 
         params = {"edition": str(edition.fiscal_year)}
         if options["bureau"]:
-            params["bureau"] = options["bureau"]
+            params["bureau"] = [options["bureau"]]
         if options["goal"]:
             params["goal"] = options["goal"]
         if options["new"]:
