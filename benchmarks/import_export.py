@@ -384,8 +384,7 @@ def measure_scale(
     """
     from accounts.models import User
     from plan.models import Project
-    from plan.services import workbook_import_apply, workbook_import_preview
-    from plan.workbook import export_workbook
+    from plan.workbook import export_workbook, workbook_import_apply, workbook_import_preview
 
     default_steps, default_baseline = default_repeat(scale)
     repeat = repeat or default_steps

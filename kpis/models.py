@@ -7,13 +7,16 @@
   「前年度並み」のような文章のセルは構造化欄を空にし、表記だけを残す。
 """
 
+from dataclasses import dataclass
+from typing import Literal
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from plan.eras import format_fiscal_year
-from plan.history import ChangeAttribution
+from plan.models.history import ChangeAttribution
 from plan.search import normalize_for_search, search_terms
 
 
@@ -106,6 +109,31 @@ class Period(models.TextChoices):
 
 
 RANGED_PERIODS = (Period.RANGE, Period.CUMULATIVE, Period.AVERAGE)
+
+
+@dataclass(frozen=True)
+class ValuePart:
+    """One part of a baseline, target or actual value: its field, the Japanese name people see
+    (the workbook's column after 「基準値」/「目標値」), the kind of cell it takes, and its width."""
+
+    field: str
+    label: str
+    cell: Literal["text", "integer", "decimal"]
+    width: float
+
+
+#: The parts of a value, in the order the workbook and the forms show them: one table, used by the
+#: model's readers, the workbook (columns, reading, comparing, writing) and the change proposals.
+VALUE_PARTS: tuple[ValuePart, ...] = (
+    ValuePart("text", "表記", "text", 28),
+    ValuePart("value", "数値", "decimal", 10),
+    ValuePart("unit", "単位", "text", 8),
+    ValuePart("qualifier", "修飾語", "text", 8),
+    ValuePart("fiscal_year", "年度", "integer", 8),
+    ValuePart("fiscal_year_end", "終了年度", "integer", 10),
+    ValuePart("period", "年度の意味", "text", 12),
+)
+VALUE_FIELDS: tuple[str, ...] = tuple(part.field for part in VALUE_PARTS)
 
 
 class KpiValue(models.Model):

@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from accounts.models import Role
 from kpis.models import Kpi
-from plan import services
+from plan import changes
+from plan.changes import ProposedChange
 from plan.models import ChangeRequest, Project
-from plan.services import ProposedChange
 from tests.admin_forms import client_as, read_form
 from tests.factories import (
     BureauFactory,
@@ -210,7 +210,7 @@ def test_withdraw_by_the_submitter_only(world):
     change_request.refresh_from_db()
     assert change_request.status == "withdrawn"
     with pytest.raises(PermissionDenied):
-        services.change_request_approve(
+        changes.change_request_approve(
             acting_user=world["coordinator"], change_request=change_request
         )
 
@@ -283,7 +283,7 @@ def test_nobody_approves_their_own_request(world):
     staff.role = Role.COORDINATOR  # promoted after submitting
     staff.save()
     with pytest.raises(PermissionDenied, match="自分の申請は承認・差し戻し・却下できません。"):
-        services.change_request_approve(acting_user=staff, change_request=change_request)
+        changes.change_request_approve(acting_user=staff, change_request=change_request)
     response = client_as(staff).get(
         reverse("admin:plan_changerequest_change", args=[change_request.pk])
     )
@@ -391,7 +391,7 @@ def test_new_project_by_staff_is_created_on_approval(world):
 
 def test_services_refuse_what_the_policy_refuses(world):
     with pytest.raises(PermissionDenied):
-        services.change_request_submit(
+        changes.change_request_submit(
             acting_user=world["staff"],
             edition=world["other"].edition,
             changes=[ProposedChange.update(world["other"], {"summary": "他局の事業を書き換える"})],
@@ -399,7 +399,7 @@ def test_services_refuse_what_the_policy_refuses(world):
             title="越権",
         )
     with pytest.raises(ValidationError, match="変更理由を入力してください。"):
-        services.change_request_submit(
+        changes.change_request_submit(
             acting_user=world["staff"],
             edition=world["project"].edition,
             changes=[ProposedChange.update(world["project"], {"summary": "x"})],
@@ -448,7 +448,7 @@ def test_two_coordinators_approving_at_once_apply_it_once(world):
 
         try:
             barrier.wait()
-            services.change_request_approve(acting_user=user, change_request=change_request)
+            changes.change_request_approve(acting_user=user, change_request=change_request)
             outcomes.append("approved")
         except PermissionDenied as error:
             outcomes.append(str(error))
@@ -471,7 +471,7 @@ def test_two_coordinators_approving_at_once_apply_it_once(world):
 
 
 def test_kpi_models_are_recorded_too(world):
-    services.change_direct_apply(
+    changes.change_direct_apply(
         acting_user=world["coordinator"],
         edition=world["kpi"].edition,
         changes=[ProposedChange.update(world["kpi"], {"indicator": "市内再エネ導入量 (MW)"})],
@@ -502,7 +502,7 @@ def test_staff_cannot_attach_records_to_another_bureaus_project(world):
         with pytest.raises(
             PermissionDenied, match="変更できない事業や KPI に結び付けることはできません。"
         ):
-            services.change_request_submit(
+            changes.change_request_submit(
                 acting_user=world["staff"],
                 edition=world["project"].edition,
                 changes=[change],
@@ -540,7 +540,7 @@ def test_users_are_shown_by_name(world):
 def test_restore_brings_back_bureaus_and_kpi_links_too(world):
     """A coordinator restores the version before 都市整備局 became co-owner and a KPI was dropped."""
     project = world["project"]
-    services.change_direct_apply(
+    changes.change_direct_apply(
         acting_user=world["coordinator"],
         edition=project.edition,
         changes=[ProposedChange.update(project, {"summary": "共管になった後の概要"})],
@@ -550,7 +550,7 @@ def test_restore_brings_back_bureaus_and_kpi_links_too(world):
     )
     version = project.history.latest()  # the version to come back to: 産業経済局 only, one KPI
     project.refresh_from_db()
-    services.change_direct_apply(
+    changes.change_direct_apply(
         acting_user=world["coordinator"],
         edition=project.edition,
         changes=[
@@ -568,7 +568,7 @@ def test_restore_brings_back_bureaus_and_kpi_links_too(world):
     )
     assert sorted(b.name for b in project.bureaus.all()) == ["産業経済局", "都市整備局"]
 
-    change_request = services.project_restore(
+    change_request = changes.project_restore(
         acting_user=world["coordinator"], project=project, record=version
     )
     assert change_request.status == "applied"

@@ -6,8 +6,13 @@ import pytest
 from accounts.models import Bureau, Role
 from kpis.models import Kpi, KpiValue
 from plan.models import ChangeRequest, Listing, Project
-from plan.services import ImportRefused, workbook_import_apply, workbook_import_preview
-from plan.workbook import LISTING_SHEET, export_workbook
+from plan.workbook import (
+    LISTING_SHEET,
+    ImportRefused,
+    export_workbook,
+    workbook_import_apply,
+    workbook_import_preview,
+)
 from tests.factories import UserFactory
 from tests.workbook_samples import column_of, edit_workbook
 

@@ -11,7 +11,6 @@ from openpyxl import load_workbook
 
 from accounts.models import Bureau
 from kpis.models import Kpi, ProjectKpi
-from plan import workbook as workbook_module
 from plan.models import Edition, Listing, Measure, PolicyGoal, Project
 from plan.workbook import (
     FieldChange,
@@ -24,6 +23,8 @@ from plan.workbook import (
     export_workbook,
     read_workbook,
 )
+from plan.workbook import container as workbook_container
+from plan.workbook import read as workbook_read
 from tests.workbook_samples import column_of, edit_workbook, ole2_container, small_edition
 
 P001_SUMMARY = (
@@ -700,8 +701,8 @@ def test_size_limit_is_checked_before_parsing(exported, monkeypatch):
     def must_not_parse(*args, **kwargs):
         raise AssertionError("parsed a file over the size limit")
 
-    monkeypatch.setattr(workbook_module, "load_workbook", must_not_parse)
-    monkeypatch.setattr(workbook_module.zipfile, "ZipFile", must_not_parse)
+    monkeypatch.setattr(workbook_read, "load_workbook", must_not_parse)
+    monkeypatch.setattr(workbook_container.zipfile, "ZipFile", must_not_parse)
     with pytest.raises(WorkbookRejected) as rejected:
         read_workbook(exported, max_bytes=1000)
     assert rejected.value.message == "ファイルが大きすぎます (上限 1,000 バイト)。"

@@ -14,9 +14,13 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from plan import services
 from plan.models import Edition
-from plan.workbook import WorkbookRejected
+from plan.workbook import (
+    ImportRefused,
+    WorkbookRejected,
+    workbook_import_apply,
+    workbook_import_preview,
+)
 
 
 class Command(BaseCommand):
@@ -47,7 +51,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path} を読めません: {error.strerror}") from error
 
         try:
-            result = services.workbook_import_preview(acting_user=user, edition=edition, file=data)
+            result = workbook_import_preview(acting_user=user, edition=edition, file=data)
         except WorkbookRejected as rejected:
             raise CommandError(f"{path.name}: {rejected.message}") from rejected
         self.report(result)
@@ -59,10 +63,10 @@ class Command(BaseCommand):
             self.stdout.write("下見だけです (--dry-run)。何も書き込んでいません。")
             return
         try:
-            change_request = services.workbook_import_apply(
+            change_request = workbook_import_apply(
                 acting_user=user, edition=edition, preview=result, file_name=path.name
             )
-        except services.ImportRefused as refused:
+        except ImportRefused as refused:
             for issue in refused.issues:
                 self.stderr.write(str(issue))
             raise CommandError("取り込めませんでした。何も書き込んでいません。") from refused

@@ -1,7 +1,7 @@
 """Who proposed and who approved each recorded change.
 
 django-simple-history keeps a historical row for every write to the plan's records. The services
-that apply changes (plan/services.py) run inside ``attributed_to(...)``; while it is active, every
+that apply changes (plan.changes.apply) run inside ``attributed_to(...)``; while it is active, every
 historical row written is stamped with the change request, its proposer and its approver
 (history_user is the approver: the person who made the change official).
 """
@@ -13,42 +13,8 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.db import models
 from django.dispatch import receiver
 from simple_history.signals import pre_create_historical_record
-
-
-class ChangeAttribution(models.Model):
-    """Extra columns of every historical table."""
-
-    change_request = models.ForeignKey(
-        "plan.ChangeRequest",
-        verbose_name="変更申請",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="申請者",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="承認者",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-
-    class Meta:
-        abstract = True
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
-"""The admin's saves and deletions, handed to plan.services.
+"""The admin's saves and deletions, handed to plan.changes.
 
 A ModelAdmin with ``ChangeRequestAdminMixin`` never writes the official record itself: its form and
-inline formsets are turned into ``ProposedChange`` records, and the service decides what happens
+inline formsets are turned into ``ProposedChange`` records, and the change engine decides what happens
 (a change request for bureau staff, a recorded direct change for coordinators).
 """
 
@@ -18,9 +18,15 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts import permissions
-from plan import services
+from plan.changes import (
+    ChangeConflict,
+    ProposedChange,
+    Ref,
+    change_propose,
+    decode,
+    field_values,
+)
 from plan.models import ChangeRequest
-from plan.services import ProposedChange, Ref
 
 NEW = "new"
 
@@ -43,7 +49,7 @@ def _official(instance: models.Model) -> models.Model:
 def _differences(edited: models.Model, official: models.Model) -> dict:
     return {
         attname: value
-        for attname, value in services.field_values(edited).items()
+        for attname, value in field_values(edited).items()
         if getattr(official, attname) != value
     }
 
@@ -57,7 +63,7 @@ def changes_from_admin_form(form, formsets, *, add: bool) -> list[ProposedChange
     main = form.instance
     changes: list[ProposedChange] = []
     if add:
-        changes.append(ProposedChange.create(type(main), services.field_values(main), key=NEW))
+        changes.append(ProposedChange.create(type(main), field_values(main), key=NEW))
     else:
         differences = _differences(main, _official(main))
         if differences:
@@ -73,7 +79,7 @@ def changes_from_admin_form(form, formsets, *, add: bool) -> list[ProposedChange
             if instance.pk is None:
                 if not inline_form.has_changed():
                     continue
-                values = services.field_values(instance)
+                values = field_values(instance)
                 values[parent_attname] = Ref(NEW) if add else main.pk
                 changes.append(
                     ProposedChange.create(type(instance), values, key=f"inline-{number}-{index}")
@@ -86,7 +92,7 @@ def changes_from_admin_form(form, formsets, *, add: bool) -> list[ProposedChange
 
 
 class ChangeRequestAdminMixin:
-    """Saves and deletions go through plan.services (see the module docstring)."""
+    """Saves and deletions go through the change engine (see the module docstring)."""
 
     form = ChangeReasonForm
     change_form_template = "admin/plan/change_form_with_requests.html"
@@ -136,7 +142,7 @@ class ChangeRequestAdminMixin:
                 operation="update", model_label=obj._meta.label_lower, object_pk=obj.pk
             ).first()
             if item is not None:
-                for attname, value in services.decode(type(obj), item.proposed, {}).items():
+                for attname, value in decode(type(obj), item.proposed, {}).items():
                     setattr(obj, attname, value)
         return obj
 
@@ -161,7 +167,7 @@ class ChangeRequestAdminMixin:
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    # --- Saving: nothing is written here; the service decides ---
+    # --- Saving: nothing is written here; the change engine decides ---
 
     def save_model(self, request, obj, form, change):
         """Deferred to save_related, where the inline formsets are known too."""
@@ -204,19 +210,14 @@ class ChangeRequestAdminMixin:
             context.pop("project", None)
             context.pop("kpi", None)
         try:
-            if permissions.requires_approval(request.user):
-                change_request = services.change_request_submit(
-                    acting_user=request.user, changes=changes, reason=reason, **context
-                )
-                request.change_outcome = ("submitted", change_request)
-            else:
-                change_request, created = services.change_direct_apply(
-                    acting_user=request.user, changes=changes, reason=reason, **context
-                )
-                if obj.pk is None and NEW in created:
-                    obj.pk = created[NEW]
-                request.change_outcome = ("applied", change_request)
-        except services.ChangeConflict as conflict:
+            proposal = change_propose(
+                acting_user=request.user, changes=changes, reason=reason, **context
+            )
+            if proposal.applied and obj.pk is None and NEW in proposal.created:
+                obj.pk = proposal.created[NEW]
+            outcome = "applied" if proposal.applied else "submitted"
+            request.change_outcome = (outcome, proposal.change_request)
+        except ChangeConflict as conflict:
             request.change_outcome = ("conflict", conflict.messages)
         except ValidationError as error:
             request.change_outcome = ("conflict", error.messages)

@@ -1,113 +1,17 @@
-"""Admin for the plan: goals, measures, projects and their listings. Declarations only; every
-permission question goes to the policy through accounts.admin_base."""
+"""Admin for projects (個別プロジェクト) with their bureaus, listings and KPIs."""
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.urls import path
-from django.utils.html import format_html_join
 
 from accounts import permissions
-from accounts.admin_base import OwnBureauListFilter, PolicyModelAdmin, PolicyTabularInline
+from accounts.admin_base import OwnBureauListFilter, PolicyTabularInline
 from kpis.models import ProjectKpi
-from plan.admin_changes import ChangeRequestAdminMixin
-from plan.admin_requests import project_history_view, project_restore_view
-from plan.admin_workbook import WorkbookAdminMixin
-from plan.models import Edition, Listing, Measure, Plan, PolicyGoal, Project, ProjectBureau
-
-
-class PlanContentAdmin(ChangeRequestAdminMixin, PolicyModelAdmin):
-    """The plan's records: permissions from the policy, writes through plan.services."""
-
-
-class NormalizedSearchAdmin(PlanContentAdmin):
-    """Search through the model's ``search()`` queryset method (NFKC: 全角/半角を区別しない)."""
-
-    def get_search_results(self, request, queryset, search_term):
-        if not search_term.strip():
-            return queryset, False
-        return queryset.search(search_term), False
-
-
-def lines(values) -> str:
-    return format_html_join("", "{}<br>", ((value,) for value in values))
-
-
-class MeasureListFilter(admin.RelatedFieldListFilter):
-    """基本施策の絞り込み。名前に政策目標を含むので、政策目標を一度に読む。"""
-
-    def field_choices(self, field, request, model_admin):
-        return [(measure.pk, str(measure)) for measure in Measure.objects.select_related("goal")]
-
-
-@admin.register(Plan)
-class PlanAdmin(PlanContentAdmin):
-    list_display = ("name", "start_fiscal_year", "end_fiscal_year")
-
-    def change_request_context(self, obj) -> dict:
-        return {"edition": None, "title": f"計画「{obj.name}」"}
-
-
-@admin.register(Edition)
-class EditionAdmin(PlanContentAdmin):
-    list_display = ("__str__", "plan", "fiscal_year")
-    list_select_related = ("plan",)
-    list_filter = ("plan",)
-
-    def change_request_context(self, obj) -> dict:
-        return {"edition": obj if obj.pk else None, "title": f"版「{obj}」"}
-
-
-class MeasureInline(PolicyTabularInline):
-    model = Measure
-    fields = ("number", "title")
-    show_change_link = True
-
-
-@admin.register(PolicyGoal)
-class PolicyGoalAdmin(PlanContentAdmin):
-    list_display = ("label", "edition", "display_order", "measure_count")
-    list_select_related = ("edition__plan",)
-    list_filter = ("edition",)
-    search_fields = ("title", "tagline")
-    inlines = (MeasureInline,)
-
-    def change_request_context(self, obj) -> dict:
-        return {"edition": obj.edition, "title": f"政策目標「{obj.label}」"}
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(measure_count=Count("measures"))
-
-    @admin.display(description="基本施策数", ordering="measure_count")
-    def measure_count(self, goal) -> int:
-        return goal.measure_count
-
-
-class MeasureListingInline(PolicyTabularInline):
-    model = Listing
-    fields = ("number", "project")
-    autocomplete_fields = ("project",)
-    ordering = ("number",)
-
-
-@admin.register(Measure)
-class MeasureAdmin(PlanContentAdmin):
-    list_display = ("__str__", "goal", "number", "listing_count")
-    list_select_related = ("goal__edition__plan",)
-    list_filter = ("goal__edition", "goal")
-    search_fields = ("title", "goal__title")
-    autocomplete_fields = ("goal",)
-    inlines = (MeasureListingInline,)
-
-    def change_request_context(self, obj) -> dict:
-        return {"edition": obj.goal.edition, "title": f"基本施策「{obj}」"}
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(listing_count=Count("listings"))
-
-    @admin.display(description="掲載事業数", ordering="listing_count")
-    def listing_count(self, measure) -> int:
-        return measure.listing_count
+from plan.admin.base import MeasureListFilter, NormalizedSearchAdmin, lines
+from plan.admin.history import project_history_view, project_restore_view
+from plan.admin.workbook import WorkbookAdminMixin
+from plan.models import Listing, Project, ProjectBureau
 
 
 class ProjectBureauInline(PolicyTabularInline):

@@ -12,14 +12,12 @@ uniqueness of positions.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 
-from kpis.models import Kpi, KpiValue, ProjectKpi
+from kpis.models import VALUE_FIELDS, Kpi, KpiValue, ProjectKpi
+from plan.changes import ChangeGroup, ProposedChange, Ref, replace_listings, replace_ordered_links
 from plan.models import Edition, Listing, Project, ProjectBureau
-from plan.services import ProposedChange, Ref, replace_listings, replace_ordered_links
-from plan.workbook import KPI_SHEET, LISTING_SHEET, KpiValueData, Preview, Status
-
-VALUE_FIELDS = ("text", "value", "unit", "qualifier", "fiscal_year", "fiscal_year_end", "period")
+from plan.workbook.columns import KPI_SHEET, LISTING_SHEET
+from plan.workbook.results import KpiValueData, Preview, Status
 
 
 def project_key(code: str) -> str:
@@ -28,16 +26,6 @@ def project_key(code: str) -> str:
 
 def kpi_key(code: str) -> str:
     return f"kpi:{code}"
-
-
-@dataclass
-class ChangeGroup:
-    """The records one project (or one KPI) of the file would change, and where it stands."""
-
-    label: str
-    sheet: str
-    rows: tuple[int, ...]
-    changes: list[ProposedChange] = field(default_factory=list)
 
 
 def _value_fields(data: KpiValueData) -> dict:

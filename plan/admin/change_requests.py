@@ -1,14 +1,12 @@
 """Admin for change requests (変更申請): the coordinators' queue and review page, the staff's view
-of their own requests, the project's 「履歴」 page and the coordinators' audit log.
+of their own requests, and the coordinators' audit log.
 
-Decisions and withdrawals are POSTs to small views that hand off to plan.services; the policy
-(accounts/permissions.py) says who may see and who may decide.
-"""
+Decisions and withdrawals are POSTs to small views that hand off to the change engine (plan.changes);
+the policy (accounts/permissions.py) says who may see and who may decide."""
 
 from __future__ import annotations
 
 import datetime
-from itertools import chain
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,10 +19,10 @@ from django.utils import timezone
 
 from accounts import permissions
 from accounts.admin_base import PolicyModelAdmin
-from kpis.models import Kpi, KpiValue, ProjectKpi
-from plan import services
-from plan.change_diff import HISTORY_TYPES, describe_history, describe_item
-from plan.models import ChangeRequest, Listing, Measure, PolicyGoal, Project, ProjectBureau
+from plan import changes
+from plan.admin.history import HISTORY_MODELS, history_records, history_row
+from plan.changes.diff import describe_item
+from plan.models import ChangeRequest
 
 
 class AgeListFilter(admin.SimpleListFilter):
@@ -143,23 +141,23 @@ class ChangeRequestAdmin(PolicyModelAdmin):
         comment = request.POST.get("comment", "")
         try:
             if decision == "approve":
-                services.change_request_approve(
+                changes.change_request_approve(
                     acting_user=request.user, change_request=change_request
                 )
                 messages.success(request, f"変更申請 #{pk} を承認し、公式の記録に反映しました。")
             elif decision == "return":
-                services.change_request_return(
+                changes.change_request_return(
                     acting_user=request.user, change_request=change_request, comment=comment
                 )
                 messages.success(request, f"変更申請 #{pk} を差し戻しました。")
             elif decision == "reject":
-                services.change_request_reject(
+                changes.change_request_reject(
                     acting_user=request.user, change_request=change_request, reason=comment
                 )
                 messages.success(request, f"変更申請 #{pk} を却下しました。")
             else:
                 raise PermissionDenied
-        except services.ChangeConflict as conflict:
+        except changes.ChangeConflict as conflict:
             for message in conflict.messages:
                 messages.error(request, message)
             messages.error(
@@ -175,7 +173,7 @@ class ChangeRequestAdmin(PolicyModelAdmin):
         if request.method != "POST":
             raise PermissionDenied
         change_request = get_object_or_404(self.get_queryset(request), pk=pk)
-        services.change_request_withdraw(acting_user=request.user, change_request=change_request)
+        changes.change_request_withdraw(acting_user=request.user, change_request=change_request)
         messages.success(request, f"変更申請 #{pk} を取り下げました。")
         return HttpResponseRedirect(reverse("admin:plan_changerequest_change", args=[pk]))
 
@@ -194,93 +192,3 @@ class ChangeRequestAdmin(PolicyModelAdmin):
             "rows": [history_row(record) for record in page.object_list],
         }
         return TemplateResponse(request, "admin/plan/history.html", context)
-
-
-HISTORY_MODELS = (Project, ProjectBureau, Listing, Measure, PolicyGoal, Kpi, KpiValue, ProjectKpi)
-
-
-def history_records(models, filters=None, limit: int = 2000):
-    """Historical rows of several models, newest first, with who proposed and approved them.
-
-    ``filters`` maps a model to a Q on its historical rows; models without one are left out.
-    """
-    querysets = []
-    for model in models:
-        queryset = model.history.select_related("history_user", "proposed_by", "approved_by")
-        if filters is not None:
-            if model not in filters:
-                continue
-            queryset = queryset.filter(filters[model])
-        querysets.append(queryset.order_by("-history_date")[:limit])
-    return sorted(
-        chain.from_iterable(querysets), key=lambda record: record.history_date, reverse=True
-    )
-
-
-def history_row(record) -> dict:
-    return {
-        "record": record,
-        "is_project": record.instance_type is Project,
-        "model_name": record.instance_type._meta.verbose_name,
-        "type": HISTORY_TYPES.get(record.history_type, record.history_type),
-        "object": str(record.instance),
-        "fields": describe_history(record),
-    }
-
-
-def project_history_view(model_admin, request, object_id):
-    """The 「履歴」 page of a project: its own changes and those of its bureaus, listings and KPIs."""
-    project = get_object_or_404(Project._base_manager, pk=object_id)
-    if not model_admin.has_view_permission(request, project):
-        raise PermissionDenied
-    from django.db.models import Q
-
-    kpi_ids = list(
-        ProjectKpi.history.filter(project_id=project.pk).values_list("kpi_id", flat=True).distinct()
-    )
-    records = history_records(
-        HISTORY_MODELS,
-        {
-            Project: Q(id=project.pk),
-            ProjectBureau: Q(project_id=project.pk),
-            Listing: Q(project_id=project.pk),
-            ProjectKpi: Q(project_id=project.pk),
-            Kpi: Q(id__in=kpi_ids),
-            KpiValue: Q(kpi_id__in=kpi_ids),
-        },
-    )
-    restorable = permissions.requires_approval(request.user) or permissions.may_apply_directly(
-        request.user
-    )
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.opts,
-        "title": f"履歴: {project}",
-        "object": project,
-        "rows": [history_row(record) for record in records],
-        "restorable": restorable and model_admin.has_change_permission(request, project),
-    }
-    return TemplateResponse(request, "admin/plan/history.html", context)
-
-
-def project_restore_view(model_admin, request, object_id, history_id):
-    """過去の状態に戻す: その時点の事業の項目を提案値とする申請を作る (取りまとめ担当は直接反映)。"""
-    if request.method != "POST":
-        raise PermissionDenied
-    project = get_object_or_404(Project, pk=object_id)
-    if not model_admin.has_change_permission(request, project):
-        raise PermissionDenied
-    record = get_object_or_404(Project.history, history_id=history_id, id=project.pk)
-    change_request = services.project_restore(
-        acting_user=request.user, project=project, record=record
-    )
-    if change_request is None:
-        messages.info(request, "その時点の内容は現在と同じです。")
-        return HttpResponseRedirect(reverse("admin:plan_project_history", args=[project.pk]))
-    messages.success(
-        request,
-        f"{record.history_date:%Y-%m-%d %H:%M} の状態に戻す変更申請 #{change_request.pk} を作りました。",
-    )
-    return HttpResponseRedirect(
-        reverse("admin:plan_changerequest_change", args=[change_request.pk])
-    )

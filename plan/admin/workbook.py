@@ -1,10 +1,10 @@
-"""The admin's Excel export and import (the city's workbook, plan/workbook.py).
+"""The admin's Excel export and import (the city's workbook, plan.workbook).
 
 - 出力: the selection is a ``ProjectFilterSet`` (the same one as ``export_plan`` and the tests);
   the changelist's current filters are translated into it, and an action exports a selection.
 - 取込: upload → preview (every project and KPI as new / changed with its diff / unchanged /
   error) → confirm. The workbook waits in the database between the two steps. Nothing is written
-  unless the whole file is clean; staff's import becomes one change request (plan.services).
+  unless the whole file is clean; staff's import becomes one change request (through the change engine, plan.changes).
 Who may export (view) and import (change) is the policy's answer, asked through the ModelAdmin.
 """
 
@@ -25,10 +25,17 @@ from django.utils.http import content_disposition_header
 from accounts import permissions
 from accounts.admin_base import OwnBureauListFilter
 from accounts.models import Bureau
-from plan import services
 from plan.filters import FOUNDATION_GOAL, ProjectFilterSet
 from plan.models import Edition, PolicyGoal, Project, WorkbookUpload
-from plan.workbook import DEFAULT_MAX_BYTES, Status, WorkbookRejected, export_workbook
+from plan.workbook import (
+    DEFAULT_MAX_BYTES,
+    ImportRefused,
+    Status,
+    WorkbookRejected,
+    export_workbook,
+    workbook_import_apply,
+    workbook_import_preview,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -190,7 +197,7 @@ class WorkbookAdminMixin:
                 return TemplateResponse(request, "admin/plan/project/import.html", context)
             data = upload_file.read()
             try:
-                result = services.workbook_import_preview(
+                result = workbook_import_preview(
                     acting_user=request.user, edition=edition, file=data
                 )
             except WorkbookRejected as rejected:
@@ -236,13 +243,13 @@ class WorkbookAdminMixin:
             messages.info(request, "取込を取り消しました。何も変えていません。")
             return HttpResponseRedirect(reverse("admin:plan_project_changelist"))
         try:
-            change_request = services.workbook_import_apply(
+            change_request = workbook_import_apply(
                 acting_user=request.user,
                 edition=upload.edition,
                 file=bytes(upload.content),
                 file_name=upload.file_name,
             )
-        except services.ImportRefused as refused:
+        except ImportRefused as refused:
             for issue in refused.issues:
                 messages.error(request, str(issue))
             messages.error(

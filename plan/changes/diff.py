@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.db import models
 
+from plan.changes.values import snapshot, tracked_fields
 from plan.models import ChangeItem
-from plan.services import snapshot, tracked_fields
 
 EMPTY = "(空)"
 

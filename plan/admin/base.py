@@ -1,0 +1,32 @@
+"""Base classes of the plan's admin: permissions from the policy, writes through the change engine."""
+
+from django.contrib import admin
+from django.utils.html import format_html_join
+
+from accounts.admin_base import PolicyModelAdmin
+from plan.admin.change_form import ChangeRequestAdminMixin
+from plan.models import Measure
+
+
+class PlanContentAdmin(ChangeRequestAdminMixin, PolicyModelAdmin):
+    """The plan's records: permissions from the policy, writes through the change engine (plan.changes)."""
+
+
+class NormalizedSearchAdmin(PlanContentAdmin):
+    """Search through the model's ``search()`` queryset method (NFKC: 全角/半角を区別しない)."""
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return queryset.search(search_term), False
+
+
+def lines(values) -> str:
+    return format_html_join("", "{}<br>", ((value,) for value in values))
+
+
+class MeasureListFilter(admin.RelatedFieldListFilter):
+    """基本施策の絞り込み。名前に政策目標を含むので、政策目標を一度に読む。"""
+
+    def field_choices(self, field, request, model_admin):
+        return [(measure.pk, str(measure)) for measure in Measure.objects.select_related("goal")]

@@ -1,0 +1,107 @@
+"""A project's 「履歴」 page and restoring a past state, and the history rows shared with the audit log."""
+
+from __future__ import annotations
+
+from itertools import chain
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from accounts import permissions
+from kpis.models import Kpi, KpiValue, ProjectKpi
+from plan import changes
+from plan.changes.diff import HISTORY_TYPES, describe_history
+from plan.models import Listing, Measure, PolicyGoal, Project, ProjectBureau
+
+HISTORY_MODELS = (Project, ProjectBureau, Listing, Measure, PolicyGoal, Kpi, KpiValue, ProjectKpi)
+
+
+def history_records(models, filters=None, limit: int = 2000):
+    """Historical rows of several models, newest first, with who proposed and approved them.
+
+    ``filters`` maps a model to a Q on its historical rows; models without one are left out.
+    """
+    querysets = []
+    for model in models:
+        queryset = model.history.select_related("history_user", "proposed_by", "approved_by")
+        if filters is not None:
+            if model not in filters:
+                continue
+            queryset = queryset.filter(filters[model])
+        querysets.append(queryset.order_by("-history_date")[:limit])
+    return sorted(
+        chain.from_iterable(querysets), key=lambda record: record.history_date, reverse=True
+    )
+
+
+def history_row(record) -> dict:
+    return {
+        "record": record,
+        "is_project": record.instance_type is Project,
+        "model_name": record.instance_type._meta.verbose_name,
+        "type": HISTORY_TYPES.get(record.history_type, record.history_type),
+        "object": str(record.instance),
+        "fields": describe_history(record),
+    }
+
+
+def project_history_view(model_admin, request, object_id):
+    """The 「履歴」 page of a project: its own changes and those of its bureaus, listings and KPIs."""
+    project = get_object_or_404(Project._base_manager, pk=object_id)
+    if not model_admin.has_view_permission(request, project):
+        raise PermissionDenied
+    from django.db.models import Q
+
+    kpi_ids = list(
+        ProjectKpi.history.filter(project_id=project.pk).values_list("kpi_id", flat=True).distinct()
+    )
+    records = history_records(
+        HISTORY_MODELS,
+        {
+            Project: Q(id=project.pk),
+            ProjectBureau: Q(project_id=project.pk),
+            Listing: Q(project_id=project.pk),
+            ProjectKpi: Q(project_id=project.pk),
+            Kpi: Q(id__in=kpi_ids),
+            KpiValue: Q(kpi_id__in=kpi_ids),
+        },
+    )
+    restorable = permissions.requires_approval(request.user) or permissions.may_apply_directly(
+        request.user
+    )
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "title": f"履歴: {project}",
+        "object": project,
+        "rows": [history_row(record) for record in records],
+        "restorable": restorable and model_admin.has_change_permission(request, project),
+    }
+    return TemplateResponse(request, "admin/plan/history.html", context)
+
+
+def project_restore_view(model_admin, request, object_id, history_id):
+    """過去の状態に戻す: その時点の事業の項目を提案値とする申請を作る (取りまとめ担当は直接反映)。"""
+    if request.method != "POST":
+        raise PermissionDenied
+    project = get_object_or_404(Project, pk=object_id)
+    if not model_admin.has_change_permission(request, project):
+        raise PermissionDenied
+    record = get_object_or_404(Project.history, history_id=history_id, id=project.pk)
+    change_request = changes.project_restore(
+        acting_user=request.user, project=project, record=record
+    )
+    if change_request is None:
+        messages.info(request, "その時点の内容は現在と同じです。")
+        return HttpResponseRedirect(reverse("admin:plan_project_history", args=[project.pk]))
+    messages.success(
+        request,
+        f"{record.history_date:%Y-%m-%d %H:%M} の状態に戻す変更申請 #{change_request.pk} を作りました。",
+    )
+    return HttpResponseRedirect(
+        reverse("admin:plan_changerequest_change", args=[change_request.pk])
+    )

@@ -1,0 +1,108 @@
+"""Who may propose a set of changes: every record, and every project or KPI it is attached to, is
+asked of the policy (accounts.permissions); nothing is decided here."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from accounts import permissions
+from plan.changes.vocabulary import CHANGEABLE_MODELS, ProposedChange, Ref
+from plan.models import ChangeItem
+
+# --- Who may propose what ---------------------------------------------------------------------
+
+
+# A record attached to a project or a KPI may be attached only to one the user may change.
+PARENTS = {
+    "project_id": ("plan.Project", "plan.change_project"),
+    "kpi_id": ("kpis.Kpi", "kpis.change_kpi"),
+}
+
+
+def check_change_allowed(user, change: ProposedChange) -> None:
+    """Every record of a request must be one the user may change, and every project or KPI it is
+    attached to (before and after the change) one they may change too. The policy decides."""
+    app_label, model_name = change.model_label.split(".")
+    action = {"create": "add", "update": "change", "delete": "delete"}[change.operation]
+    if change.model_label not in CHANGEABLE_MODELS or not user.has_perm(
+        f"{app_label}.{action}_{model_name}", change.instance
+    ):
+        model = apps.get_model(change.model_label)
+        operation = ChangeItem.Operation(change.operation).label
+        raise PermissionDenied(f"{model._meta.verbose_name}の{operation}は許可されていません。")
+    if change.model_label not in {"plan.projectbureau", "kpis.projectkpi", "kpis.kpivalue"}:
+        return
+    for attname, (parent_label, permission) in PARENTS.items():
+        value = change.values.get(attname)
+        if value is None or isinstance(value, Ref):
+            continue
+        parent = apps.get_model(parent_label)._base_manager.filter(pk=value).first()
+        if parent is None or not user.has_perm(permission, parent):
+            raise PermissionDenied("変更できない事業や KPI に結び付けることはできません。")
+
+
+def check_bureau_assignment(user, changes: list[ProposedChange]) -> None:
+    """Every project a request touches keeps one of the user's bureaus among its responsible
+    bureaus: staff cannot create a project for another bureau, nor hand theirs over."""
+    from plan.models import ProjectBureau
+
+    resulting: dict[object, set[int]] = {}
+    for change in changes:
+        if change.model_label == "plan.project" and change.operation == "create":
+            resulting.setdefault(Ref(change.key), {})
+        if change.model_label != "plan.projectbureau":
+            continue
+        if change.instance is not None:
+            project = change.instance.project_id
+            if project not in resulting:
+                links = ProjectBureau.objects.filter(project_id=project)
+                resulting[project] = {link.pk: link.bureau_id for link in links}
+        else:
+            project = change.values["project_id"]
+            resulting.setdefault(
+                project,
+                {}
+                if isinstance(project, Ref)
+                else {
+                    link.pk: link.bureau_id
+                    for link in ProjectBureau.objects.filter(project_id=project)
+                },
+            )
+    for change in changes:
+        if change.model_label != "plan.projectbureau":
+            continue
+        if change.instance is not None:
+            links = resulting[change.instance.project_id]
+            if change.operation == "delete":
+                links.pop(change.instance.pk, None)
+            else:
+                links[change.instance.pk] = change.values.get(
+                    "bureau_id", links[change.instance.pk]
+                )
+        else:
+            links = resulting[change.values["project_id"]]
+            links[f"new-{change.key}"] = change.values["bureau_id"]
+    for links in resulting.values():
+        bureau_ids = set(links.values())
+        if not permissions.may_assign_bureaus(user, bureau_ids):
+            raise PermissionDenied(permissions.BUREAU_ASSIGNMENT_REFUSED)
+
+
+def check_changes(user, changes: list[ProposedChange]) -> None:
+    if not changes:
+        raise ValidationError("変更がありません。")
+    for change in changes:
+        check_change_allowed(user, change)
+    check_bureau_assignment(user, changes)
+
+
+def bureaus_concerned(changes: list[ProposedChange]) -> set[int]:
+    """The bureaus responsible for the records a request touches (their staff may follow it)."""
+    bureau_ids = set()
+    for change in changes:
+        if change.instance is not None:
+            bureau_ids |= permissions.owned_bureau_ids(change.model_label, change.instance)
+        if change.model_label == "plan.projectbureau" and "bureau_id" in change.values:
+            bureau_ids.add(change.values["bureau_id"])
+    return bureau_ids

@@ -1,0 +1,88 @@
+"""Deciding a change request: approve, return, reject; and withdrawing it."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import permissions
+from plan.changes import notifications
+from plan.changes.apply import apply_items
+from plan.changes.values import require_text
+from plan.models import ChangeRequest
+
+# --- Deciding ---------------------------------------------------------------------------------
+
+
+def _locked(change_request: ChangeRequest) -> ChangeRequest:
+    return ChangeRequest.objects.select_for_update().get(pk=change_request.pk)
+
+
+def _check_may_decide(user, change_request: ChangeRequest) -> None:
+    if change_request.submitted_by_id == user.pk:
+        raise PermissionDenied("自分の申請は承認・差し戻し・却下できません。")
+    if change_request.status != ChangeRequest.Status.PENDING:
+        raise PermissionDenied(
+            f"この申請はすでに「{change_request.get_status_display()}」です。審査待ちの申請だけを決定できます。"
+        )
+    if not permissions.may_decide(user, change_request):
+        raise PermissionDenied("変更申請を決定できるのは取りまとめ担当だけです。")
+
+
+@transaction.atomic
+def change_request_approve(*, acting_user, change_request: ChangeRequest) -> ChangeRequest:
+    """承認: 申請全体を反映する。申請後にどれかのレコードが変わっていれば ChangeConflict。
+
+    申請の行をロックするので、二人が同時に承認しても反映は一度だけ (後の一人は「すでに承認済み」)。
+    """
+    change_request = _locked(change_request)
+    _check_may_decide(acting_user, change_request)
+    apply_items(change_request, proposer=change_request.submitted_by, approver=acting_user)
+    change_request.status = ChangeRequest.Status.APPROVED
+    change_request.decided_by = acting_user
+    change_request.decided_at = timezone.now()
+    change_request.save(update_fields=["status", "decided_by", "decided_at"])
+    transaction.on_commit(lambda: notifications.notify_decided(change_request))
+    return change_request
+
+
+@transaction.atomic
+def change_request_return(
+    *, acting_user, change_request: ChangeRequest, comment: str
+) -> ChangeRequest:
+    """差し戻し: 申請者が修正して再申請できる。コメントは必須。"""
+    comment = require_text(comment, "差し戻しのコメントを入力してください。")
+    return _decide(acting_user, change_request, ChangeRequest.Status.RETURNED, comment)
+
+
+@transaction.atomic
+def change_request_reject(
+    *, acting_user, change_request: ChangeRequest, reason: str
+) -> ChangeRequest:
+    """却下: 理由は必須。"""
+    reason = require_text(reason, "却下の理由を入力してください。")
+    return _decide(acting_user, change_request, ChangeRequest.Status.REJECTED, reason)
+
+
+def _decide(acting_user, change_request: ChangeRequest, status: str, comment: str) -> ChangeRequest:
+    change_request = _locked(change_request)
+    _check_may_decide(acting_user, change_request)
+    change_request.status = status
+    change_request.decision_comment = comment
+    change_request.decided_by = acting_user
+    change_request.decided_at = timezone.now()
+    change_request.save(update_fields=["status", "decision_comment", "decided_by", "decided_at"])
+    transaction.on_commit(lambda: notifications.notify_decided(change_request))
+    return change_request
+
+
+@transaction.atomic
+def change_request_withdraw(*, acting_user, change_request: ChangeRequest) -> ChangeRequest:
+    """取り下げ: 申請者が、決定前 (審査待ち・差し戻し) に限って。"""
+    change_request = _locked(change_request)
+    if not permissions.may_withdraw(acting_user, change_request):
+        raise PermissionDenied("取り下げられるのは、自分の決定前の申請だけです。")
+    change_request.status = ChangeRequest.Status.WITHDRAWN
+    change_request.save(update_fields=["status"])
+    return change_request

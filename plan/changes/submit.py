@@ -1,0 +1,170 @@
+"""Recording a set of changes: as a change request to approve, or applied at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import permissions
+from plan.changes import notifications
+from plan.changes.apply import apply_items
+from plan.changes.authorise import bureaus_concerned, check_changes
+from plan.changes.values import require_text, snapshot, to_json
+from plan.changes.vocabulary import ProposedChange
+from plan.models import ChangeItem, ChangeRequest, Edition
+
+
+def _write_items(change_request: ChangeRequest, changes: list[ProposedChange]) -> None:
+    change_request.items.all().delete()
+    items = []
+    for position, change in enumerate(changes, start=1):
+        instance = change.instance
+        items.append(
+            ChangeItem(
+                change_request=change_request,
+                position=position,
+                model_label=change.model_label,
+                object_pk=None if instance is None else instance.pk,
+                key=change.key,
+                operation=change.operation,
+                object_repr=str(instance)[:300] if instance is not None else _describe_new(change),
+                base={} if instance is None else snapshot(instance),
+                proposed={name: to_json(value) for name, value in change.values.items()},
+            )
+        )
+    ChangeItem.objects.bulk_create(items)
+
+
+def _describe_new(change: ProposedChange) -> str:
+    for name in ("name", "indicator", "title", "text"):
+        if change.values.get(name):
+            return str(change.values[name])[:300]
+    return f"新しい{apps.get_model(change.model_label)._meta.verbose_name}"
+
+
+@transaction.atomic
+def change_request_submit(
+    *,
+    acting_user,
+    edition: Edition | None,
+    changes: list[ProposedChange],
+    reason: str,
+    title: str,
+    project=None,
+    kpi=None,
+    source: str = ChangeRequest.Source.ADMIN,
+    source_name: str = "",
+) -> ChangeRequest:
+    """所管局担当者の変更を申請にする (公式の記録は変えない)。
+
+    同じ対象に自分の未決定の申請 (審査待ち・差し戻し) があれば、それを新しい内容で置き換える (修正)。
+    """
+    if not permissions.requires_approval(acting_user):
+        raise PermissionDenied("この利用者の変更は申請ではなく直接反映されます。")
+    reason = require_text(reason, "変更理由を入力してください。")
+    check_changes(acting_user, changes)
+    existing = None
+    if project is not None or kpi is not None:
+        existing = (
+            ChangeRequest.objects.select_for_update()
+            .filter(submitted_by=acting_user, project=project, kpi=kpi, source=source)
+            .open()
+            .first()
+        )
+    change_request = existing or ChangeRequest(edition=edition, submitted_by=acting_user)
+    change_request.title = title[:300]
+    change_request.project = project
+    change_request.kpi = kpi
+    change_request.reason = reason
+    change_request.source = source
+    change_request.source_name = source_name
+    change_request.status = ChangeRequest.Status.PENDING
+    change_request.submitted_at = timezone.now()
+    change_request.save()
+    change_request.bureaus.set(bureaus_concerned(changes))
+    _write_items(change_request, changes)
+    transaction.on_commit(lambda: notifications.notify_submitted(change_request))
+    return change_request
+
+
+@transaction.atomic
+def change_direct_apply(
+    *,
+    acting_user,
+    edition: Edition | None,
+    changes: list[ProposedChange],
+    reason: str,
+    title: str,
+    project=None,
+    kpi=None,
+    source: str = ChangeRequest.Source.ADMIN,
+    source_name: str = "",
+) -> tuple[ChangeRequest, dict[str, int]]:
+    """取りまとめ担当の編集: 申請と同じ形で記録し、その場で反映する。新規レコードの pk を返す。"""
+    if not permissions.may_apply_directly(acting_user):
+        raise PermissionDenied("直接反映できるのは取りまとめ担当だけです。")
+    check_changes(acting_user, changes)
+    now = timezone.now()
+    change_request = ChangeRequest.objects.create(
+        edition=edition,
+        title=title[:300],
+        project=project,
+        kpi=kpi,
+        status=ChangeRequest.Status.APPLIED_DIRECTLY,
+        source=source,
+        source_name=source_name,
+        reason=(reason or "").strip() or "取りまとめ担当による直接の編集",
+        submitted_by=acting_user,
+        submitted_at=now,
+        decided_by=acting_user,
+        decided_at=now,
+    )
+    change_request.bureaus.set(bureaus_concerned(changes))
+    _write_items(change_request, changes)
+    created = apply_items(change_request, proposer=acting_user, approver=acting_user)
+    return change_request, created
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What became of a set of changes: the request that records it, whether it was applied, and
+    the primary keys of the records it created (by key; empty until applied)."""
+
+    change_request: ChangeRequest
+    applied: bool
+    created: dict[str, int] = field(default_factory=dict)
+
+
+def change_propose(
+    *,
+    acting_user,
+    edition: Edition | None,
+    changes: list[ProposedChange],
+    reason: str,
+    title: str,
+    project=None,
+    kpi=None,
+    source: str = ChangeRequest.Source.ADMIN,
+    source_name: str = "",
+) -> Proposal:
+    """One door for every change: bureau staff's becomes a change request (``change_request_submit``),
+    a coordinator's is applied at once (``change_direct_apply``). The policy says which."""
+    arguments = {
+        "acting_user": acting_user,
+        "edition": edition,
+        "changes": changes,
+        "reason": reason,
+        "title": title,
+        "project": project,
+        "kpi": kpi,
+        "source": source,
+        "source_name": source_name,
+    }
+    if permissions.requires_approval(acting_user):
+        return Proposal(change_request_submit(**arguments), applied=False)
+    change_request, created = change_direct_apply(**arguments)
+    return Proposal(change_request, applied=True, created=created)

@@ -1,0 +1,34 @@
+"""The plan's records, by concern: the edition's structure and projects, change requests, uploads.
+
+The import path ``plan.models`` stays the one to use; the modules below are its parts.
+"""
+
+from plan.models.change_requests import ChangeItem, ChangeRequest, ChangeRequestQuerySet
+from plan.models.history import ChangeAttribution
+from plan.models.structure import (
+    Edition,
+    Listing,
+    Measure,
+    Plan,
+    PolicyGoal,
+    Project,
+    ProjectBureau,
+    ProjectQuerySet,
+)
+from plan.models.uploads import WorkbookUpload
+
+__all__ = [
+    "ChangeAttribution",
+    "ChangeItem",
+    "ChangeRequest",
+    "ChangeRequestQuerySet",
+    "Edition",
+    "Listing",
+    "Measure",
+    "Plan",
+    "PolicyGoal",
+    "Project",
+    "ProjectBureau",
+    "ProjectQuerySet",
+    "WorkbookUpload",
+]

@@ -1,0 +1,180 @@
+"""Change requests (変更申請) and their items: proposed changes waiting for a coordinator."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from plan.models.structure import Edition, Project
+
+
+class ChangeRequestQuerySet(models.QuerySet["ChangeRequest"]):
+    def visible_to(self, user) -> "ChangeRequestQuerySet":
+        """The requests a user has a part in (the rule is accounts.permissions.change_requests_visible_to)."""
+        from accounts.permissions import change_requests_visible_to
+
+        return self.filter(change_requests_visible_to(user))
+
+    def open(self) -> "ChangeRequestQuerySet":
+        return self.filter(status__in=ChangeRequest.OPEN_STATUSES)
+
+
+class ChangeRequest(models.Model):
+    """変更申請: 所管局担当者の保存 (や取込) を、取りまとめ担当が承認するまで公式の記録に反映しない。
+
+    申請は一回の保存で触れたすべてのレコードの提案値 (ChangeItem) と、各レコードが基づいた版
+    (申請時点の値) を持つ。承認は全体を一度に反映し、どれかのレコードが申請後に変わっていれば
+    反映しない (更新の消失を防ぐ)。取りまとめ担当自身の編集は「直接反映」の申請として同じ形で残る。
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "審査待ち"
+        RETURNED = "returned", "差し戻し"
+        APPROVED = "approved", "承認・反映済み"
+        APPLIED_DIRECTLY = "applied", "直接反映"
+        REJECTED = "rejected", "却下"
+        WITHDRAWN = "withdrawn", "取り下げ"
+
+    OPEN_STATUSES = (Status.PENDING, Status.RETURNED)
+    APPLIED_STATUSES = (Status.APPROVED, Status.APPLIED_DIRECTLY)
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", "管理画面"
+        IMPORT = "import", "Excel 取込"
+        RESTORE = "restore", "過去の状態への復元"
+
+    edition = models.ForeignKey(
+        Edition,
+        verbose_name="版",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="change_requests",
+    )
+    title = models.CharField("件名", max_length=300)
+    project = models.ForeignKey(
+        Project,
+        verbose_name="個別プロジェクト",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="change_requests",
+        help_text="申請の対象となる事業 (KPI だけの申請や新規事業の申請では空のことがある)。",
+    )
+    kpi = models.ForeignKey(
+        "kpis.Kpi",
+        verbose_name="KPI",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="change_requests",
+    )
+    bureaus = models.ManyToManyField(
+        "accounts.Bureau", verbose_name="関係する所管局", blank=True, related_name="change_requests"
+    )
+    status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.PENDING)
+    source = models.CharField("経路", max_length=10, choices=Source.choices, default=Source.ADMIN)
+    source_name = models.CharField("取込ファイル名", max_length=255, blank=True)
+    reason = models.TextField("変更理由")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="申請者",
+        on_delete=models.PROTECT,
+        related_name="submitted_change_requests",
+    )
+    submitted_at = models.DateTimeField("申請日時")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="決定者",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decided_change_requests",
+    )
+    decided_at = models.DateTimeField("決定日時", null=True, blank=True)
+    decision_comment = models.TextField("決定のコメント (差し戻し・却下の理由)", blank=True)
+
+    objects = ChangeRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "変更申請"
+        verbose_name_plural = "変更申請"
+        ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "pending",
+                        "returned",
+                        "approved",
+                        "applied",
+                        "rejected",
+                        "withdrawn",
+                    ]
+                ),
+                name="change_request_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "returned", "withdrawn"])
+                | Q(decided_by__isnull=False, decided_at__isnull=False),
+                name="change_request_decision_recorded",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(decision_comment=""),
+                name="change_request_rejection_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"変更申請 #{self.pk} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class ChangeItem(models.Model):
+    """変更申請の中の一件のレコードへの変更 (作成・更新・削除)。
+
+    ``base`` は申請時点の公式の値 (更新・削除)、``proposed`` は提案値 (作成では全項目、更新では
+    変える項目だけ)。まだ存在しないレコード (新規事業とその所管局など) は ``key`` で名付け、他の
+    項目の外部キーから {"ref": key} で指す。
+    """
+
+    class Operation(models.TextChoices):
+        CREATE = "create", "追加"
+        UPDATE = "update", "変更"
+        DELETE = "delete", "削除"
+
+    change_request = models.ForeignKey(
+        ChangeRequest, verbose_name="変更申請", on_delete=models.CASCADE, related_name="items"
+    )
+    position = models.PositiveSmallIntegerField("順序")
+    model_label = models.CharField("種類", max_length=50)
+    object_pk = models.BigIntegerField("対象の ID", null=True, blank=True)
+    key = models.CharField("新規レコードの名前", max_length=30, blank=True)
+    operation = models.CharField("操作", max_length=10, choices=Operation.choices)
+    object_repr = models.CharField("対象", max_length=300)
+    base = models.JSONField("申請時点の値", default=dict, blank=True)
+    proposed = models.JSONField("提案値", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "変更の項目"
+        verbose_name_plural = "変更の項目"
+        ordering = ["change_request", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["change_request", "position"], name="change_item_unique_position"
+            ),
+            models.CheckConstraint(
+                condition=Q(operation__in=["create", "update", "delete"]),
+                name="change_item_operation_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(operation="create", object_pk__isnull=True)
+                | Q(~Q(operation="create"), object_pk__isnull=False),
+                name="change_item_target_matches_operation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_operation_display()}: {self.object_repr}"
