@@ -11,8 +11,7 @@ from django.contrib.admin import helpers
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 
-from accounts.models import Role
-from accounts.permissions import user_bureau_ids
+from accounts.permissions import lists_own_bureaus_first, user_bureau_ids
 
 
 def permission_name(opts, action: str) -> str:
@@ -108,7 +107,7 @@ class OwnBureauListFilter(admin.SimpleListFilter):
             return cls.ALL
         if value in (cls.MINE, cls.ALL):
             return value
-        return cls.MINE if user.role == Role.BUREAU_STAFF else cls.ALL
+        return cls.MINE if lists_own_bureaus_first(user) else cls.ALL
 
     def lookups(self, request, model_admin):
         return [(self.MINE, "自局のみ"), (self.ALL, "すべて")] if self.bureau_ids else []

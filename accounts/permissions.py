@@ -155,14 +155,39 @@ def may_assign_bureaus(user, bureau_ids: set[int]) -> bool:
 # --- Change requests (変更申請) -------------------------------------------------------------------
 
 
+SUBMISSION_REFUSED = "この利用者の変更は申請ではなく直接反映されます。"
+
+
 def requires_approval(user) -> bool:
-    """Bureau staff's changes wait for a coordinator; nobody else's need to (or may be proposed)."""
+    """Bureau staff's changes wait for a coordinator; nobody else's need to (or may be proposed).
+
+    Anyone else who submits a change request is refused with ``SUBMISSION_REFUSED``.
+    """
     return is_active_member(user) and not user.is_superuser and user.role == Role.BUREAU_STAFF
 
 
+DIRECT_APPLY_REFUSED = "直接反映できるのは取りまとめ担当だけです。"
+
+
 def may_apply_directly(user) -> bool:
-    """Coordinators' own edits become the official record at once (and are recorded the same way)."""
+    """Coordinators' own edits become the official record at once (and are recorded the same way).
+
+    Anyone else who applies a change directly is refused with ``DIRECT_APPLY_REFUSED``.
+    """
     return is_active_member(user) and (user.is_superuser or user.role == Role.COORDINATOR)
+
+
+def reviewers():
+    """The people told of a new change request: every active coordinator (a queryset of users)."""
+    from accounts.models import User
+
+    return User.objects.filter(role=Role.COORDINATOR, is_active=True)
+
+
+def lists_own_bureaus_first(user) -> bool:
+    """Whether the project list (and its Excel export) starts at 「自局のみ」 for this user:
+    bureau staff start with their own bureaus' projects, everyone else with all of them."""
+    return user.role == Role.BUREAU_STAFF
 
 
 def change_requests_visible_to(user) -> Q:
@@ -192,17 +217,39 @@ def may_view_change_request(user, change_request=None) -> bool:
     ).exists()
 
 
+DECIDING_OWN_REFUSED = "自分の申請は承認・差し戻し・却下できません。"
+DECIDING_DECIDED_REFUSED = "この申請はすでに「{status}」です。審査待ちの申請だけを決定できます。"
+DECIDING_NOT_COORDINATOR_REFUSED = "変更申請を決定できるのは取りまとめ担当だけです。"
+
+
+def decision_refusal(user, change_request) -> str | None:
+    """Why ``user`` may not approve, return or reject the request, or None if they may.
+
+    The rule: a coordinator, on a pending request that is not their own (checked in that order,
+    each with its message).
+    """
+    if change_request.submitted_by_id == user.pk:
+        return DECIDING_OWN_REFUSED
+    if change_request.status != change_request.Status.PENDING:
+        return DECIDING_DECIDED_REFUSED.format(status=change_request.get_status_display())
+    if not may_apply_directly(user):
+        return DECIDING_NOT_COORDINATOR_REFUSED
+    return None
+
+
 def may_decide(user, change_request) -> bool:
     """Approve, return or reject: a coordinator, on a pending request that is not their own."""
-    return (
-        may_apply_directly(user)
-        and change_request.status == change_request.Status.PENDING
-        and change_request.submitted_by_id != user.pk
-    )
+    return decision_refusal(user, change_request) is None
+
+
+WITHDRAWAL_REFUSED = "取り下げられるのは、自分の決定前の申請だけです。"
 
 
 def may_withdraw(user, change_request) -> bool:
-    """Withdraw or amend: the submitter, while the request is open (pending or returned)."""
+    """Withdraw or amend: the submitter, while the request is open (pending or returned).
+
+    Anyone else is refused with ``WITHDRAWAL_REFUSED``.
+    """
     return (
         is_active_member(user)
         and change_request.submitted_by_id == user.pk

@@ -160,7 +160,7 @@ class ChangeRequestAdminMixin:
         if obj is not None and obj.pk is not None:
             context["open_change_requests"] = list(
                 ChangeRequest.objects.open()
-                .visible_to(request.user)
+                .filter(permissions.change_requests_visible_to(request.user))
                 .filter(items__model_label=obj._meta.label_lower, items__object_pk=obj.pk)
                 .select_related("submitted_by")
                 .distinct()

@@ -63,7 +63,12 @@ class ChangeRequestAdmin(PolicyModelAdmin):
     change_form_template = "admin/plan/changerequest/review.html"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user).prefetch_related("bureaus")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(permissions.change_requests_visible_to(request.user))
+            .prefetch_related("bureaus")
+        )
 
     def has_add_permission(self, request) -> bool:
         return False

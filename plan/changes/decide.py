@@ -20,14 +20,9 @@ def _locked(change_request: ChangeRequest) -> ChangeRequest:
 
 
 def _check_may_decide(user, change_request: ChangeRequest) -> None:
-    if change_request.submitted_by_id == user.pk:
-        raise PermissionDenied("自分の申請は承認・差し戻し・却下できません。")
-    if change_request.status != ChangeRequest.Status.PENDING:
-        raise PermissionDenied(
-            f"この申請はすでに「{change_request.get_status_display()}」です。審査待ちの申請だけを決定できます。"
-        )
-    if not permissions.may_decide(user, change_request):
-        raise PermissionDenied("変更申請を決定できるのは取りまとめ担当だけです。")
+    refusal = permissions.decision_refusal(user, change_request)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
 
 
 @transaction.atomic
@@ -82,7 +77,7 @@ def change_request_withdraw(*, acting_user, change_request: ChangeRequest) -> Ch
     """取り下げ: 申請者が、決定前 (審査待ち・差し戻し) に限って。"""
     change_request = _locked(change_request)
     if not permissions.may_withdraw(acting_user, change_request):
-        raise PermissionDenied("取り下げられるのは、自分の決定前の申請だけです。")
+        raise PermissionDenied(permissions.WITHDRAWAL_REFUSED)
     change_request.status = ChangeRequest.Status.WITHDRAWN
     change_request.save(update_fields=["status"])
     return change_request

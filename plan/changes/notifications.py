@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
 
-from accounts.models import Role, User
+from accounts import permissions
 
 
 def change_request_url(change_request) -> str:
@@ -19,7 +19,7 @@ def change_request_url(change_request) -> str:
 
 def notify_submitted(change_request) -> None:
     recipients = list(
-        User.objects.filter(role=Role.COORDINATOR, is_active=True)
+        permissions.reviewers()
         .exclude(email="")
         .exclude(pk=change_request.submitted_by_id)
         .values_list("email", flat=True)

@@ -64,7 +64,7 @@ def change_request_submit(
     同じ対象に自分の未決定の申請 (審査待ち・差し戻し) があれば、それを新しい内容で置き換える (修正)。
     """
     if not permissions.requires_approval(acting_user):
-        raise PermissionDenied("この利用者の変更は申請ではなく直接反映されます。")
+        raise PermissionDenied(permissions.SUBMISSION_REFUSED)
     reason = require_text(reason, "変更理由を入力してください。")
     check_changes(acting_user, changes)
     existing = None
@@ -106,7 +106,7 @@ def change_direct_apply(
 ) -> tuple[ChangeRequest, dict[str, int]]:
     """取りまとめ担当の編集: 申請と同じ形で記録し、その場で反映する。新規レコードの pk を返す。"""
     if not permissions.may_apply_directly(acting_user):
-        raise PermissionDenied("直接反映できるのは取りまとめ担当だけです。")
+        raise PermissionDenied(permissions.DIRECT_APPLY_REFUSED)
     check_changes(acting_user, changes)
     now = timezone.now()
     change_request = ChangeRequest.objects.create(

@@ -8,12 +8,6 @@ from plan.models.structure import Edition, Project
 
 
 class ChangeRequestQuerySet(models.QuerySet["ChangeRequest"]):
-    def visible_to(self, user) -> "ChangeRequestQuerySet":
-        """The requests a user has a part in (the rule is accounts.permissions.change_requests_visible_to)."""
-        from accounts.permissions import change_requests_visible_to
-
-        return self.filter(change_requests_visible_to(user))
-
     def open(self) -> "ChangeRequestQuerySet":
         return self.filter(status__in=ChangeRequest.OPEN_STATUSES)
 
