@@ -20,8 +20,8 @@ from django.utils import timezone
 from accounts import permissions
 from accounts.admin_base import PolicyModelAdmin
 from plan import changes
-from plan.admin.history import HISTORY_MODELS, history_records, history_row
-from plan.changes.diff import describe_item
+from plan.admin.history import HISTORY_MODELS, history_records, history_rows
+from plan.changes.diff import describe_items
 from plan.models import ChangeRequest
 
 
@@ -119,9 +119,7 @@ class ChangeRequestAdmin(PolicyModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         change_request = get_object_or_404(self.get_queryset(request), pk=object_id)
-        items = [
-            describe_item(item) for item in change_request.items.select_related("change_request")
-        ]
+        items = describe_items(change_request.items.select_related("change_request"))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -194,6 +192,6 @@ class ChangeRequestAdmin(PolicyModelAdmin):
             "opts": self.opts,
             "title": "監査ログ (公式の記録への変更すべて)",
             "page": page,
-            "rows": [history_row(record) for record in page.object_list],
+            "rows": history_rows(page.object_list),
         }
         return TemplateResponse(request, "admin/plan/history.html", context)

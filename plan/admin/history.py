@@ -14,7 +14,7 @@ from django.urls import reverse
 from accounts import permissions
 from kpis.models import Kpi, KpiValue, ProjectKpi
 from plan import changes
-from plan.changes.diff import HISTORY_TYPES, describe_history
+from plan.changes.diff import HISTORY_TYPES, describe_histories
 from plan.models import Listing, Measure, PolicyGoal, Project, ProjectBureau
 
 HISTORY_MODELS = (Project, ProjectBureau, Listing, Measure, PolicyGoal, Kpi, KpiValue, ProjectKpi)
@@ -38,15 +38,21 @@ def history_records(models, filters=None, limit: int = 2000):
     )
 
 
-def history_row(record) -> dict:
-    return {
-        "record": record,
-        "is_project": record.instance_type is Project,
-        "model_name": record.instance_type._meta.verbose_name,
-        "type": HISTORY_TYPES.get(record.history_type, record.history_type),
-        "object": str(record.instance),
-        "fields": describe_history(record),
-    }
+def history_rows(records) -> list[dict]:
+    """The rows of a history page: each record with the fields it changed (related records'
+    names are loaded once for the page)."""
+    records = list(records)
+    return [
+        {
+            "record": record,
+            "is_project": record.instance_type is Project,
+            "model_name": record.instance_type._meta.verbose_name,
+            "type": HISTORY_TYPES.get(record.history_type, record.history_type),
+            "object": str(record.instance),
+            "fields": fields,
+        }
+        for record, fields in zip(records, describe_histories(records), strict=True)
+    ]
 
 
 def project_history_view(model_admin, request, object_id):
@@ -78,7 +84,7 @@ def project_history_view(model_admin, request, object_id):
         "opts": model_admin.opts,
         "title": f"履歴: {project}",
         "object": project,
-        "rows": [history_row(record) for record in records],
+        "rows": history_rows(records),
         "restorable": restorable and model_admin.has_change_permission(request, project),
     }
     return TemplateResponse(request, "admin/plan/history.html", context)

@@ -6,6 +6,8 @@ Values are shown as a person reads them: related records by name, choices by lab
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -15,10 +17,20 @@ from plan.changes.values import snapshot, tracked_fields
 from plan.models import ChangeItem
 
 EMPTY = "(空)"
+ADDED_BY_THIS_REQUEST = "(この申請で追加するもの)"
+DELETED = "(削除)"
+
+#: Names of related records, by (model label, primary key), loaded once for a page.
+RelatedNames = dict[tuple[str, object], str]
 
 
 @dataclass(frozen=True)
 class FieldDiff:
+    """One field's difference as people read it: ``field`` names it (an attname, or a name such as
+    「target.value」 for the workbook's comparison), ``label`` is what people see, ``before`` and
+    ``after`` are display text."""
+
+    field: str
     label: str
     before: str
     after: str
@@ -35,43 +47,73 @@ class ItemDiff:
     sharing_projects: list[str]
 
 
-def display(field: models.Field, value) -> str:
+def field_label(model: type[models.Model], name: str) -> str:
+    """The field's name as people read it (its verbose_name)."""
+    return str(model._meta.get_field(name).verbose_name)
+
+
+def display(
+    field: models.Field, value, *, empty: str = EMPTY, names: RelatedNames | None = None
+) -> str:
+    """A field's value as people read it: choices by label, booleans as はい/いいえ, related records
+    by name (from ``names`` when given, otherwise looked up), nothing as ``empty``."""
     if value is None or value == "":
-        return EMPTY
+        return empty
     if isinstance(value, dict) and "ref" in value:
-        return "(この申請で追加するもの)"
+        return ADDED_BY_THIS_REQUEST
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(field, models.BooleanField):
         return "はい" if value else "いいえ"
     if isinstance(field, models.ForeignKey):
+        key = (field.related_model._meta.label_lower, value)
+        if names is not None and key in names:
+            return names[key]
         related = field.related_model._base_manager.filter(pk=value).first()
         return str(related) if related is not None else f"(削除済み #{value})"
     return str(value)
 
 
-def describe_item(item: ChangeItem) -> ItemDiff:
+def related_names(references: Iterable[tuple[models.Field, object]]) -> RelatedNames:
+    """The names of the records that foreign-key values refer to: one query per related model.
+
+    ``references`` are (field, value) pairs; values that are not primary keys (empty, or a
+    reference to a record the request adds) are passed over.
+    """
+    wanted: dict[type[models.Model], set] = defaultdict(set)
+    for field, value in references:
+        if not isinstance(field, models.ForeignKey) or value in (None, ""):
+            continue
+        if not isinstance(value, dict):  # a dict refers to a record the request adds
+            wanted[field.related_model].add(value)
+    names: RelatedNames = {}
+    for model, pks in wanted.items():
+        found = model._base_manager.select_related().in_bulk(pks)
+        label = model._meta.label_lower
+        for pk in pks:
+            related = found.get(model._meta.pk.to_python(pk))
+            names[(label, pk)] = str(related) if related is not None else f"(削除済み #{pk})"
+    return names
+
+
+def describe_item(item: ChangeItem, *, names: RelatedNames | None = None) -> ItemDiff:
+    """The item's fields before → after, with whether its record changed since the request."""
     model = apps.get_model(item.model_label)
     fields = {f.attname: f for f in tracked_fields(model)}
     rows = []
     if item.operation == ChangeItem.Operation.UPDATE:
         for attname, after in item.proposed.items():
             field = fields[attname]
-            rows.append(
-                FieldDiff(
-                    str(field.verbose_name),
-                    display(field, item.base.get(attname)),
-                    display(field, after),
-                )
-            )
+            before = display(field, item.base.get(attname), names=names)
+            rows.append(_diff(field, before, display(field, after, names=names)))
     elif item.operation == ChangeItem.Operation.CREATE:
         for attname, after in item.proposed.items():
             field = fields[attname]
-            rows.append(FieldDiff(str(field.verbose_name), EMPTY, display(field, after)))
+            rows.append(_diff(field, EMPTY, display(field, after, names=names)))
     else:
         for attname, before in item.base.items():
             field = fields[attname]
-            rows.append(FieldDiff(str(field.verbose_name), display(field, before), "(削除)"))
+            rows.append(_diff(field, display(field, before, names=names), DELETED))
     conflict = False
     if item.operation != ChangeItem.Operation.CREATE and item.change_request.is_open:
         current = model._base_manager.filter(pk=item.object_pk).first()
@@ -85,6 +127,22 @@ def describe_item(item: ChangeItem) -> ItemDiff:
         conflict=conflict,
         sharing_projects=_sharing_projects(item, model),
     )
+
+
+def describe_items(items: Iterable[ChangeItem]) -> list[ItemDiff]:
+    """``describe_item`` for each item, with the related records' names loaded once for all."""
+    items = list(items)
+    references = []
+    for item in items:
+        fields = {f.attname: f for f in tracked_fields(apps.get_model(item.model_label))}
+        for values in (item.base, item.proposed):
+            references += [(fields[attname], value) for attname, value in values.items()]
+    names = related_names(references)
+    return [describe_item(item, names=names) for item in items]
+
+
+def _diff(field: models.Field, before: str, after: str) -> FieldDiff:
+    return FieldDiff(field.attname, str(field.verbose_name), before, after)
 
 
 def _sharing_projects(item: ChangeItem, model) -> list[str]:
@@ -108,12 +166,19 @@ def _sharing_projects(item: ChangeItem, model) -> list[str]:
 HISTORY_TYPES = {"+": "追加", "~": "変更", "-": "削除"}
 
 
-def describe_history(record) -> list[FieldDiff]:
-    """The fields a historical record changed, compared with the previous record of the same row."""
+_PREVIOUS_UNKNOWN = object()
+
+
+def describe_history(
+    record, *, names: RelatedNames | None = None, previous=_PREVIOUS_UNKNOWN
+) -> list[FieldDiff]:
+    """The fields a historical record changed, compared with the previous record of the same row
+    (``previous``, when the caller has it already)."""
     model = record.instance_type
     fields = {f.attname: f for f in tracked_fields(model)}
-    previous = record.prev_record
-    if previous is None or record.history_type != "~":
+    if previous is _PREVIOUS_UNKNOWN:
+        previous = _previous(record)
+    if previous is None:
         source = {}
     else:
         source = {attname: getattr(previous, attname, None) for attname in fields}
@@ -124,9 +189,28 @@ def describe_history(record) -> list[FieldDiff]:
         if record.history_type == "~" and before == after:
             continue
         if record.history_type == "-":
-            rows.append(FieldDiff(str(field.verbose_name), display(field, after), "(削除)"))
+            rows.append(_diff(field, display(field, after, names=names), DELETED))
         else:
-            rows.append(
-                FieldDiff(str(field.verbose_name), display(field, before), display(field, after))
-            )
+            before, after = display(field, before, names=names), display(field, after, names=names)
+            rows.append(_diff(field, before, after))
     return rows
+
+
+def describe_histories(records: Iterable) -> list[list[FieldDiff]]:
+    """``describe_history`` for each record, with the related records' names loaded once for all."""
+    pairs = [(record, _previous(record)) for record in records]
+    references = []
+    for record, previous in pairs:
+        fields = [
+            f for f in tracked_fields(record.instance_type) if isinstance(f, models.ForeignKey)
+        ]
+        for source in (record, previous):
+            if source is not None:
+                references += [(f, getattr(source, f.attname, None)) for f in fields]
+    names = related_names(references)
+    return [describe_history(record, names=names, previous=previous) for record, previous in pairs]
+
+
+def _previous(record):
+    """The record an update changed (None for an addition or a deletion)."""
+    return record.prev_record if record.history_type == "~" else None
