@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 
 from accounts.models import Bureau
 from kpis.models import Kpi, ProjectKpi
+from plan.changes.diff import FieldDiff
 from plan.models import Edition, Listing, Measure, PolicyGoal, Project
 from plan.workbook import (
-    FieldChange,
     Issue,
     KpiValueData,
     ListingPlacement,
@@ -205,7 +205,7 @@ def test_reordered_kpi_rows_reorder_the_projects_kpis(edition_2024, exported):
     assert preview.errors == []
     changed = [project for project in preview.projects if project.changes]
     assert [(p.code, p.changes) for p in changed] == [
-        ("P088", (FieldChange("kpis", "KPI の結び付き", "K049, K050, K051", "K051, K049, K050"),))
+        ("P088", (FieldDiff("kpis", "KPI の結び付き", "K049, K050, K051", "K051, K049, K050"),))
     ]
     assert all(kpi.status == Status.UNCHANGED for kpi in preview.kpis)
 
@@ -220,7 +220,7 @@ def test_edited_summary_is_one_changed_project_with_a_diff(edition_2024, exporte
     changed = [project for project in preview.projects if project.status == Status.CHANGED]
     assert [project.code for project in changed] == ["P001"]
     assert changed[0].changes == (
-        FieldChange(field="summary", label="概要", before=P001_SUMMARY, after="新しい概要。"),
+        FieldDiff(field="summary", label="概要", before=P001_SUMMARY, after="新しい概要。"),
     )
     assert changed[0].project_id == Project.objects.get(code="P001").pk
     assert changed[0].data.summary == "新しい概要。"
@@ -242,11 +242,11 @@ def test_new_mark_bureaus_and_listing_changes(edition_2024, exported):
     changes = {project.code: project.changes for project in preview.projects if project.changes}
     assert changes == {
         "P002": (
-            FieldChange("is_new", "新規 (<新>)", "いいえ", "はい"),
-            FieldChange("bureaus", "所管局", "産業経済局", "産業経済局 環境局"),
+            FieldDiff("is_new", "新規 (<新>)", "いいえ", "はい"),
+            FieldDiff("bureaus", "所管局", "産業経済局", "産業経済局 環境局"),
         ),
         "P022": (
-            FieldChange(
+            FieldDiff(
                 "listings",
                 "掲載",
                 "下支え-(3) No1, IV-(1) No1, IV-(2) No1, IV-(3) No1, IV-(4) No1, IV-(5) No1",
@@ -307,11 +307,9 @@ def test_kpi_value_and_link_changes(edition_2024, exported):
     k007 = next(kpi for kpi in preview.kpis if kpi.code == "K007")
     assert k007.status == Status.CHANGED
     assert k007.changes == (
-        FieldChange(
-            "target.text", "目標値 公表表記", "最大1400MW (R12年度)", "最大1500MW (R12年度)"
-        ),
-        FieldChange("target.value", "目標値 数値", "1400", "1500"),
-        FieldChange(
+        FieldDiff("target.text", "目標値 公表表記", "最大1400MW (R12年度)", "最大1500MW (R12年度)"),
+        FieldDiff("target.value", "目標値 数値", "1400", "1500"),
+        FieldDiff(
             "projects",
             "個別プロジェクト",
             "P009, P010, P018, P019, P030, P033, P035",
@@ -319,7 +317,7 @@ def test_kpi_value_and_link_changes(edition_2024, exported):
         ),
     )
     p001 = next(project for project in preview.projects if project.code == "P001")
-    assert p001.changes == (FieldChange("kpis", "KPI の結び付き", "K001", "K001, K007"),)
+    assert p001.changes == (FieldDiff("kpis", "KPI の結び付き", "K001", "K001, K007"),)
     assert p001.data.kpi_codes == ("K001", "K007")
     # The reference columns of the listing sheet still show the published KPIs: that is fine.
     assert preview.warnings == []
@@ -339,7 +337,7 @@ def test_link_change_of_a_project_outside_the_file(edition_2024):
     outside = next(project for project in preview.projects if project.code == "P071")
     assert outside.rows == ()
     assert outside.status == Status.CHANGED
-    assert outside.changes == (FieldChange("kpis", "KPI の結び付き", "K040", "K040, K001"),)
+    assert outside.changes == (FieldDiff("kpis", "KPI の結び付き", "K040", "K040, K001"),)
 
 
 def test_edited_reference_column_is_a_warning_not_a_change(edition_2024, exported):

@@ -9,13 +9,15 @@ Modules, in the order data flows:
 - ``container``: the file itself, checked before any sheet is parsed (size, type, zip);
 - ``read``: the sheets into rows (no database);
 - ``state``: the edition as stored, loaded as values;
-- ``compare``: rows against the edition: what importing would change;
+- ``compare``: rows against the edition: what importing would change (its steps in
+  ``compare_projects`` and ``compare_kpis``);
 - ``proposals``: a comparison turned into the change engine's proposed changes;
 - ``imports``: the import use case (preview, apply) through the change engine.
 
 ``plan.workbook`` stays the import path for all of them.
 """
 
+from plan.search import normalize_for_search as normalize_key
 from plan.workbook.columns import (
     BASELINE,
     BUREAUS,
@@ -47,7 +49,6 @@ from plan.workbook.columns import (
     format_decimal,
     kpi_cell_texts,
     measure_label,
-    normalize_key,
     value_header,
 )
 from plan.workbook.compare import (
@@ -83,7 +84,6 @@ from plan.workbook.results import (
     MSG_TOO_LARGE_EXPANDED,
     MSG_TOO_MANY_ROWS,
     MSG_XLS,
-    FieldChange,
     Issue,
     KpiData,
     KpiPreview,
@@ -143,7 +143,6 @@ __all__ = [
     "TARGET",
     "VALUE_PART_LABELS",
     "Column",
-    "FieldChange",
     "ImportPreview",
     "ImportRefused",
     "Issue",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -138,8 +136,3 @@ def excel_number(value: Decimal | None) -> int | float | None:
     if value == value.to_integral_value():
         return int(value)
     return float(value)
-
-
-def normalize_key(text: str) -> str:
-    """照合用: NFKC・大文字小文字を問わず・空白を除く。"""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "").casefold())

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from kpis.models import VALUE_PARTS, KpiValue, Period, Qualifier, ValueKind
+from plan.search import normalize_for_search as normalize_key
 from plan.workbook.columns import (
     BASELINE,
     BUREAUS,
@@ -36,7 +37,6 @@ from plan.workbook.columns import (
     SUMMARY,
     TARGET,
     Column,
-    normalize_key,
     value_header,
 )
 from plan.workbook.container import check_container, read_source, rows_of

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db import models
 
+from plan.changes.diff import FieldDiff
 from plan.workbook.columns import SHEET_ORDER
 
 # ---------------------------------------------------------------------------------------------
@@ -141,16 +142,6 @@ class Status(models.TextChoices):
 
 
 @dataclass(frozen=True)
-class FieldChange:
-    """項目ごとの差分。label はモデルの verbose_name、before / after は表示用の文字列。"""
-
-    field: str
-    label: str
-    before: str
-    after: str
-
-
-@dataclass(frozen=True)
 class ListingPlacement:
     """掲載一件: 基本施策と、その中での No。"""
 
@@ -184,7 +175,7 @@ class ProjectPreview:
     rows: tuple[int, ...]
     project_id: int | None
     data: ProjectData | None
-    changes: tuple[FieldChange, ...] = ()
+    changes: tuple[FieldDiff, ...] = ()
     errors: tuple[Issue, ...] = ()
 
 
@@ -206,7 +197,7 @@ class KpiPreview:
     rows: tuple[int, ...]
     kpi_id: int | None
     data: KpiData | None
-    changes: tuple[FieldChange, ...] = ()
+    changes: tuple[FieldDiff, ...] = ()
     errors: tuple[Issue, ...] = ()
 
 

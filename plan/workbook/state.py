@@ -7,12 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import models
-
 from accounts.models import Bureau
-from kpis.models import VALUE_FIELDS, Kpi, KpiValue, Period, ProjectKpi
+from kpis.models import VALUE_FIELDS, Kpi, KpiValue, ProjectKpi
 from plan.models import Edition, Listing, Measure, PolicyGoal, Project, ProjectBureau
-from plan.workbook.columns import format_decimal
 
 # ---------------------------------------------------------------------------------------------
 # データベースとの照合
@@ -124,21 +121,3 @@ class DatabaseState:
             values=values,
             project_codes_by_kpi=project_codes_by_kpi,
         )
-
-
-def field_label(model: type[models.Model], name: str) -> str:
-    return str(model._meta.get_field(name).verbose_name)
-
-
-def yes_no(value: bool) -> str:
-    return "はい" if value else "いいえ"
-
-
-def value_display(field_name: str, value: object) -> str:
-    if value is None:
-        return ""
-    if field_name == "value":
-        return format_decimal(value)  # type: ignore[arg-type]
-    if field_name == "period":
-        return Period(value).label if value else ""
-    return str(value)
