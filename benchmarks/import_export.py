@@ -369,7 +369,7 @@ def captured_queries() -> Iterator[Any]:
 # One scale
 
 
-def measure_scale(
+def measure_scale(  # noqa: C901 — one timed step after another, each with its own setup
     edition,
     user,
     scale: int,
