@@ -1,14 +1,15 @@
 # Two commands for a newcomer, with only python3 and make:
 #   make run [PORT=8000]   development server with demo data (db.sqlite3 is kept between runs)
 #   make test              the test suite (PYTEST_ARGS="-k eras -x" to narrow it)
-#   make lint              ruff
+#   make check             the gates: ruff, formatting, migrations, Django's checks, mypy, and
+#                          the architecture test (`make lint` is an alias)
 PYTHON ?= python3
 PORT ?= 8000
 PYTEST_ARGS ?=
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint
+.PHONY: run test check lint
 
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
@@ -18,9 +19,15 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed-dev
+check: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+	$(VENV)/bin/mypy
+	$(PY) -m pytest -q tests/test_architecture.py
+
+lint: check
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)

@@ -19,7 +19,7 @@ object を渡さない問い (``obj=None``) は「この種類のものを一つ
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 
@@ -79,7 +79,7 @@ def kpi_bureau_ids(kpi) -> set[int]:
     )
 
 
-def owned_bureau_ids(model_label: str, obj: Model) -> set[int]:
+def owned_bureau_ids(model_label: str, obj: Any) -> set[int]:
     """The bureaus responsible for an object of the plan's content."""
     if model_label == "plan.project":
         return project_bureau_ids(obj)

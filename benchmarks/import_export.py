@@ -1,5 +1,5 @@
 """Benchmark of the city's workbook: export, and import (preview and apply), at ×10 and ×100 the
-2024 edition, on SQLite and on PostgreSQL (issue 5, "Speed"). A benchmark, not a timed test.
+2024 edition, on SQLite and on PostgreSQL. A benchmark, not a timed test.
 
     .venv/bin/python benchmarks/import_export.py [--scales 10 100] [--databases sqlite postgres]
                                                  [--postgres-url URL] [--repeat N] [--profile]
@@ -369,7 +369,7 @@ def captured_queries() -> Iterator[Any]:
 # One scale
 
 
-def measure_scale(
+def measure_scale(  # noqa: C901 — one timed step after another, each with its own setup
     edition,
     user,
     scale: int,

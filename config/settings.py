@@ -42,7 +42,6 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "simple_history",
-    "import_export",
     "django_filters",
     "accounts",
     "plan",
@@ -168,11 +167,6 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 X_FRAME_OPTIONS = "DENY"  # the admin's related-object popups are windows, not frames
-
-# django-import-export: 権限コードを明示する (既定の None では、管理画面に入れる全員が入出力できてしまう)。
-IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
-IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 LOGGING = {
     "version": 1,

@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.management.commands.setup_demo import EDITION_FIXTURE
+from tests.world import World, build_world
 
 
 @pytest.fixture
@@ -11,6 +12,12 @@ def edition_2024(db):
     from plan.models import Edition
 
     return Edition.objects.get(fiscal_year=2024)
+
+
+@pytest.fixture
+def world(edition_2024) -> World:
+    """The people acting on the 2024 edition (a test module may build its own world instead)."""
+    return build_world()
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@ the same request, and the conflict raised when the official record moved on."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,7 +76,7 @@ class ProposedChange:
 
 
 def replace_ordered_links(
-    current: list[models.Model],
+    current: Sequence[Any],
     wanted: list,
     *,
     model,
@@ -99,9 +100,7 @@ def replace_ordered_links(
     ]
 
 
-def replace_listings(
-    current: list[models.Model], wanted: set[tuple[int, int]], *, project, key: str
-):
+def replace_listings(current: Sequence[Any], wanted: set[tuple[int, int]], *, project, key: str):
     """A project's listings: delete those no longer wanted, create the new (measure, No) pairs."""
     from plan.models import Listing
 

@@ -1,4 +1,4 @@
-"""Excel round trip in a real browser (issue 5): ``sangyo`` exports their bureau's workbook, edits a
+"""Excel round trip in a real browser: ``sangyo`` exports their bureau's workbook, edits a
 cell with openpyxl, imports it (upload → preview → confirm) and the import waits for approval as a
 change request; the coordinator approves it and the project shows the new text.
 

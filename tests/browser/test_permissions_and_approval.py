@@ -1,4 +1,4 @@
-"""Per-bureau permissions (issue 3), the approval cycle (issue 4) and the Content-Security-Policy,
+"""Per-bureau permissions, the approval cycle and the Content-Security-Policy,
 in a real browser with the 2024 edition and the demo users that ``make run`` loads.
 
 ``transaction=True`` (the live server runs in another thread) flushes the database after each test,

@@ -1,4 +1,4 @@
-"""The policy's answers for each role (the full matrix through admin URLs comes with issue #3)."""
+"""The policy's answers for each role (test_permission_matrix.py checks them through admin URLs too)."""
 
 import pytest
 

@@ -3,7 +3,6 @@ same services as the admin (staff: one change request; coordinators: applied and
 
 import pytest
 
-from accounts.models import Bureau, Role
 from kpis.models import Kpi, KpiValue
 from plan.models import ChangeRequest, Listing, Project
 from plan.workbook import (
@@ -13,20 +12,9 @@ from plan.workbook import (
     workbook_import_apply,
     workbook_import_preview,
 )
-from tests.factories import UserFactory
 from tests.workbook_samples import column_of, edit_workbook
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def people(edition_2024):
-    sangyo = Bureau.objects.get(name="産業経済局")
-    return {
-        "sangyo": UserFactory(username="sangyo", role=Role.BUREAU_STAFF, bureaus=[sangyo]),
-        "coordinator": UserFactory(username="coordinator", role=Role.COORDINATOR),
-        "viewer": UserFactory(username="viewer", role=Role.VIEWER),
-    }
 
 
 def exported(edition) -> bytes:
@@ -56,15 +44,15 @@ def row_of(data: bytes, code: str) -> int:
     return next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, code_column).value == code)
 
 
-def test_an_unedited_workbook_changes_nothing(people, edition_2024):
+def test_an_unedited_workbook_changes_nothing(world, edition_2024):
     result = workbook_import_preview(
-        acting_user=people["sangyo"], edition=edition_2024, file=exported(edition_2024)
+        acting_user=world.sangyo, edition=edition_2024, file=exported(edition_2024)
     )
     assert (result.errors, result.change_count) == ([], 0)
     assert result.preview.project_counts()["unchanged"] == 90
     assert (
         workbook_import_apply(
-            acting_user=people["coordinator"],
+            acting_user=world.coordinator,
             edition=edition_2024,
             file=exported(edition_2024),
             file_name="a.xlsx",
@@ -74,7 +62,7 @@ def test_an_unedited_workbook_changes_nothing(people, edition_2024):
     assert not ChangeRequest.objects.exists()
 
 
-def test_staff_import_becomes_one_change_request(people, edition_2024):
+def test_staff_import_becomes_one_change_request(world, edition_2024):
     # P002 海岸漂着物処理推進事業 is 産業経済局's.
     data = set_cell(
         exported(edition_2024),
@@ -83,7 +71,7 @@ def test_staff_import_becomes_one_change_request(people, edition_2024):
         "ボランティアによる海岸清掃活動と漂着物の回収を支援する。",
     )
     change_request = workbook_import_apply(
-        acting_user=people["sangyo"], edition=edition_2024, file=data, file_name="産業経済局.xlsx"
+        acting_user=world.sangyo, edition=edition_2024, file=data, file_name="産業経済局.xlsx"
     )
     assert (change_request.status, change_request.source, change_request.source_name) == (
         "pending",
@@ -102,13 +90,13 @@ def test_staff_import_becomes_one_change_request(people, edition_2024):
     )
 
 
-def test_staff_cannot_import_changes_to_another_bureaus_project(people, edition_2024):
+def test_staff_cannot_import_changes_to_another_bureaus_project(world, edition_2024):
     original = exported(edition_2024)
     data = set_cell(original, "P001", "概要", "他局の事業を書き換える")  # 環境局's
     data = set_cell(data, "P002", "概要", "自局の事業の変更")
     with pytest.raises(ImportRefused) as refused:
         workbook_import_apply(
-            acting_user=people["sangyo"], edition=edition_2024, file=data, file_name="x.xlsx"
+            acting_user=world.sangyo, edition=edition_2024, file=data, file_name="x.xlsx"
         )
     messages = [str(issue) for issue in refused.value.issues]
     assert messages == [
@@ -124,22 +112,20 @@ def test_staff_cannot_import_changes_to_another_bureaus_project(people, edition_
     )
 
 
-def test_staff_cannot_move_listings(people, edition_2024):
+def test_staff_cannot_move_listings(world, edition_2024):
     data = set_cell(exported(edition_2024), "P002", "No", 20)
-    result = workbook_import_preview(acting_user=people["sangyo"], edition=edition_2024, file=data)
+    result = workbook_import_preview(acting_user=world.sangyo, edition=edition_2024, file=data)
     assert [issue.message for issue in result.errors] == [
         "事業 P002「海岸漂着物処理推進事業」は変更できません (掲載の削除は許可されていません。)。"
         "所管する事業と、その KPI だけを変えられます。"
     ]
 
 
-def test_coordinator_import_applies_at_once_and_is_recorded_with_the_file_name(
-    people, edition_2024
-):
+def test_coordinator_import_applies_at_once_and_is_recorded_with_the_file_name(world, edition_2024):
     data = set_cell(exported(edition_2024), "P001", "概要", "まち美化ボランティア袋を配布する。")
     data = set_cell(data, "P002", "No", 20)
     change_request = workbook_import_apply(
-        acting_user=people["coordinator"],
+        acting_user=world.coordinator,
         edition=edition_2024,
         file=data,
         file_name="全体_2024.xlsx",
@@ -157,28 +143,28 @@ def test_coordinator_import_applies_at_once_and_is_recorded_with_the_file_name(
     ]
 
 
-def test_an_error_on_the_last_row_writes_nothing(people, edition_2024):
+def test_an_error_on_the_last_row_writes_nothing(world, edition_2024):
     data = set_cell(exported(edition_2024), "P001", "概要", "最初の行の変更")
     data = set_cell(data, "P090", "所管局", "存在しない局")
     with pytest.raises(ImportRefused) as refused:
         workbook_import_apply(
-            acting_user=people["coordinator"], edition=edition_2024, file=data, file_name="x.xlsx"
+            acting_user=world.coordinator, edition=edition_2024, file=data, file_name="x.xlsx"
         )
     assert any("存在しない局" in str(issue) for issue in refused.value.issues)
     assert Project.objects.get(code="P001").summary.startswith("ボランティア清掃ごみ収集用の")
     assert not ChangeRequest.objects.exists()
 
 
-def test_viewer_cannot_import_anything(people, edition_2024):
+def test_viewer_cannot_import_anything(world, edition_2024):
     data = set_cell(exported(edition_2024), "P002", "概要", "閲覧者の変更")
     with pytest.raises(ImportRefused):
         workbook_import_apply(
-            acting_user=people["viewer"], edition=edition_2024, file=data, file_name="x.xlsx"
+            acting_user=world.viewer, edition=edition_2024, file=data, file_name="x.xlsx"
         )
     assert not ChangeRequest.objects.exists()
 
 
-def test_importing_the_exported_edition_into_an_empty_edition_recreates_it(people, edition_2024):
+def test_importing_the_exported_edition_into_an_empty_edition_recreates_it(world, edition_2024):
     """Export, empty the edition of projects and KPIs (goals, measures and bureaus stay), import."""
     data = exported(edition_2024)
     texts = sorted(Project.objects.values_list("code", "name", "summary", "is_new"))
@@ -189,7 +175,7 @@ def test_importing_the_exported_edition_into_an_empty_edition_recreates_it(peopl
     Kpi.objects.all().delete()
 
     change_request = workbook_import_apply(
-        acting_user=people["coordinator"], edition=edition_2024, file=data, file_name="2024.xlsx"
+        acting_user=world.coordinator, edition=edition_2024, file=data, file_name="2024.xlsx"
     )
     assert change_request.status == "applied"
     assert (Project.objects.count(), Listing.objects.count(), Kpi.objects.count()) == (90, 97, 51)

@@ -19,16 +19,6 @@ from tests.workbook_samples import column_of, edit_workbook
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def people(edition_2024):
-    sangyo = Bureau.objects.get(name="産業経済局")
-    return {
-        "sangyo": UserFactory(username="sangyo", role=Role.BUREAU_STAFF, bureaus=[sangyo]),
-        "coordinator": UserFactory(username="coordinator", role=Role.COORDINATOR),
-        "viewer": UserFactory(username="viewer", role=Role.VIEWER),
-    }
-
-
 def listing_codes(data: bytes) -> list[str]:
     sheet = load_workbook(io.BytesIO(data), read_only=True)[LISTING_SHEET]
     return [row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]]
@@ -53,8 +43,8 @@ def upload(client, data: bytes, name: str = "産業経済局.xlsx"):
     )
 
 
-def test_staff_changelist_offers_an_export_of_their_own_bureau(people):
-    response = client_as(people["sangyo"]).get(reverse("admin:plan_project_changelist"))
+def test_staff_changelist_offers_an_export_of_their_own_bureau(world):
+    response = client_as(world.sangyo).get(reverse("admin:plan_project_changelist"))
     html = response.content.decode()
     link = next(
         part for part in html.split('"') if part.startswith(reverse("admin:plan_project_export"))
@@ -64,8 +54,8 @@ def test_staff_changelist_offers_an_export_of_their_own_bureau(people):
     assert "Excel 取込" in html
 
 
-def test_export_of_a_bureau_selection(people):
-    response = client_as(people["sangyo"]).get(
+def test_export_of_a_bureau_selection(world):
+    response = client_as(world.sangyo).get(
         reverse("admin:plan_project_export"),
         {"edition": "2024", "bureau": "産業経済局", "download": "1"},
     )
@@ -82,15 +72,15 @@ def test_export_of_a_bureau_selection(people):
     assert "P002" in codes
 
 
-def test_export_form_counts_the_selection(people):
-    response = client_as(people["viewer"]).get(reverse("admin:plan_project_export"), {"goal": "IV"})
+def test_export_form_counts_the_selection(world):
+    response = client_as(world.viewer).get(reverse("admin:plan_project_export"), {"goal": "IV"})
     assert response.status_code == 200
     assert response.context["count"] == 4
 
 
-def test_export_selected_action(people):
+def test_export_selected_action(world):
     projects = Project.objects.filter(code__in=["P022", "P090"])
-    response = client_as(people["viewer"]).post(
+    response = client_as(world.viewer).post(
         reverse("admin:plan_project_changelist"),
         {
             "action": "export_selected",
@@ -102,8 +92,8 @@ def test_export_selected_action(people):
     assert sorted(listing_codes(response.content)) == ["P022"] * 6 + ["P090"] * 3
 
 
-def test_staff_import_preview_then_confirm_becomes_a_change_request(people):
-    client = client_as(people["sangyo"])
+def test_staff_import_preview_then_confirm_becomes_a_change_request(world):
+    client = client_as(world.sangyo)
     response = upload(client, edited({"P002": "海岸清掃の支援と漂着物の回収"}))
     html = response.content.decode()
     assert response.status_code == 200
@@ -127,8 +117,8 @@ def test_staff_import_preview_then_confirm_becomes_a_change_request(people):
     )
 
 
-def test_import_of_another_bureaus_project_is_refused_in_the_preview(people):
-    response = upload(client_as(people["sangyo"]), edited({"P001": "他局の事業の書き換え"}))
+def test_import_of_another_bureaus_project_is_refused_in_the_preview(world):
+    response = upload(client_as(world.sangyo), edited({"P001": "他局の事業の書き換え"}))
     html = response.content.decode()
     assert "エラーが 1 件あります" in html
     assert "事業 P001「まち美化ボランティアへの助成事業」は変更できません" in html
@@ -149,17 +139,17 @@ def test_import_of_another_bureaus_project_is_refused_in_the_preview(people):
     ],
 )
 def test_a_file_that_is_not_a_workbook_is_refused_with_a_japanese_message(
-    people, name, data, message
+    world, name, data, message
 ):
-    response = upload(client_as(people["coordinator"]), data, name)
+    response = upload(client_as(world.coordinator), data, name)
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not WorkbookUpload.objects.exists()
     assert not ChangeRequest.objects.exists()
 
 
-def test_coordinator_import_applies_at_once(people):
-    client = client_as(people["coordinator"])
+def test_coordinator_import_applies_at_once(world):
+    client = client_as(world.coordinator)
     upload(client, edited({"P001": "取りまとめ担当の取込"}))
     client.post(
         reverse("admin:plan_project_import_confirm", args=[WorkbookUpload.objects.get().pk])
@@ -168,24 +158,24 @@ def test_coordinator_import_applies_at_once(people):
     assert ChangeRequest.objects.get().status == "applied"
 
 
-def test_nobody_confirms_someone_elses_upload(people):
-    upload(client_as(people["sangyo"]), edited({"P002": "本人だけが確定できる"}))
+def test_nobody_confirms_someone_elses_upload(world):
+    upload(client_as(world.sangyo), edited({"P002": "本人だけが確定できる"}))
     pending = WorkbookUpload.objects.get()
-    response = client_as(people["coordinator"]).post(
+    response = client_as(world.coordinator).post(
         reverse("admin:plan_project_import_confirm", args=[pending.pk])
     )
     assert response.status_code == 404
     assert not ChangeRequest.objects.exists()
 
 
-def test_viewer_may_export_but_not_import(people):
-    client = client_as(people["viewer"])
+def test_viewer_may_export_but_not_import(world):
+    client = client_as(world.viewer)
     assert client.get(reverse("admin:plan_project_import")).status_code == 403
     assert client.get(reverse("admin:plan_project_export")).status_code == 200
     assert "Excel 取込" not in client.get(reverse("admin:plan_project_changelist")).content.decode()
 
 
-def test_import_plan_command_dry_run_and_apply(people, tmp_path, capsys):
+def test_import_plan_command_dry_run_and_apply(world, tmp_path, capsys):
     path = tmp_path / "産業経済局.xlsx"
     path.write_bytes(edited({"P002": "コマンドからの変更"}))
     call_command("import_plan", str(path), "--user", "sangyo", "--dry-run")
@@ -198,7 +188,7 @@ def test_import_plan_command_dry_run_and_apply(people, tmp_path, capsys):
     assert ChangeRequest.objects.get().source_name == "産業経済局.xlsx"
 
 
-def test_import_plan_command_fails_on_errors_and_writes_nothing(people, tmp_path, capsys):
+def test_import_plan_command_fails_on_errors_and_writes_nothing(world, tmp_path, capsys):
     path = tmp_path / "x.xlsx"
     path.write_bytes(edited({"P001": "他局の事業"}))
     with pytest.raises(CommandError, match="エラーが 1 件あるため、何も取り込みませんでした。"):
@@ -214,15 +204,15 @@ def test_import_plan_command_fails_on_errors_and_writes_nothing(people, tmp_path
         call_command("import_plan", str(tmp_path / "bad.xlsx"), "--user", "coordinator")
 
 
-def test_export_page_refuses_an_unreadable_year_without_failing(people):
-    response = client_as(people["coordinator"]).get(
+def test_export_page_refuses_an_unreadable_year_without_failing(world):
+    response = client_as(world.coordinator).get(
         reverse("admin:plan_project_export"), {"edition": "abc", "download": "1"}
     )
     assert response.status_code == 200
     assert "絞り込みの条件を確かめてください。" in response.content.decode()
 
 
-def test_staff_of_two_bureaus_export_both_as_their_own(people):
+def test_staff_of_two_bureaus_export_both_as_their_own(world):
     """「自局のみ」 means every bureau of the user; the export link selects the same projects."""
     staff = UserFactory(
         username="two",
