@@ -9,7 +9,7 @@ the project itself.
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.auth import get_permission_codename
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.permissions import lists_own_bureaus_first, user_bureau_ids
 
@@ -56,8 +56,35 @@ class PolicyModelAdmin(admin.ModelAdmin):
         return super().response_action(request, queryset)
 
 
+FOREIGN_ROW = "この行は、この画面のレコードのものではありません。画面を開き直してください。"
+
+
 class PolicyInlineMixin:
-    """An inline row may be added, changed or deleted only by someone who may change the parent."""
+    """An inline row may be added, changed or deleted only by someone who may change the parent.
+
+    A row's id must be one of the parent's rows. Django's model formset looks a posted id up in the
+    parent's rows, but when it is not there it builds an empty *new* row and validates the id only
+    against every row of the model: another record's row id would come back as a new row here.
+    """
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class OwnRowsFormSet(formset):
+            def clean(self):
+                super().clean()
+                foreign = [
+                    form
+                    for form in self.initial_forms
+                    if form.instance.pk is None or form.instance._state.adding
+                ]
+                for form in foreign:
+                    form.add_error(None, FOREIGN_ROW)
+                if foreign:
+                    raise ValidationError(FOREIGN_ROW)
+
+        OwnRowsFormSet.__name__ = formset.__name__
+        return OwnRowsFormSet
 
     def _may_change_parent(self, request, obj) -> bool:
         return request.user.has_perm(permission_name(self.parent_model._meta, "change"), obj)

@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from plan.eras import format_fiscal_year
 from plan.models.history import ChangeAttribution
+from plan.models.structure import cell_text_field, fits_a_cell
 from plan.search import normalize_for_search, search_terms
 
 
@@ -44,7 +45,7 @@ class Kpi(models.Model):
     code = models.CharField(
         "KPI コード", max_length=20, help_text="版の中で一意な識別子 (例: K001)。"
     )
-    indicator = models.TextField("事業目標 (指標)")
+    indicator = cell_text_field("事業目標 (指標)")
     projects = models.ManyToManyField(
         "plan.Project", through="ProjectKpi", verbose_name="個別プロジェクト", related_name="kpis"
     )
@@ -63,6 +64,9 @@ class Kpi(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["edition", "code"], name="kpi_unique_code"),
             models.CheckConstraint(condition=~Q(indicator=""), name="kpi_indicator_not_empty"),
+            models.CheckConstraint(
+                condition=fits_a_cell("indicator"), name="kpi_indicator_fits_a_cell"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -143,7 +147,7 @@ class KpiValue(models.Model):
         Kpi, verbose_name="KPI", on_delete=models.CASCADE, related_name="values"
     )
     kind = models.CharField("種別", max_length=10, choices=ValueKind.choices)
-    text = models.TextField(
+    text = cell_text_field(
         "公表表記", help_text="公表資料のとおりの表記 (例: 「436MW (R2年度)」)。"
     )
     value = models.DecimalField("数値", max_digits=16, decimal_places=4, null=True, blank=True)
@@ -171,6 +175,9 @@ class KpiValue(models.Model):
                 condition=Q(period__in=Period.values), name="kpi_value_period_valid"
             ),
             models.CheckConstraint(condition=~Q(text=""), name="kpi_value_text_not_empty"),
+            models.CheckConstraint(
+                condition=fits_a_cell("text"), name="kpi_value_text_fits_a_cell"
+            ),
             models.CheckConstraint(
                 condition=Q(value__isnull=False) | Q(unit="", qualifier=""),
                 name="kpi_value_unit_needs_value",

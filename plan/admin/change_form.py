@@ -3,17 +3,26 @@
 A ModelAdmin with ``ChangeRequestAdminMixin`` never writes the official record itself: its form and
 inline formsets are turned into ``ProposedChange`` records, and the change engine decides what happens
 (a change request for bureau staff, a recorded direct change for coordinators).
+
+Every change form carries the version of the official record(s) it was built from (the record and
+its inline rows; a digest of each field's value, ``EDIT_VERSION``). A form saved after any of them
+changed is refused as a conflict and shown again with the current values; a form that is still
+current proposes only the fields the person changed from what they were shown.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 
 from django import forms
 from django.contrib import messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.http import HttpResponseRedirect
+from django.forms.models import _get_foreign_key
+from django.http import HttpResponseRedirect, QueryDict
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -25,10 +34,46 @@ from plan.changes import (
     change_propose,
     decode,
     field_values,
+    normalize_line_endings,
+    snapshot,
+    to_json,
 )
 from plan.models import ChangeRequest
 
 NEW = "new"
+#: The hidden field of every change form that carries the version it was built from.
+EDIT_VERSION = "_edit_version"
+STALE_FORM = (
+    "この画面を開いた後に、ほかの人の変更 (承認された申請や取りまとめ担当の編集) が反映されました。"
+    "何も保存していません。下に表示した最新の内容を確かめて、もう一度編集してください。"
+)
+
+
+# --- The version a form was built from ----------------------------------------------------------
+
+
+def _digest(value) -> str:
+    encoded = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(encoded.encode()).hexdigest()[:12]
+
+
+def _record_key(instance: models.Model) -> str:
+    return f"{instance._meta.label_lower}:{instance.pk}"
+
+
+def record_version(instance: models.Model) -> dict[str, str]:
+    """A digest of each tracked field's official value (by attname)."""
+    return {attname: _digest(value) for attname, value in snapshot(instance).items()}
+
+
+def _parse_version(token: str) -> dict[str, dict[str, str]] | None:
+    try:
+        version = json.loads(token)
+    except ValueError:
+        return None
+    if not isinstance(version, dict) or not all(isinstance(v, dict) for v in version.values()):
+        return None
+    return version
 
 
 class ChangeReasonForm(forms.ModelForm):
@@ -41,33 +86,54 @@ class ChangeReasonForm(forms.ModelForm):
         help_text="取りまとめ担当が審査で読みます (所管局担当者の変更は承認後に反映されます)。",
     )
 
+    def clean(self):
+        """Text is stored with LF line breaks only (browsers send CRLF from textareas)."""
+        cleaned_data = super().clean()
+        for name, value in cleaned_data.items():
+            cleaned_data[name] = normalize_line_endings(value)
+        return cleaned_data
+
 
 def _official(instance: models.Model) -> models.Model:
     return type(instance)._base_manager.get(pk=instance.pk)
 
 
-def _differences(edited: models.Model, official: models.Model) -> dict:
+def _values(instance: models.Model) -> dict:
     return {
-        attname: value
-        for attname, value in field_values(edited).items()
-        if getattr(official, attname) != value
+        attname: normalize_line_endings(value) for attname, value in field_values(instance).items()
     }
 
 
-def changes_from_admin_form(form, formsets, *, add: bool) -> list[ProposedChange]:
+def _differences(edited: models.Model, official: models.Model, shown: dict | None) -> dict:
+    """The fields whose edited value differs from the official record and, when the version the form
+    was shown is known, from what it showed (a field the person left alone is never proposed)."""
+    return {
+        attname: value
+        for attname, value in _values(edited).items()
+        if getattr(official, attname) != value
+        and (shown is None or attname not in shown or shown[attname] != _digest(to_json(value)))
+    }
+
+
+def changes_from_admin_form(
+    form, formsets, *, add: bool, shown: dict[str, dict[str, str]] | None = None
+) -> list[ProposedChange]:
     """What a valid admin form and its inline formsets would change, record by record.
 
     Values are compared with the official record (not with the form's initial values), so a form
-    prefilled with an earlier proposal still proposes it.
+    prefilled with an earlier proposal still proposes it. ``shown`` is the version the form was
+    built from (see ``record_version``): a field whose value is still the one shown is not proposed.
     """
+    shown = shown or {}
     main = form.instance
     changes: list[ProposedChange] = []
     if add:
-        changes.append(ProposedChange.create(type(main), field_values(main), key=NEW))
+        changes.append(ProposedChange.create(type(main), _values(main), key=NEW))
     else:
-        differences = _differences(main, _official(main))
+        official = _official(main)
+        differences = _differences(main, official, shown.get(_record_key(main)))
         if differences:
-            changes.append(ProposedChange.update(_official(main), differences))
+            changes.append(ProposedChange.update(official, differences))
     for number, formset in enumerate(formsets):
         parent_attname = formset.fk.attname
         for index, inline_form in enumerate(formset.forms):
@@ -79,16 +145,31 @@ def changes_from_admin_form(form, formsets, *, add: bool) -> list[ProposedChange
             if instance.pk is None:
                 if not inline_form.has_changed():
                     continue
-                values = field_values(instance)
+                values = _values(instance)
                 values[parent_attname] = Ref(NEW) if add else main.pk
                 changes.append(
                     ProposedChange.create(type(instance), values, key=f"inline-{number}-{index}")
                 )
             else:
-                differences = _differences(instance, _official(instance))
+                official = _official(instance)
+                differences = _differences(instance, official, shown.get(_record_key(instance)))
                 if differences:
-                    changes.append(ProposedChange.update(_official(instance), differences))
+                    changes.append(ProposedChange.update(official, differences))
     return changes
+
+
+def _shorten(value, limit: int = 200) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
+def _verbose_name(model_label: str) -> str:
+    from django.apps import apps
+
+    try:
+        return str(apps.get_model(model_label)._meta.verbose_name)
+    except LookupError:
+        return model_label
 
 
 class ChangeRequestAdminMixin:
@@ -156,7 +237,78 @@ class ChangeRequestAdminMixin:
             .first()
         )
 
+    # --- The version the form shows, and refusing a form saved after the record changed ---
+
+    def edit_version_records(self, obj) -> list[models.Model]:
+        """The official record and every inline row of it (whoever looks: permissions aside)."""
+        records = [_official(obj)]
+        for inline in self.inlines:
+            fk = _get_foreign_key(self.model, inline.model, fk_name=inline.fk_name)
+            records.extend(inline.model._base_manager.filter(**{fk.name: obj.pk}).order_by("pk"))
+        return records
+
+    def edit_version(self, obj) -> dict[str, dict[str, str]]:
+        return {
+            _record_key(record): record_version(record) for record in self.edit_version_records(obj)
+        }
+
+    def _stale_form_messages(self, obj, shown: dict[str, dict[str, str]]) -> list[str]:
+        """What changed since the form was built from ``shown``, with the current values."""
+        found = []
+        current = {_record_key(record): record for record in self.edit_version_records(obj)}
+        for key, record in current.items():
+            opts = record._meta
+            if key not in shown:
+                found.append(f"{opts.verbose_name}「{record}」が追加されました。")
+                continue
+            version = record_version(record)
+            changed = [name for name, digest in version.items() if shown[key].get(name) != digest]
+            if changed:
+                fields = {f.attname: f for f in opts.concrete_fields}
+                values = "、".join(
+                    f"{fields[name].verbose_name}「{_shorten(getattr(record, fields[name].name))}」"
+                    for name in changed
+                )
+                found.append(f"{opts.verbose_name}「{record}」が変更されました (現在: {values})。")
+        for key in shown.keys() - current.keys():
+            label, _sep, pk = key.rpartition(":")
+            found.append(f"{_verbose_name(label)} (ID {pk}) が削除されました。")
+        return found
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id is not None:
+            shown_obj = self.get_object(request, unquote(object_id))
+            if shown_obj is not None and self._may_save(request, shown_obj):
+                shown = _parse_version(request.POST.get(EDIT_VERSION, ""))
+                stale = (
+                    ["この画面の版が分かりません (古い画面から保存されました)。"]
+                    if shown is None
+                    else self._stale_form_messages(shown_obj, shown)
+                )
+                if stale:
+                    for message in stale:
+                        messages.error(request, message)
+                    messages.error(request, STALE_FORM)
+                    return self._show_current(request, object_id, form_url, extra_context)
+                request.edit_version_shown = shown
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _show_current(self, request, object_id, form_url, extra_context):
+        """The change form as a GET would show it: the current values, the current version."""
+        current = copy.copy(request)
+        current.method = "GET"
+        current.POST = QueryDict()
+        response = super().changeform_view(current, object_id, form_url, extra_context)
+        response.status_code = 409
+        return response
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None and not add:
+            posted = request.POST.get(EDIT_VERSION) if request.method == "POST" else None
+            # A form shown again (invalid input) keeps the version it was first built from.
+            context[EDIT_VERSION.lstrip("_")] = posted or json.dumps(
+                self.edit_version(obj), sort_keys=True, separators=(",", ":")
+            )
         if obj is not None and obj.pk is not None:
             context["open_change_requests"] = list(
                 ChangeRequest.objects.open()
@@ -173,7 +325,8 @@ class ChangeRequestAdminMixin:
         """Deferred to save_related, where the inline formsets are known too."""
 
     def save_related(self, request, form, formsets, change):
-        changes = changes_from_admin_form(form, formsets, add=not change)
+        shown = getattr(request, "edit_version_shown", None)
+        changes = changes_from_admin_form(form, formsets, add=not change, shown=shown)
         self._hand_over(request, form.instance, changes, form.cleaned_data.get("change_reason", ""))
 
     def delete_model(self, request, obj):

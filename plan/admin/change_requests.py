@@ -142,24 +142,36 @@ class ChangeRequestAdmin(PolicyModelAdmin):
         )
         decision = request.POST.get("decision") or decision
         comment = request.POST.get("comment", "")
+        # The revision the review page showed: a request amended since is not decided unseen.
+        revision = request.POST.get("revision")
+        revision = int(revision) if revision and revision.isdigit() else None
         try:
             if decision == "approve":
                 changes.change_request_approve(
-                    acting_user=request.user, change_request=change_request
+                    acting_user=request.user, change_request=change_request, revision=revision
                 )
                 messages.success(request, f"変更申請 #{pk} を承認し、公式の記録に反映しました。")
             elif decision == "return":
                 changes.change_request_return(
-                    acting_user=request.user, change_request=change_request, comment=comment
+                    acting_user=request.user,
+                    change_request=change_request,
+                    comment=comment,
+                    revision=revision,
                 )
                 messages.success(request, f"変更申請 #{pk} を差し戻しました。")
             elif decision == "reject":
                 changes.change_request_reject(
-                    acting_user=request.user, change_request=change_request, reason=comment
+                    acting_user=request.user,
+                    change_request=change_request,
+                    reason=comment,
+                    revision=revision,
                 )
                 messages.success(request, f"変更申請 #{pk} を却下しました。")
             else:
                 raise PermissionDenied
+        except changes.RequestRevised as revised:
+            for message in revised.messages:
+                messages.error(request, message)
         except changes.ChangeConflict as conflict:
             for message in conflict.messages:
                 messages.error(request, message)

@@ -41,13 +41,21 @@ from plan.changes.submit import (
     change_propose,
     change_request_submit,
 )
-from plan.changes.values import decode, field_values, snapshot, to_json, tracked_fields
+from plan.changes.values import (
+    decode,
+    field_values,
+    normalize_line_endings,
+    snapshot,
+    to_json,
+    tracked_fields,
+)
 from plan.changes.vocabulary import (
     CHANGEABLE_MODELS,
     ChangeConflict,
     ChangeGroup,
     ProposedChange,
     Ref,
+    RequestRevised,
     replace_listings,
     replace_ordered_links,
 )
@@ -59,6 +67,7 @@ __all__ = [
     "Proposal",
     "ProposedChange",
     "Ref",
+    "RequestRevised",
     "apply_items",
     "bureaus_concerned",
     "change_direct_apply",
@@ -73,6 +82,7 @@ __all__ = [
     "check_changes",
     "decode",
     "field_values",
+    "normalize_line_endings",
     "project_restore",
     "replace_listings",
     "replace_ordered_links",

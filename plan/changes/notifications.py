@@ -3,7 +3,13 @@
 - 申請されたとき: 取りまとめ担当全員に。
 - 決定されたとき (承認・差し戻し・却下): 申請者に。
 どちらにも申請の画面へのリンクを付ける (SITE_URL + 管理画面の URL)。
+
+Mail is sent after the request is committed: a failure to send is logged and never loses, hides
+or undoes the saved request (nor turns the response into an error).
 """
+
+import functools
+import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -11,12 +17,37 @@ from django.urls import reverse
 
 from accounts import permissions
 
+logger = logging.getLogger(__name__)
+
+
+def _never_raises(notify):
+    """Log a failure to send (the request is already saved) instead of raising it."""
+
+    @functools.wraps(notify)
+    def safe(change_request) -> None:
+        try:
+            notify(change_request)
+        except Exception:
+            logger.exception(
+                "Could not send the %s mail of change request #%s",
+                notify.__name__,
+                change_request.pk,
+            )
+
+    return safe
+
+
+def one_line(subject: str) -> str:
+    """An e-mail subject on one line: line breaks and runs of spaces become one space."""
+    return " ".join(subject.split())
+
 
 def change_request_url(change_request) -> str:
     path = reverse("admin:plan_changerequest_change", args=[change_request.pk])
     return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
+@_never_raises
 def notify_submitted(change_request) -> None:
     recipients = list(
         permissions.reviewers()
@@ -28,7 +59,7 @@ def notify_submitted(change_request) -> None:
         return
     submitter = change_request.submitted_by
     send_mail(
-        subject=f"[環境基本計画] 変更申請 #{change_request.pk}: {change_request.title}",
+        subject=one_line(f"[環境基本計画] 変更申請 #{change_request.pk}: {change_request.title}"),
         message=(
             f"{submitter.get_full_name() or submitter.username} さんから変更申請がありました。\n\n"
             f"件名: {change_request.title}\n"
@@ -40,6 +71,7 @@ def notify_submitted(change_request) -> None:
     )
 
 
+@_never_raises
 def notify_decided(change_request) -> None:
     submitter = change_request.submitted_by
     if not submitter.email or change_request.decided_by_id == submitter.pk:
@@ -50,7 +82,7 @@ def notify_decided(change_request) -> None:
         else ""
     )
     send_mail(
-        subject=(
+        subject=one_line(
             f"[環境基本計画] 変更申請 #{change_request.pk} は「{change_request.get_status_display()}」になりました"
         ),
         message=(

@@ -76,6 +76,8 @@ def change_request_submit(
             .first()
         )
     change_request = existing or ChangeRequest(edition=edition, submitted_by=acting_user)
+    # Every submission and amendment is a new revision: a decision names the one it was shown.
+    change_request.revision = existing.revision + 1 if existing is not None else 1
     change_request.title = title[:300]
     change_request.project = project
     change_request.kpi = kpi

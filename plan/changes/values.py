@@ -20,7 +20,16 @@ def tracked_fields(model: type[models.Model]) -> list[models.Field]:
     ]
 
 
+def normalize_line_endings(value: Any) -> Any:
+    """Text with LF line breaks only: browsers send CRLF from textareas, workbook cells hold LF."""
+    if isinstance(value, str) and "\r" in value:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
 def to_json(value: Any) -> Any:
+    if isinstance(value, str):
+        return normalize_line_endings(value)
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime.date | datetime.datetime):
@@ -54,12 +63,12 @@ def decode(
         if isinstance(value, dict) and "ref" in value:
             values[attname] = created[value["ref"]]
         else:
-            values[attname] = by_attname[attname].to_python(value)
+            values[attname] = normalize_line_endings(by_attname[attname].to_python(value))
     return values
 
 
 def require_text(value: str, message: str) -> str:
-    value = (value or "").strip()
+    value = normalize_line_endings(value or "").strip()
     if not value:
         raise ValidationError(message)
     return value

@@ -35,6 +35,20 @@ class ChangeConflict(Exception):
         self.messages = messages
 
 
+class RequestRevised(ChangeConflict):
+    """The request was amended after the person deciding it was shown it."""
+
+    def __init__(self, shown: int, current: int):
+        super().__init__(
+            [
+                f"この申請は表示の後に修正されました (表示した版 {shown} → 現在の版 {current})。"
+                "何も決定していません。新しい内容を確かめてから、もう一度決定してください。"
+            ]
+        )
+        self.shown = shown
+        self.current = current
+
+
 @dataclass(frozen=True)
 class Ref:
     """A record created by the same request (named by its ``key``)."""

@@ -6,6 +6,7 @@ The import path ``plan.models`` stays the one to use; the modules below are its 
 from plan.models.change_requests import ChangeItem, ChangeRequest, ChangeRequestQuerySet
 from plan.models.history import ChangeAttribution
 from plan.models.structure import (
+    CELL_TEXT_LIMIT,
     Edition,
     Listing,
     Measure,
@@ -18,6 +19,7 @@ from plan.models.structure import (
 from plan.models.uploads import WorkbookUpload
 
 __all__ = [
+    "CELL_TEXT_LIMIT",
     "ChangeAttribution",
     "ChangeItem",
     "ChangeRequest",

@@ -86,6 +86,11 @@ class ChangeRequest(models.Model):
     )
     decided_at = models.DateTimeField("決定日時", null=True, blank=True)
     decision_comment = models.TextField("決定のコメント (差し戻し・却下の理由)", blank=True)
+    revision = models.PositiveIntegerField(
+        "版数",
+        default=1,
+        help_text="申請・修正のたびに一つ増える。審査で表示した版と違えば決定しない。",
+    )
 
     objects = ChangeRequestQuerySet.as_manager()
 
@@ -115,6 +120,9 @@ class ChangeRequest(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="rejected") | ~Q(decision_comment=""),
                 name="change_request_rejection_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(revision__gte=1), name="change_request_revision_positive"
             ),
         ]
 

@@ -8,13 +8,42 @@
 """
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Count, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from simple_history.models import HistoricalRecords
 
 from plan.eras import format_edition_title
 from plan.models.history import ChangeAttribution
 from plan.search import normalize_for_search, search_terms
+
+#: The most characters an Excel cell holds: text the workbook carries must fit, or the export cuts it.
+CELL_TEXT_LIMIT = 32_767
+
+
+def cell_text_field(verbose_name: str, **options) -> models.TextField:
+    """A TextField the workbook carries: at most ``CELL_TEXT_LIMIT`` characters (form and model)."""
+    return models.TextField(
+        verbose_name,
+        max_length=CELL_TEXT_LIMIT,
+        validators=[
+            MaxLengthValidator(
+                CELL_TEXT_LIMIT,
+                message=(
+                    f"Excel のセルに入る {CELL_TEXT_LIMIT:,} 文字以内にしてください"
+                    " (現在 %(show_value)s 文字)。"
+                ),
+            )
+        ],
+        **options,
+    )
+
+
+def fits_a_cell(field_name: str):
+    """The database's check that ``field_name`` fits an Excel cell (for a CheckConstraint)."""
+    return LessThanOrEqual(Length(field_name), CELL_TEXT_LIMIT)
 
 
 class Plan(models.Model):
@@ -124,7 +153,7 @@ class Measure(models.Model):
     )
     number = models.PositiveSmallIntegerField("番号")
     title = models.CharField("名称", max_length=200)
-    description = models.TextField("説明", blank=True, help_text="箇条書きの一項目を一行に書く。")
+    description = cell_text_field("説明", blank=True, help_text="箇条書きの一項目を一行に書く。")
 
     history = HistoricalRecords(bases=[ChangeAttribution], verbose_name="基本施策の履歴")
 
@@ -135,6 +164,9 @@ class Measure(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["goal", "number"], name="measure_unique_number"),
             models.CheckConstraint(condition=Q(number__gte=1), name="measure_number_positive"),
+            models.CheckConstraint(
+                condition=fits_a_cell("description"), name="measure_description_fits_a_cell"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -182,7 +214,7 @@ class Project(models.Model):
         help_text="版をまたいで同じ事業を指す識別子 (例: P001)。Excel の取込はこの列で行を照合する。",
     )
     name = models.CharField("事業/取組名", max_length=200)
-    summary = models.TextField("概要", blank=True)
+    summary = cell_text_field("概要", blank=True)
     is_new = models.BooleanField(
         "新規 (<新>)", default=False, help_text="この版で新しく加わった事業。"
     )
@@ -210,6 +242,9 @@ class Project(models.Model):
             models.UniqueConstraint(fields=["edition", "code"], name="project_unique_code"),
             models.UniqueConstraint(fields=["edition", "name"], name="project_unique_name"),
             models.CheckConstraint(condition=~Q(name=""), name="project_name_not_empty"),
+            models.CheckConstraint(
+                condition=fits_a_cell("summary"), name="project_summary_fits_a_cell"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from kpis.models import VALUE_PARTS, KpiValue, Period, Qualifier, ValueKind
+from plan.models import CELL_TEXT_LIMIT
 from plan.search import normalize_for_search as normalize_key
 from plan.workbook.columns import (
     BASELINE,
@@ -108,6 +109,12 @@ class _RowReader:
             return ""
         if not text and required and header not in self.failed:
             self.error(header, MSG_REQUIRED)
+        elif len(text) > CELL_TEXT_LIMIT:
+            self.error(
+                header,
+                f"{len(text):,} 文字あります。Excel のセルに入る {CELL_TEXT_LIMIT:,} 文字以内にしてください",
+            )
+            return ""
         elif max_length is not None and len(text) > max_length:
             self.error(header, f"{max_length} 文字以内にしてください")
             return ""
