@@ -27,6 +27,7 @@ from accounts.admin_base import OwnBureauListFilter
 from accounts.models import Bureau
 from plan.filters import FOUNDATION_GOAL, ProjectFilterSet
 from plan.models import Edition, PolicyGoal, Project, WorkbookUpload
+from plan.search import limit_search_query
 from plan.workbook import (
     DEFAULT_MAX_BYTES,
     ImportRefused,
@@ -50,23 +51,30 @@ def workbook_response(data: bytes, file_name: str) -> HttpResponse:
     return response
 
 
+def _id_param(params, name: str) -> int | None:
+    """An id from the changelist's query string, or None if it is missing or not a number (the
+    changelist itself answers a bad value; the export link must not fail before it)."""
+    value = params.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
 def export_query_from_changelist(request) -> dict[str, str | list[str]]:
     """The changelist's filters as ProjectFilterSet parameters, so both select the same projects."""
     params = request.GET
     query: dict[str, str | list[str]] = {}
     edition = latest_edition()
-    if edition_id := params.get("edition__id__exact"):
+    if (edition_id := _id_param(params, "edition__id__exact")) is not None:
         edition = Edition.objects.filter(pk=edition_id).first() or edition
     if edition is not None:
         query["edition"] = str(edition.fiscal_year)
-    if goal_id := params.get("listings__measure__goal__id__exact"):
+    if (goal_id := _id_param(params, "listings__measure__goal__id__exact")) is not None:
         goal = PolicyGoal.objects.filter(pk=goal_id).first()
         if goal is not None:
             query["goal"] = goal.code or FOUNDATION_GOAL
     if measure_id := params.get("listings__measure__id__exact"):
         query["measure"] = measure_id
-    bureau_id = params.get("bureaus__id__exact")
-    if bureau_id:
+    if params.get("bureaus__id__exact"):
+        bureau_id = _id_param(params, "bureaus__id__exact")
         query["bureau"] = list(Bureau.objects.filter(pk=bureau_id).values_list("name", flat=True))
     elif OwnBureauListFilter.effective(params.get("own"), request.user) == OwnBureauListFilter.MINE:
         query["bureau"] = list(
@@ -75,7 +83,7 @@ def export_query_from_changelist(request) -> dict[str, str | list[str]]:
     if "is_new__exact" in params:
         query["is_new"] = "true" if params["is_new__exact"] == "1" else "false"
     if params.get("q"):
-        query["q"] = params["q"]
+        query["q"] = limit_search_query(params["q"])
     return query
 
 
