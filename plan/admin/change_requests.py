@@ -23,6 +23,7 @@ from plan import changes
 from plan.admin.history import HISTORY_MODELS, history_records, history_rows
 from plan.changes.diff import describe_items
 from plan.models import ChangeRequest
+from plan.search import limit_search_query
 
 
 class AgeListFilter(admin.SimpleListFilter):
@@ -44,6 +45,18 @@ class AgeListFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SubmitterListFilter(admin.RelatedFieldListFilter):
+    """申請者: the submitters of the requests the user may see (the policy decides), not every user."""
+
+    def field_choices(self, field, request, model_admin):
+        visible = ChangeRequest.objects.filter(permissions.change_requests_visible_to(request.user))
+        return field.get_choices(
+            include_blank=False,
+            ordering=self.field_admin_ordering(field, request, model_admin),
+            limit_choices_to={"pk__in": visible.values("submitted_by")},
+        )
+
+
 @admin.register(ChangeRequest)
 class ChangeRequestAdmin(PolicyModelAdmin):
     list_display = (
@@ -57,7 +70,13 @@ class ChangeRequestAdmin(PolicyModelAdmin):
         "decided_by",
     )
     list_display_links = ("number", "title")
-    list_filter = ("status", "bureaus", "submitted_by", AgeListFilter, "source")
+    list_filter = (
+        "status",
+        "bureaus",
+        ("submitted_by", SubmitterListFilter),
+        AgeListFilter,
+        "source",
+    )
     list_select_related = ("submitted_by", "decided_by")
     search_fields = ("title", "reason")
     change_form_template = "admin/plan/changerequest/review.html"
@@ -69,6 +88,9 @@ class ChangeRequestAdmin(PolicyModelAdmin):
             .filter(permissions.change_requests_visible_to(request.user))
             .prefetch_related("bureaus")
         )
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, limit_search_query(search_term))
 
     def has_add_permission(self, request) -> bool:
         return False

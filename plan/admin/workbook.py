@@ -10,16 +10,14 @@ Who may export (view) and import (change) is the policy's answer, asked through 
 
 from __future__ import annotations
 
-import datetime
-
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from accounts import permissions
@@ -27,15 +25,25 @@ from accounts.admin_base import OwnBureauListFilter
 from accounts.models import Bureau
 from plan.filters import FOUNDATION_GOAL, ProjectFilterSet
 from plan.models import Edition, PolicyGoal, Project, WorkbookUpload
+from plan.search import limit_search_query
 from plan.workbook import (
     DEFAULT_MAX_BYTES,
     ImportRefused,
     Status,
     WorkbookRejected,
     export_workbook,
-    workbook_import_apply,
-    workbook_import_preview,
 )
+from plan.workbook.uploads import (
+    UploadPreview,
+    workbook_upload_apply,
+    workbook_upload_cancel,
+    workbook_upload_preview,
+    workbook_upload_review,
+)
+
+#: The preview shows this many changed projects and KPIs a page, and at most this many errors.
+PREVIEW_PAGE_SIZE = 50
+MAX_SHOWN_ISSUES = 200
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -50,23 +58,30 @@ def workbook_response(data: bytes, file_name: str) -> HttpResponse:
     return response
 
 
+def _id_param(params, name: str) -> int | None:
+    """An id from the changelist's query string, or None if it is missing or not a number (the
+    changelist itself answers a bad value; the export link must not fail before it)."""
+    value = params.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
 def export_query_from_changelist(request) -> dict[str, str | list[str]]:
     """The changelist's filters as ProjectFilterSet parameters, so both select the same projects."""
     params = request.GET
     query: dict[str, str | list[str]] = {}
     edition = latest_edition()
-    if edition_id := params.get("edition__id__exact"):
+    if (edition_id := _id_param(params, "edition__id__exact")) is not None:
         edition = Edition.objects.filter(pk=edition_id).first() or edition
     if edition is not None:
         query["edition"] = str(edition.fiscal_year)
-    if goal_id := params.get("listings__measure__goal__id__exact"):
+    if (goal_id := _id_param(params, "listings__measure__goal__id__exact")) is not None:
         goal = PolicyGoal.objects.filter(pk=goal_id).first()
         if goal is not None:
             query["goal"] = goal.code or FOUNDATION_GOAL
     if measure_id := params.get("listings__measure__id__exact"):
         query["measure"] = measure_id
-    bureau_id = params.get("bureaus__id__exact")
-    if bureau_id:
+    if params.get("bureaus__id__exact"):
+        bureau_id = _id_param(params, "bureaus__id__exact")
         query["bureau"] = list(Bureau.objects.filter(pk=bureau_id).values_list("name", flat=True))
     elif OwnBureauListFilter.effective(params.get("own"), request.user) == OwnBureauListFilter.MINE:
         query["bureau"] = list(
@@ -75,7 +90,7 @@ def export_query_from_changelist(request) -> dict[str, str | list[str]]:
     if "is_new__exact" in params:
         query["is_new"] = "true" if params["is_new__exact"] == "1" else "false"
     if params.get("q"):
-        query["q"] = params["q"]
+        query["q"] = limit_search_query(params["q"])
     return query
 
 
@@ -114,6 +129,11 @@ class WorkbookAdminMixin:
             path("export/", view(self.export_view), name="plan_project_export"),
             path("import/", view(self.import_view), name="plan_project_import"),
             path(
+                "import/<int:upload_id>/",
+                view(self.import_review_view),
+                name="plan_project_import_review",
+            ),
+            path(
                 "import/<int:upload_id>/confirm/",
                 view(self.import_confirm_view),
                 name="plan_project_import_confirm",
@@ -130,15 +150,13 @@ class WorkbookAdminMixin:
         }
         return super().changelist_view(request, extra_context)
 
+    @admin.action(description="選択した事業を Excel に出力", permissions=("view",))
     def export_selected(self, request, queryset):
         editions = set(queryset.values_list("edition", flat=True))
         if len(editions) != 1:
             self.message_user(request, "一つの版の事業を選んでください。", messages.ERROR)
             return None
         return workbook_response(export_workbook(queryset), "個別プロジェクト集_選択.xlsx")
-
-    export_selected.short_description = "選択した事業を Excel に出力"
-    export_selected.allowed_permissions = ("view",)
 
     # --- 出力 ---
 
@@ -185,52 +203,59 @@ class WorkbookAdminMixin:
         }
         if request.method == "POST" and form.is_valid():
             upload_file = form.cleaned_data["workbook"]
-            edition = form.cleaned_data["edition"]
-            WorkbookUpload.objects.filter(
-                uploaded_at__lt=timezone.now() - datetime.timedelta(days=1)
-            ).delete()
-            if upload_file.size > DEFAULT_MAX_BYTES:
-                form.add_error(
-                    "workbook",
-                    f"ファイルが大きすぎます (上限 {DEFAULT_MAX_BYTES // (1024 * 1024)} MB)。",
-                )
-                return TemplateResponse(request, "admin/plan/project/import.html", context)
-            data = upload_file.read()
             try:
-                result = workbook_import_preview(
-                    acting_user=request.user, edition=edition, file=data
+                preview = workbook_upload_preview(
+                    acting_user=request.user,
+                    edition=form.cleaned_data["edition"],
+                    file=upload_file,
+                    file_name=upload_file.name,
                 )
             except WorkbookRejected as rejected:
                 form.add_error("workbook", rejected.message)
                 return TemplateResponse(request, "admin/plan/project/import.html", context)
-            upload = None
-            if not result.errors and result.change_count:
-                upload = WorkbookUpload.objects.create(
-                    uploaded_by=request.user,
-                    edition=edition,
-                    file_name=upload_file.name[:255],
-                    content=data,
-                )
-            context.update(self._preview_context(request, result, upload, upload_file.name))
+            context.update(self._preview_context(request, preview))
             return TemplateResponse(request, "admin/plan/project/import_preview.html", context)
         return TemplateResponse(request, "admin/plan/project/import.html", context)
 
+    def import_review_view(self, request, upload_id):
+        """Another page of a waiting upload's preview."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        upload = get_object_or_404(WorkbookUpload, pk=upload_id, uploaded_by=request.user)
+        preview = workbook_upload_review(acting_user=request.user, upload=upload)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            **self._preview_context(request, preview),
+        }
+        return TemplateResponse(request, "admin/plan/project/import_preview.html", context)
+
     @staticmethod
-    def _preview_context(request, result, upload, file_name: str) -> dict:
+    def _preview_context(request, preview: UploadPreview) -> dict:
+        """The summary, the first errors, and one page of the projects and KPIs that change."""
+        result = preview.result
         shown = (Status.NEW, Status.CHANGED, Status.ERROR)
+        items = [("project", item) for item in result.preview.projects if item.status in shown]
+        items += [("kpi", item) for item in result.preview.kpis if item.status in shown]
+        page = Paginator(items, PREVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
         return {
-            "title": f"Excel 取込の下見: {file_name}",
-            "file_name": file_name,
+            "title": f"Excel 取込の下見: {preview.file_name}",
+            "file_name": preview.file_name,
             "result": result,
-            "upload": upload,
+            "upload": preview.upload,
+            "errors": result.errors[:MAX_SHOWN_ISSUES],
+            "more_errors": max(len(result.errors) - MAX_SHOWN_ISSUES, 0),
+            "warnings": result.warnings[:MAX_SHOWN_ISSUES],
+            "more_warnings": max(len(result.warnings) - MAX_SHOWN_ISSUES, 0),
             "project_counts": {
                 status.label: count for status, count in result.preview.project_counts().items()
             },
             "kpi_counts": {
                 status.label: count for status, count in result.preview.kpi_counts().items()
             },
-            "projects": [item for item in result.preview.projects if item.status in shown],
-            "kpis": [item for item in result.preview.kpis if item.status in shown],
+            "page": page,
+            "projects": [item for kind, item in page.object_list if kind == "project"],
+            "kpis": [item for kind, item in page.object_list if kind == "kpi"],
             "requires_approval": permissions.requires_approval(request.user),
         }
 
@@ -239,24 +264,20 @@ class WorkbookAdminMixin:
             raise PermissionDenied
         upload = get_object_or_404(WorkbookUpload, pk=upload_id, uploaded_by=request.user)
         if "cancel" in request.POST:
-            upload.delete()
+            workbook_upload_cancel(acting_user=request.user, upload=upload)
             messages.info(request, "取込を取り消しました。何も変えていません。")
             return HttpResponseRedirect(reverse("admin:plan_project_changelist"))
         try:
-            change_request = workbook_import_apply(
-                acting_user=request.user,
-                edition=upload.edition,
-                file=bytes(upload.content),
-                file_name=upload.file_name,
-            )
+            change_request = workbook_upload_apply(acting_user=request.user, upload=upload)
         except ImportRefused as refused:
-            for issue in refused.issues:
+            for issue in refused.issues[:MAX_SHOWN_ISSUES]:
                 messages.error(request, str(issue))
+            if len(refused.issues) > MAX_SHOWN_ISSUES:
+                messages.error(request, f"ほか {len(refused.issues) - MAX_SHOWN_ISSUES:,} 件")
             messages.error(
                 request, "下見の後にデータが変わったため取り込めませんでした。何も変えていません。"
             )
             return HttpResponseRedirect(reverse("admin:plan_project_import"))
-        upload.delete()
         if change_request is None:
             messages.info(request, "変更はありませんでした。")
             return HttpResponseRedirect(reverse("admin:plan_project_changelist"))

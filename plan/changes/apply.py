@@ -13,17 +13,34 @@ from plan.models import ChangeItem, ChangeRequest
 
 # --- Applying ---------------------------------------------------------------------------------
 
+#: Records locked and loaded by one query (well below every database's limit on parameters).
+_LOCK_CHUNK = 500
+
 
 def apply_items(change_request: ChangeRequest, *, proposer, approver) -> dict[str, int]:
     """Apply every item, all or nothing. Returns the pks of the records created, by key."""
     items = list(change_request.items.order_by("position"))
     conflicts = []
     targets: dict[int, models.Model] = {}
+    # Lock and load the records to change with one query per model (in chunks), not one per item.
+    pks_by_model: dict[str, set] = {}
+    for item in items:
+        if item.operation != ChangeItem.Operation.CREATE:
+            pks_by_model.setdefault(item.model_label, set()).add(item.object_pk)
+    current: dict[str, dict] = {}
+    for label, pks in pks_by_model.items():
+        model = apps.get_model(label)
+        loaded: dict = {}
+        ordered_pks = sorted(pks)
+        for start in range(0, len(ordered_pks), _LOCK_CHUNK):
+            chunk = ordered_pks[start : start + _LOCK_CHUNK]
+            locked = model._base_manager.select_for_update().filter(pk__in=chunk).order_by("pk")
+            loaded.update((instance.pk, instance) for instance in locked)
+        current[label] = loaded
     for item in items:
         if item.operation == ChangeItem.Operation.CREATE:
             continue
-        model = apps.get_model(item.model_label)
-        instance = model._base_manager.select_for_update().filter(pk=item.object_pk).first()
+        instance = current[item.model_label].get(item.object_pk)
         if instance is None:
             conflicts.append(f"「{item.object_repr}」は申請の後に削除されています。")
         elif snapshot(instance) != item.base:
@@ -63,9 +80,19 @@ def apply_items(change_request: ChangeRequest, *, proposer, approver) -> dict[st
                     created[item.key] = instance.pk
                 elif item.operation == ChangeItem.Operation.UPDATE:
                     instance = targets[item.pk]
-                    for attname, value in decode(model, item.proposed, created).items():
+                    proposed = decode(model, item.proposed, created)
+                    for attname, value in proposed.items():
                         setattr(instance, attname, value)
-                    instance.full_clean(validate_unique=False, validate_constraints=False)
+                    # A foreign key the item does not change points at a record that exists (the
+                    # database says so); validating it again would cost a query per item.
+                    unchanged_keys = [
+                        field.name
+                        for field in model._meta.concrete_fields
+                        if field.is_relation and field.attname not in proposed
+                    ]
+                    instance.full_clean(
+                        exclude=unchanged_keys, validate_unique=False, validate_constraints=False
+                    )
                     instance.save()
                 else:
                     targets[item.pk].delete()

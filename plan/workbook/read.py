@@ -6,6 +6,7 @@ import io
 import os
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import IO
@@ -59,6 +60,9 @@ from plan.workbook.results import (
 
 # ---------------------------------------------------------------------------------------------
 # 読み込み: セル
+
+#: 一つの KPI を共有できる事業の数の上限 (「KPI」シートの「事業コード」のセル一つに書ける数)。
+MAX_PROJECT_CODES = 1_000
 
 
 def _clean_text(value: str) -> str:
@@ -283,7 +287,10 @@ def _read_kpi_row(reader: _RowReader) -> KpiRow:
     baseline = _read_value(reader, ValueKind.BASELINE)
     target = _read_value(reader, ValueKind.TARGET)
     project_codes = _split_names(reader.text(PROJECT_CODES))
-    duplicated = sorted({c for c in project_codes if project_codes.count(c) > 1})
+    if len(project_codes) > MAX_PROJECT_CODES:
+        reader.error(PROJECT_CODES, f"事業コードは {MAX_PROJECT_CODES:,} 個までにしてください")
+        project_codes = ()
+    duplicated = sorted(code for code, count in Counter(project_codes).items() if count > 1)
     if duplicated:
         reader.error(PROJECT_CODES, f"事業コード {'、'.join(duplicated)} が二度書かれています")
     return KpiRow(
@@ -387,7 +394,7 @@ def read_workbook(
     ファイル全体を読めないときは ``WorkbookRejected`` (日本語のメッセージ付き) を上げる。
     """
     data = read_source(file_or_bytes, max_bytes)
-    check_container(data, max_bytes)
+    check_container(data, max_bytes, max_rows=max_rows)
     try:
         workbook = load_workbook(
             io.BytesIO(data), read_only=True, data_only=False, keep_links=False
