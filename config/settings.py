@@ -113,6 +113,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 LOGIN_URL = "admin:login"
+# After sign-in without a usable ``next`` (absent, or pointing off this site): the admin index.
+LOGIN_REDIRECT_URL = "admin:index"
 
 # The address of this site, for links in email (変更申請の通知).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
