@@ -124,6 +124,17 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
+# Request bodies (config/uploads.py): ordinary form fields up to 2.5 MB in all; uploaded files up
+# to the workbook limit (20 MB), refused at the first byte past it by UploadLimitHandler, kept in
+# memory up to 2.5 MB and in a temporary file (deleted at the end of the request) beyond.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_HANDLERS = [
+    "config.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 LOGIN_URL = "admin:login"
 # After sign-in without a usable ``next`` (absent, or pointing off this site): the admin index.
 LOGIN_REDIRECT_URL = "admin:index"
