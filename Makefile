@@ -2,18 +2,28 @@
 #   make run [PORT=8000]   development server with demo data (db.sqlite3 is kept between runs)
 #   make test              the test suite (PYTEST_ARGS="-k eras -x" to narrow it)
 #   make lint              ruff
+#   make serve [PORT=8000] production mode: gunicorn on 127.0.0.1 behind an HTTPS proxy (README)
 PYTHON ?= python3
 PORT ?= 8000
 PYTEST_ARGS ?=
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint
+.PHONY: run test lint serve
 
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	PORT=$(PORT) $(PY) manage.py setup_demo
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Production mode (config.settings_production) with gunicorn (config/gunicorn.conf.py) on
+# 127.0.0.1:$(PORT). Needs SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL (PostgreSQL) in the
+# environment. Static files are collected into STATIC_ROOT (staticfiles/) for WhiteNoise first.
+serve: $(VENV)/.installed
+	DJANGO_SETTINGS_MODULE=config.settings_production $(PY) manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=config.settings_production $(PY) manage.py collectstatic --noinput -v 0
+	DJANGO_SETTINGS_MODULE=config.settings_production GUNICORN_BIND=127.0.0.1:$(PORT) \
+		exec $(VENV)/bin/gunicorn config.wsgi -c config/gunicorn.conf.py
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
