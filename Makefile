@@ -3,18 +3,28 @@
 #   make test              the test suite (PYTEST_ARGS="-k eras -x" to narrow it)
 #   make check             the gates: ruff, formatting, migrations, Django's checks, mypy, and
 #                          the architecture test (`make lint` is an alias)
+#   make serve [PORT=8000] production mode: gunicorn on 127.0.0.1 behind an HTTPS proxy (README)
 PYTHON ?= python3
 PORT ?= 8000
 PYTEST_ARGS ?=
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test check lint
+.PHONY: run test check lint serve
 
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	PORT=$(PORT) $(PY) manage.py setup_demo
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Production mode (config.settings_production) with gunicorn (config/gunicorn.conf.py) on
+# 127.0.0.1:$(PORT). Needs SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL (PostgreSQL) in the
+# environment. Static files are collected into STATIC_ROOT (staticfiles/) for WhiteNoise first.
+serve: $(VENV)/.installed
+	DJANGO_SETTINGS_MODULE=config.settings_production $(PY) manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=config.settings_production $(PY) manage.py collectstatic --noinput -v 0
+	DJANGO_SETTINGS_MODULE=config.settings_production GUNICORN_BIND=127.0.0.1:$(PORT) \
+		exec $(VENV)/bin/gunicorn config.wsgi -c config/gunicorn.conf.py
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(PYTEST_ARGS)

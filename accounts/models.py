@@ -5,6 +5,7 @@
 """
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
@@ -102,3 +103,13 @@ class FailedSignInRecord(AccessFailureLog):
         proxy = True
         verbose_name = "サインイン失敗の記録"
         verbose_name_plural = "サインイン失敗の記録"
+
+
+class AccountChangeRecord(LogEntry):
+    """利用者の変更記録: 管理画面で誰がいつどの利用者を作成・変更・削除したか (役割の付与、
+    パスワードの設定を含む)。Django の LogEntry のうち利用者についてのもの。"""
+
+    class Meta:
+        proxy = True
+        verbose_name = "利用者の変更記録"
+        verbose_name_plural = "利用者の変更記録"

@@ -10,8 +10,10 @@ project)``); the admin, import resources and services ask ``user.has_perm`` and 
   基本施策・掲載・所管局・利用者は変更できず、事業と KPI を削除できない (KPI の結び付きは外せる)。
 - 取りまとめ担当 (coordinator, 環境局): 計画のすべてを閲覧・変更でき、政策目標・基本施策・掲載を保守する。
 - 閲覧者 (viewer): すべて閲覧のみ。
-- システム管理者 (system administrator): 利用者・所管局・所属を管理し、サインインの記録を見て
-  ロックを解除する。自分自身の役割・所属は変えられない (誰も自分の権限を上げられない)。計画の内容は閲覧のみ。
+- システム管理者 (system administrator): 利用者・所管局・所属を管理し、サインインの記録と利用者の
+  変更記録を見て、ロックを解除する。自分自身・ほかのシステム管理者・スーパーユーザーの利用者情報
+  (パスワードを含む) は変えられず、誰にも「システム管理者」の役割を与えられない (誰も自分の権限を
+  上げられず、より強い人にもなりすませない)。計画の内容は閲覧のみ。
 
 object を渡さない問い (``obj=None``) は「この種類のものを一つでも○○できるか」の意味
 (Django の管理画面が一覧や索引で使う)。
@@ -39,6 +41,8 @@ ACCOUNT_ADMINISTRATION = {"accounts.user", "accounts.bureau"}
 # Sign-in records (django-axes, shown through proxies in accounts): read by system administrators;
 # deleting a lockout record unlocks the account.
 SIGN_IN_RECORDS = {"accounts.lockoutrecord", "accounts.signinrecord", "accounts.failedsigninrecord"}
+# Who changed which account, when (the admin's log of user records): read by system administrators.
+ACCOUNT_RECORDS = {"accounts.accountchangerecord"}
 READABLE_BY_ALL_ROLES = PLAN_STRUCTURE | PROJECT_CONTENT | KPI_CONTENT | {"accounts.bureau"}
 
 
@@ -108,13 +112,16 @@ def can(user, action: str, model_label: str, obj: Model | None = None) -> bool:
     if action == VIEW:
         if model_label in READABLE_BY_ALL_ROLES:
             return role in Role.values
-        return model_label in {"accounts.user"} | SIGN_IN_RECORDS and role == Role.SYSTEM_ADMIN
+        return (
+            model_label in {"accounts.user"} | SIGN_IN_RECORDS | ACCOUNT_RECORDS
+            and role == Role.SYSTEM_ADMIN
+        )
 
     if role == Role.SYSTEM_ADMIN:
         if model_label == "accounts.lockoutrecord":
             return action == DELETE
-        if model_label == "accounts.user" and obj is not None and obj.pk == user.pk:
-            return False  # no one changes their own role or memberships, administrators included
+        if model_label == "accounts.user" and obj is not None:
+            return may_manage_account(user, obj)
         return model_label in ACCOUNT_ADMINISTRATION
     if role == Role.COORDINATOR:
         return model_label in PLAN_STRUCTURE | PROJECT_CONTENT | KPI_CONTENT
@@ -150,6 +157,47 @@ def may_assign_bureaus(user, bureau_ids: set[int]) -> bool:
     if user.role != Role.BUREAU_STAFF:
         return False
     return bool(bureau_ids & user_bureau_ids(user))
+
+
+# --- Accounts ----------------------------------------------------------------------------------
+
+ACCOUNT_PROTECTED = (
+    "システム管理者は、自分自身・ほかのシステム管理者・スーパーユーザーの利用者情報 "
+    "(パスワードを含む) を変更できません。"
+)
+
+
+def may_manage_account(user, account) -> bool:
+    """System administrators change (and set the passwords of, and delete) other people's accounts,
+    but not their own and not those of other system administrators or superusers.
+
+    No one raises their own rights, and no administrator can set the password of someone with more
+    rights (or as many) and sign in as them. (Superusers, outside the roles, may do anything.)
+    """
+    if not is_active_member(user):
+        return False
+    if user.is_superuser:
+        return True
+    if user.role != Role.SYSTEM_ADMIN or account.pk == user.pk:
+        return False
+    return not (account.is_superuser or account.role == Role.SYSTEM_ADMIN)
+
+
+ROLE_ASSIGNMENT_REFUSED = (
+    "「システム管理者」の役割は与えられません。"
+    "システム管理者を増やすのは、サーバーで create_system_admin コマンドを実行する人です。"
+)
+
+
+def may_assign_role(user, role: str) -> bool:
+    """System administrators give the roles of the plan's users; the system administrator role
+    itself is given only from the server (``manage.py create_system_admin``) or by a superuser.
+    (Superuser status and Django's permission rows are not offered in the admin at all.)"""
+    if not is_active_member(user):
+        return False
+    if user.is_superuser:
+        return True
+    return user.role == Role.SYSTEM_ADMIN and role in Role.values and role != Role.SYSTEM_ADMIN
 
 
 # --- Change requests (変更申請) -------------------------------------------------------------------
@@ -266,5 +314,5 @@ def has_perm(user, perm: str, obj: Model | None = None) -> bool:
 
 
 def has_module_perms(user, app_label: str) -> bool:
-    labels = READABLE_BY_ALL_ROLES | ACCOUNT_ADMINISTRATION
+    labels = READABLE_BY_ALL_ROLES | ACCOUNT_ADMINISTRATION | ACCOUNT_RECORDS
     return any(can(user, VIEW, label) for label in labels if label.split(".", 1)[0] == app_label)

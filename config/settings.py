@@ -86,6 +86,18 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent writers wait for each other instead of failing with "database is locked": every
+    # transaction takes the write lock when it begins (a deferred one cannot upgrade its read lock
+    # while another writer holds it), waits up to 20 s for it, and readers do not block writers
+    # (write-ahead log).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "timeout": 20,
+        }
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # 日本語のテキストを正しく扱うため、テスト用データベースも UTF-8 (C.UTF-8) で作る。
     DATABASES["default"].setdefault("TEST", {}).update({"TEMPLATE": "template0", "CHARSET": "UTF8"})
@@ -111,7 +123,20 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
+# Request bodies (config/uploads.py): ordinary form fields up to 2.5 MB in all; uploaded files up
+# to the workbook limit (20 MB), refused at the first byte past it by UploadLimitHandler, kept in
+# memory up to 2.5 MB and in a temporary file (deleted at the end of the request) beyond.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_HANDLERS = [
+    "config.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 LOGIN_URL = "admin:login"
+# After sign-in without a usable ``next`` (absent, or pointing off this site): the admin index.
+LOGIN_REDIRECT_URL = "admin:index"
 
 # The address of this site, for links in email (変更申請の通知).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

@@ -1,7 +1,9 @@
 """Production mode: ``DJANGO_SETTINGS_MODULE=config.settings_production``.
 
-Everything of config/settings.py, plus HTTPS-only cookies, HSTS and redirects. Refuses to start
+Everything of config/settings.py, plus HTTPS-only cookies, HSTS and redirects, and static files
+served by WhiteNoise from STATIC_ROOT (``make serve`` runs ``collectstatic`` first). Refuses to start
 without a real SECRET_KEY and ALLOWED_HOSTS from the environment, and never runs with DEBUG.
+Served by gunicorn (config/gunicorn.conf.py) behind a proxy that terminates HTTPS: see the README.
 ``python manage.py check --deploy`` is clean in this mode (tests/test_security.py runs it).
 """
 
@@ -18,7 +20,20 @@ if not os.environ.get("ALLOWED_HOSTS"):
 
 DEBUG = False
 
+# Static files from STATIC_ROOT, compressed and with hashed names (cached for ever by browsers).
+# A new list: the one imported from config.settings is left as it is.
+MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]  # noqa: F405
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
 SECURE_SSL_REDIRECT = True
+# The health check answers plain HTTP too, so that a probe on the server itself (or the proxy's)
+# needs no certificate.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Trusted only because gunicorn listens on 127.0.0.1 behind the proxy, which sets this header on
+# every request (overwriting a client's): see the README.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -226,6 +226,7 @@ def test_index_shows_each_role_only_what_it_can_use(world):
         "plan": plan_models,
     }
     assert index_models(world["sysadmin"])["accounts"] == [
+        "AccountChangeRecord",
         "Bureau",
         "FailedSignInRecord",
         "LockoutRecord",

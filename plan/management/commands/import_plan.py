@@ -5,10 +5,15 @@
 利用者の権限で取り込む: 所管局担当者の取込は一件の変更申請になり、取りまとめ担当の取込はすぐに反映して
 ファイル名とともに履歴に残す。どこかにエラーがあれば何も書き込まず、エラーを並べて 0 以外で終わる。
 --dry-run は下見だけ (何も書き込まない)。
+
+読むのは通常のファイルだけで、上限 (plan.workbook.DEFAULT_MAX_BYTES) を 1 バイト超えるところまでしか
+読まない: /dev/zero やパイプ、ディレクトリ、上限を超えるファイルは、読み始める前に断る。
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -16,11 +21,44 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accounts.models import User
 from plan.models import Edition
 from plan.workbook import (
+    DEFAULT_MAX_BYTES,
+    MEGABYTE,
+    MSG_TOO_LARGE,
     ImportRefused,
     WorkbookRejected,
     workbook_import_apply,
     workbook_import_preview,
 )
+
+NOT_A_REGULAR_FILE = (
+    "{path} は通常のファイルではありません (デバイス、パイプ、ディレクトリは取り込めません)。"
+)
+
+
+def read_workbook_file(path: Path) -> bytes:
+    """The file's bytes, but only of a regular file and at most the limit plus one byte (the
+    workbook reader refuses anything over the limit).
+
+    The file is opened without blocking (a named pipe would otherwise wait for a writer) and its
+    kind and size are checked on the open file, before anything is read.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        raise CommandError(f"{path} を読めません: {error.strerror}") from error
+    status = os.fstat(descriptor)
+    if not stat.S_ISREG(status.st_mode):
+        os.close(descriptor)
+        raise CommandError(NOT_A_REGULAR_FILE.format(path=path))
+    if status.st_size > DEFAULT_MAX_BYTES:
+        os.close(descriptor)
+        limit = f"{DEFAULT_MAX_BYTES // MEGABYTE} MB"
+        raise CommandError(f"{path.name}: {MSG_TOO_LARGE.format(limit=limit)}")
+    with open(descriptor, "rb") as file:
+        try:
+            return file.read(DEFAULT_MAX_BYTES + 1)
+        except OSError as error:
+            raise CommandError(f"{path} を読めません: {error.strerror}") from error
 
 
 class Command(BaseCommand):
@@ -36,6 +74,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         path: Path = options["file"]
+        data = read_workbook_file(path)
         user = User.objects.filter(username=options["user"], is_active=True).first()
         if user is None:
             raise CommandError(f"利用者「{options['user']}」はいません (または無効です)。")
@@ -45,10 +84,6 @@ class Command(BaseCommand):
         edition = editions.first()
         if edition is None:
             raise CommandError(f"{options['edition'] or ''}年度の版がありません。".lstrip())
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise CommandError(f"{path} を読めません: {error.strerror}") from error
 
         try:
             result = workbook_import_preview(acting_user=user, edition=edition, file=data)
