@@ -67,6 +67,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.import_export import (  # noqa: E402
+    COPY_SEPARATOR,
     DEFAULT_POSTGRES_URL,
     PROTECTED_DATABASES,
     log,
@@ -142,6 +143,15 @@ def percentile(values: Sequence[float], fraction: float) -> float:
 
 # ---------------------------------------------------------------------------------------------
 # Building the data
+
+
+def shared_kpi(edition):
+    """The original shared KPI (its copies have the same indicator and a code with a suffix)."""
+    from kpis.models import Kpi
+
+    return Kpi.objects.exclude(code__contains=COPY_SEPARATOR).get(
+        edition=edition, indicator=SHARED_KPI
+    )
 
 
 def record_initial_history() -> int:
@@ -260,11 +270,11 @@ def _make_featured_requests(edition, users) -> None:
     and the shared KPI (their history), then a pending request by 環境局 staff touching both (the
     coordinator's review page), and a pending request by the measured staff member about a project
     of their bureau with a KPI (the staff member's review page)."""
-    from kpis.models import Kpi, KpiValue
+    from kpis.models import KpiValue
     from plan.models import Project
 
     project = Project.objects.get(edition=edition, name=CROSS_LISTED_PROJECT)
-    kpi = Kpi.objects.get(edition=edition, indicator=SHARED_KPI)
+    kpi = shared_kpi(edition)
     bureau_id = project.bureau_links.order_by("position")[0].bureau_id
     submitter = users[f"bureau:{bureau_id}"]
     own_value_ids = list(
@@ -415,7 +425,7 @@ def page_targets(edition, user, role: str, featured: dict) -> dict[str, Target]:
     from plan.models import ChangeRequest, Listing, Measure, PolicyGoal, Project, ProjectBureau
 
     project = Project.objects.get(edition=edition, name=CROSS_LISTED_PROJECT)
-    kpi = Kpi.objects.get(edition=edition, indicator=SHARED_KPI)
+    kpi = shared_kpi(edition)
     goal = PolicyGoal.objects.get(edition=edition, code=GOAL_CODE)
     bureau = Bureau.objects.get(name=STAFF_BUREAU)
     queue = _changelist_count(ChangeRequest, user, {})
