@@ -55,7 +55,14 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 # (×10 and ×100 the 2024 edition, SQLite and PostgreSQL; several minutes). Not part of `make test`.
 BENCH_ARGS ?=
 
-.PHONY: bench
+.PHONY: bench bench-pages
 
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/import_export.py $(BENCH_ARGS)
+
+# make bench-pages [BENCH_ARGS="--scales 1 10 100 --databases sqlite postgresql --repeat 20"]:
+# each admin page beside a plain changelist of as many rows (the floor), at ×1, ×10 and ×100 the
+# 2024 edition with change requests and history; add --json PATH to keep the table. Not part of
+# `make test`; at ×100 on both databases it takes a while.
+bench-pages: $(VENV)/.installed-dev
+	$(PY) benchmarks/pages.py $(BENCH_ARGS)

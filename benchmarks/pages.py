@@ -1,0 +1,857 @@
+"""Benchmark of the admin pages at ×1, ×10 and ×100 the 2024 edition, on SQLite and PostgreSQL,
+each page beside a floor measured in the same run. A benchmark, not a timed test.
+
+    .venv/bin/python benchmarks/pages.py [--scales 1 10 100] [--databases sqlite postgresql]
+                                         [--repeat 20] [--json PATH] [--postgres-url URL]
+
+The aim: every admin page at ×100 within 1.5× the floor, a minimal ``ModelAdmin`` changelist of a
+flat model (benchmarks/floorapp) with as many rows as the page's main table.
+
+The parent process runs one worker process per database, one after the other (Django's settings
+are per process; DATABASE_URL selects the database), and prints one table per database and scale.
+Each worker uses a throwaway database (a temporary SQLite file, or a fresh PostgreSQL database
+``kk_bench_pages_<pid>``, dropped at the end, also on failure) under benchmarks/settings.py, which
+adds the floor app and its AdminSite to the application's settings.
+
+The data, for each scale N (ascending; each scale extends the previous one):
+
+- the 2024 edition extended to N copies of itself by benchmarks/import_export.py's
+  ``scale_edition`` (×100: 9,000 projects, 5,100 KPIs), then a first historical record for every
+  record that has none, as ``manage.py setup_demo`` does after loading the edition;
+- ``CHANGE_REQUESTS_PER_COPY`` × N change requests (×100: 2,000) made through the real services
+  (``change_request_submit`` by the staff of the project's bureau, then ``change_request_approve``,
+  ``_return`` or ``_reject`` by a coordinator, or left pending; some ``change_direct_apply`` by the
+  coordinator), so that ChangeItem rows and the history (with proposer and approver) are the real
+  ones. Among them, at ×1: changes to the cross-listed project and the shared KPI that the pages
+  below show, and one pending request for each measured user to review.
+
+The pages, each requested with Django's test client signed in as a coordinator (``coordinator``,
+環境局) and as bureau staff (``sangyo``, 産業経済局); see ``PAGES``. Each page is requested once to
+warm up (with CaptureQueriesContext: the query count, and the status must be 200), then
+``--repeat`` times timed (without capturing); the table shows the median and the 95th percentile.
+The floor is measured the same way, as the same user, with the floor table refilled (bulk_create)
+to the page's row count; a page of the project list beyond the first is compared with the same page
+of the floor.
+
+"Rows" is the size of the page's main table as the page sees it: for a changelist, the rows it
+lists before pagination (for staff, the project list starts at 「自局のみ」); for the index, the
+change requests the user may see (the index counts them); for a change form or the review page,
+the rows of that model's table; for the project's 「履歴」 page, the historical rows it lists; for
+the audit log, the historical rows of the eight models it covers (it pages them by 100).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, this file's folder comes first on sys.path and benchmarks/import_export.py would
+# hide the django-import-export package: look for modules from the project instead.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.import_export import (  # noqa: E402
+    COPY_SEPARATOR,
+    DEFAULT_POSTGRES_URL,
+    PROTECTED_DATABASES,
+    log,
+    scale_edition,
+)
+
+SETTINGS_MODULE = "benchmarks.settings"
+DEFAULT_SCALES = (1, 10, 100)
+DEFAULT_REPEAT = 20
+DATABASE_KINDS = ("sqlite", "postgresql")
+DATABASE_ALIASES = {"postgres": "postgresql"}
+DATABASE_PREFIX = "kk_bench_pages_"
+AIM = 1.5  # × the floor, at the largest scale
+
+CHANGE_REQUESTS_PER_COPY = 20
+COORDINATOR = "coordinator"
+STAFF = "sangyo"
+STAFF_BUREAU = "産業経済局"
+COORDINATOR_BUREAU = "環境局"
+ROLES = (COORDINATOR, STAFF)
+CROSS_LISTED_PROJECT = "アジア・グリーン共創ハブ推進事業"
+SHARED_KPI = "市内再エネ導入量"
+SEARCH_TERM = "環境"
+GOAL_CODE = "I"
+PAGE_NUMBER = 50
+#: Changes applied to the cross-listed project and the shared KPI before the others (their history).
+FEATURED_CHANGES = 4
+
+
+# ---------------------------------------------------------------------------------------------
+# The pages
+
+
+@dataclass(frozen=True)
+class Page:
+    key: str
+    label: str
+    roles: tuple[str, ...] = ROLES
+
+
+PAGES = (
+    Page("index", "admin index"),
+    Page("queue", "change-request queue"),
+    Page("review", "change-request review"),
+    Page("projects", "project list (default)"),
+    Page("projects_page", f"project list, page {PAGE_NUMBER}"),
+    Page("projects_search", f"project list, search 「{SEARCH_TERM}」"),
+    Page("projects_goal", f"project list, goal {GOAL_CODE} filter"),
+    Page("projects_bureau", f"project list, {STAFF_BUREAU} filter"),
+    Page("project_form", "project change form (6 listings)"),
+    Page("kpi_form", "KPI change form (shared by 7)"),
+    Page("project_history", "project 履歴 (history)"),
+    Page("audit_log", "audit log", (COORDINATOR,)),
+)
+PAGE_KEYS = tuple(page.key for page in PAGES)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One measured request: the page's path and query, and the floor's row count and query."""
+
+    path: str
+    query: dict
+    rows: int
+    floor_query: dict
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Building the data
+
+
+def shared_kpi(edition):
+    """The original shared KPI (its copies have the same indicator and a code with a suffix)."""
+    from kpis.models import Kpi
+
+    return Kpi.objects.exclude(code__contains=COPY_SEPARATOR).get(
+        edition=edition, indicator=SHARED_KPI
+    )
+
+
+def record_initial_history() -> int:
+    """A first historical record for every record of the plan without one (as ``setup_demo``'s
+    ``populate_history`` does after loading the edition). Returns the records written."""
+    from kpis.models import Kpi, KpiValue, ProjectKpi
+    from plan.models import Edition, Listing, Measure, Plan, PolicyGoal, Project, ProjectBureau
+
+    written = 0
+    for model in (
+        Plan,
+        Edition,
+        PolicyGoal,
+        Measure,
+        Project,
+        ProjectBureau,
+        Listing,
+        Kpi,
+        KpiValue,
+        ProjectKpi,
+    ):
+        missing = list(
+            model._base_manager.exclude(pk__in=model.history.values("id")).order_by("pk")
+        )
+        if missing:
+            model.history.bulk_history_create(missing, batch_size=2000)
+            written += len(missing)
+    return written
+
+
+def benchmark_users() -> dict[str, object]:
+    """The measured users and one staff member per bureau (the submitters), created if absent."""
+    from accounts.models import Bureau, Role, User
+
+    users = {}
+    for name, role, bureau in (
+        (COORDINATOR, Role.COORDINATOR, COORDINATOR_BUREAU),
+        ("coordinator2", Role.COORDINATOR, COORDINATOR_BUREAU),
+    ):
+        user, created = User.objects.get_or_create(
+            username=name, defaults={"role": role, "is_staff": True, "last_name": name}
+        )
+        if created:
+            user.bureaus.set(Bureau.objects.filter(name=bureau))
+        users[name] = user
+    for bureau in Bureau.objects.order_by("pk"):
+        name = {STAFF_BUREAU: STAFF, COORDINATOR_BUREAU: "kankyo"}.get(bureau.name)
+        name = name or f"staff{bureau.pk}"
+        user, created = User.objects.get_or_create(
+            username=name,
+            defaults={"role": Role.BUREAU_STAFF, "is_staff": True, "last_name": bureau.name},
+        )
+        if created:
+            user.bureaus.set([bureau])
+        users[f"bureau:{bureau.pk}"] = user
+        users[name] = user
+    return users
+
+
+def _project_changes(project, kpi_values, note: str) -> list:
+    """The project's 概要 with a note appended, and each given KPI value's text with it too."""
+    from plan.changes import ProposedChange
+
+    changes = [ProposedChange.update(project, {"summary": f"{project.summary}\n{note}"})]
+    changes += [
+        ProposedChange.update(value, {"text": f"{value.text} ({note})"}) for value in kpi_values
+    ]
+    return changes
+
+
+def _submit(users, edition, project, kpi_values, number: int, *, outcome: str, submitter=None):
+    """One change request about ``project`` through the real services; ``outcome`` is one of
+    approve, return, reject, pending, direct."""
+    from plan import changes as services
+
+    note = f"見直し{number}"
+    changes = _project_changes(project, kpi_values, note)
+    arguments = {
+        "edition": edition,
+        "changes": changes,
+        "reason": f"年度の見直し ({note})",
+        "title": project.name,
+        "project": project,
+    }
+    coordinator = users["coordinator2"]
+    if outcome == "direct":
+        change_request, _created = services.change_direct_apply(
+            acting_user=coordinator, **arguments
+        )
+        return change_request
+    change_request = services.change_request_submit(acting_user=submitter, **arguments)
+    if outcome == "approve":
+        services.change_request_approve(acting_user=coordinator, change_request=change_request)
+    elif outcome == "return":
+        services.change_request_return(
+            acting_user=coordinator,
+            change_request=change_request,
+            comment="数値の出典を変更理由に書き添えてください。",
+        )
+    elif outcome == "reject":
+        services.change_request_reject(
+            acting_user=coordinator,
+            change_request=change_request,
+            reason="今年度の改訂では見送ります。",
+        )
+    return change_request
+
+
+#: The outcome of the i-th generated request, by i % 20: half approved, a fifth pending, some
+#: returned or rejected, and some applied directly by a coordinator.
+OUTCOMES = ("approve",) * 10 + ("return",) * 2 + ("reject",) + ("pending",) * 4 + ("direct",) * 3
+
+
+def _make_featured_requests(edition, users) -> None:
+    """The requests the measured pages show: a few approved changes to the cross-listed project
+    and the shared KPI (their history), then a pending request by 環境局 staff touching both (the
+    coordinator's review page), and a pending request by the measured staff member about a project
+    of their bureau with a KPI (the staff member's review page)."""
+    from kpis.models import KpiValue
+    from plan.models import Project
+
+    project = Project.objects.get(edition=edition, name=CROSS_LISTED_PROJECT)
+    kpi = shared_kpi(edition)
+    bureau_id = project.bureau_links.order_by("position")[0].bureau_id
+    submitter = users[f"bureau:{bureau_id}"]
+    own_value_ids = list(
+        KpiValue.objects.filter(kpi__project_links__project=project)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:1]
+    )
+    shared_value_ids = list(kpi.values.order_by("kind").values_list("pk", flat=True))
+    for number in range(1, FEATURED_CHANGES + 2):
+        outcome = "approve" if number <= FEATURED_CHANGES else "pending"
+        value_ids = own_value_ids + shared_value_ids[: 1 if outcome == "approve" else None]
+        _submit(
+            users,
+            edition,
+            Project.objects.get(pk=project.pk),
+            list(KpiValue.objects.filter(pk__in=value_ids).order_by("pk")),
+            number,
+            outcome=outcome,
+            submitter=submitter,
+        )
+    staff = users[STAFF]
+    own = (
+        Project.objects.filter(edition=edition, bureau_links__bureau__in=staff.bureaus.all())
+        .filter(kpi_links__kpi__values__isnull=False)
+        .order_by("code")
+        .first()
+    )
+    values = list(KpiValue.objects.filter(kpi__project_links__project=own).order_by("pk")[:1])
+    _submit(users, edition, own, values, 1, outcome="pending", submitter=staff)
+
+
+def featured_requests(edition) -> dict[str, int]:
+    """The pending request each measured user reviews (made by ``_make_featured_requests``)."""
+    from plan.models import ChangeRequest
+
+    pending = ChangeRequest.objects.filter(
+        edition=edition, status=ChangeRequest.Status.PENDING
+    ).order_by("pk")
+    return {
+        COORDINATOR: pending.filter(project__name=CROSS_LISTED_PROJECT)[0].pk,
+        STAFF: pending.filter(submitted_by__username=STAFF)[0].pk,
+    }
+
+
+def make_change_requests(edition, users, target: int) -> None:
+    """Add change requests about the edition's projects until it has ``target`` of them.
+
+    The i-th request is about every 7th project (wrapping around), skipping projects and KPI values
+    that an open (pending or returned) request already touches, so that no request conflicts with
+    another; every 4th request changes one of the project's KPI values too.
+    """
+    from kpis.models import KpiValue
+    from plan.models import ChangeItem, ChangeRequest, Project
+
+    requests = ChangeRequest.objects.filter(edition=edition)
+    if not requests.exists():
+        _make_featured_requests(edition, users)
+    projects = list(
+        Project.objects.filter(edition=edition).order_by("pk").values_list("pk", flat=True)
+    )
+    first_bureau = dict(
+        Project.objects.filter(edition=edition, bureau_links__position=1).values_list(
+            "pk", "bureau_links__bureau_id"
+        )
+    )
+    value_of: dict[int, int] = {}
+    for project_id, value_id in (
+        KpiValue.objects.filter(kpi__project_links__project__edition=edition)
+        .order_by("pk")
+        .values_list("kpi__project_links__project_id", "pk")
+    ):
+        value_of.setdefault(project_id, value_id)
+    open_requests = requests.open()
+    busy_projects = set(open_requests.exclude(project=None).values_list("project_id", flat=True))
+    busy_values = set(
+        ChangeItem.objects.filter(
+            change_request__in=open_requests, model_label="kpis.kpivalue"
+        ).values_list("object_pk", flat=True)
+    )
+    count = requests.count()
+    index = count
+    while count < target:
+        index += 1
+        project_id = projects[(index * 7) % len(projects)]
+        value_id = value_of.get(project_id) if index % 4 == 0 else None
+        if project_id in busy_projects or value_id in busy_values:
+            continue
+        outcome = OUTCOMES[index % len(OUTCOMES)]
+        _submit(
+            users,
+            edition,
+            Project.objects.get(pk=project_id),
+            [] if value_id is None else [KpiValue.objects.get(pk=value_id)],
+            index,
+            outcome=outcome,
+            submitter=users[f"bureau:{first_bureau[project_id]}"],
+        )
+        count += 1
+        if outcome in ("pending", "return"):
+            busy_projects.add(project_id)
+            if value_id is not None:
+                busy_values.add(value_id)
+
+
+def prepare_scale(edition, scale: int) -> dict:
+    """Extend the edition to ``scale`` copies with its history and change requests; return what
+    the pages need (users, the reviewed requests)."""
+    scale_edition(edition, scale)
+    history = record_initial_history()
+    users = benchmark_users()
+    make_change_requests(edition, users, CHANGE_REQUESTS_PER_COPY * scale)
+    return {"users": users, "featured": featured_requests(edition), "initial_history": history}
+
+
+# ---------------------------------------------------------------------------------------------
+# What to request
+
+
+def _fresh_user(user):
+    from accounts.models import User
+
+    return User.objects.get(pk=user.pk)
+
+
+def _changelist_count(model, user, query: dict) -> int:
+    """The rows a changelist lists before pagination (the admin's own ChangeList)."""
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/", query)
+    request.user = _fresh_user(user)
+    return admin.site._registry[model].get_changelist_instance(request).result_count
+
+
+def _history_row_count(html: str) -> int:
+    table = html.split('id="change-history"', 1)
+    return (
+        0 if len(table) < 2 else table[1].split("</table>", 1)[0].count("<tr>") - 1
+    )  # less the header
+
+
+def page_targets(edition, user, role: str, featured: dict) -> dict[str, Target]:
+    """The path, query and row count of each page for a user."""
+    from django.urls import reverse
+
+    from accounts.models import Bureau
+    from kpis.models import Kpi, KpiValue, ProjectKpi
+    from plan.models import ChangeRequest, Listing, Measure, PolicyGoal, Project, ProjectBureau
+
+    project = Project.objects.get(edition=edition, name=CROSS_LISTED_PROJECT)
+    kpi = shared_kpi(edition)
+    goal = PolicyGoal.objects.get(edition=edition, code=GOAL_CODE)
+    bureau = Bureau.objects.get(name=STAFF_BUREAU)
+    queue = _changelist_count(ChangeRequest, user, {})
+    projects_url = reverse("admin:plan_project_changelist")
+    per_page = 100
+    default_rows = _changelist_count(Project, user, {})
+    page_number = min(PAGE_NUMBER, max(1, math.ceil(default_rows / per_page)))
+
+    def project_list(query: dict, floor_query: dict | None = None) -> Target:
+        return Target(
+            projects_url, query, _changelist_count(Project, user, query), floor_query or {}
+        )
+
+    history_models = (
+        Project,
+        ProjectBureau,
+        Listing,
+        Measure,
+        PolicyGoal,
+        Kpi,
+        KpiValue,
+        ProjectKpi,
+    )
+    targets = {
+        "index": Target(reverse("admin:index"), {}, queue, {}),
+        "queue": Target(reverse("admin:plan_changerequest_changelist"), {}, queue, {}),
+        "review": Target(
+            reverse("admin:plan_changerequest_change", args=[featured[role]]), {}, queue, {}
+        ),
+        "projects": project_list({}),
+        "projects_page": project_list({"p": page_number}, {"p": page_number}),
+        "projects_search": project_list({"q": SEARCH_TERM}),
+        "projects_goal": project_list({"listings__measure__goal__id__exact": goal.pk}),
+        "projects_bureau": project_list({"bureaus__id__exact": bureau.pk}),
+        "project_form": Target(
+            reverse("admin:plan_project_change", args=[project.pk]),
+            {},
+            Project.objects.count(),
+            {},
+        ),
+        "kpi_form": Target(
+            reverse("admin:kpis_kpi_change", args=[kpi.pk]), {}, Kpi.objects.count(), {}
+        ),
+        "project_history": Target(
+            reverse("admin:plan_project_history", args=[project.pk]), {}, 0, {}
+        ),
+        "audit_log": Target(
+            reverse("admin:plan_changerequest_audit"),
+            {},
+            sum(model.history.count() for model in history_models),
+            {},
+        ),
+    }
+    return targets
+
+
+# ---------------------------------------------------------------------------------------------
+# Timing
+
+
+def _url(path: str, query: dict) -> str:
+    return f"{path}?{urlencode(query)}" if query else path
+
+
+def measure_requests(client, url: str, repeat: int) -> dict:
+    """One warm-up request (counted queries; must answer 200), then ``repeat`` timed ones."""
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    # Each request starts by clearing the query log (request_started → reset_queries): start the
+    # capture from an empty log too, or it would count from a stale position.
+    reset_queries()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    # The capture reads the connection's log when asked: ask before the next request clears it.
+    captured = list(queries.captured_queries)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {url} answered {response.status_code}")
+    seconds = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        response = client.get(url)
+        seconds.append(time.perf_counter() - start)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {url} answered {response.status_code}")
+    return {
+        "status": response.status_code,
+        "queries": len(captured),
+        "sql": [query["sql"] for query in captured],
+        "median_ms": statistics.median(seconds) * 1000,
+        "p95_ms": percentile(seconds, 0.95) * 1000,
+        "content": response.content,
+    }
+
+
+def fill_floor(rows: int) -> None:
+    """The floor table with exactly ``rows`` rows (bulk_create)."""
+    from benchmarks.floorapp.models import FloorRow
+
+    FloorRow.objects.all().delete()
+    FloorRow.objects.bulk_create(
+        (
+            FloorRow(code=f"F{number:05d}", name=f"床の行 {number}", number=number)
+            for number in range(1, rows + 1)
+        ),
+        batch_size=2000,
+    )
+
+
+def measure_scale(edition, scale: int, prepared: dict, *, repeat: int) -> dict:
+    """Measure every page for every role on the edition as it is (built by ``prepare_scale``)."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from kpis.models import Kpi
+    from plan.models import ChangeItem, ChangeRequest, Project
+
+    users = prepared["users"]
+    floor_url = reverse("floor:floorapp_floorrow_changelist")
+    results = []
+    floors: dict[tuple, dict] = {}
+    for role in ROLES:
+        user = users[role]
+        client = Client(raise_request_exception=True)
+        client.force_login(user)
+        targets = page_targets(edition, user, role, prepared["featured"])
+        measured = {}
+        for page in PAGES:
+            if role not in page.roles:
+                continue
+            target = targets[page.key]
+            measured[page.key] = measure_requests(client, _url(target.path, target.query), repeat)
+        if "project_history" in measured:
+            rows = _history_row_count(measured["project_history"]["content"].decode())
+            targets["project_history"] = Target(targets["project_history"].path, {}, rows, {})
+        # The floors, grouped by row count so that the table is refilled once per count.
+        for target in sorted(targets.values(), key=lambda target: target.rows):
+            key = (role, target.rows, tuple(sorted(target.floor_query.items())))
+            if key in floors:
+                continue
+            fill_floor(target.rows)
+            floors[key] = measure_requests(client, _url(floor_url, target.floor_query), repeat)
+        for page in PAGES:
+            if page.key not in measured:
+                continue
+            target = targets[page.key]
+            result = measured[page.key]
+            floor = floors[(role, target.rows, tuple(sorted(target.floor_query.items())))]
+            results.append(
+                {
+                    "page": page.key,
+                    "label": page.label,
+                    "role": role,
+                    "url": _url(target.path, target.query),
+                    "status": result["status"],
+                    "rows": target.rows,
+                    "median_ms": result["median_ms"],
+                    "p95_ms": result["p95_ms"],
+                    "queries": result["queries"],
+                    "floor_median_ms": floor["median_ms"],
+                    "floor_queries": floor["queries"],
+                    "ratio": result["median_ms"] / floor["median_ms"],
+                }
+            )
+    fill_floor(0)
+    return {
+        "scale": scale,
+        "repeat": repeat,
+        "projects": Project.objects.filter(edition=edition).count(),
+        "kpis": Kpi.objects.filter(edition=edition).count(),
+        "change_requests": ChangeRequest.objects.count(),
+        "change_items": ChangeItem.objects.count(),
+        "pending": ChangeRequest.objects.filter(status=ChangeRequest.Status.PENDING).count(),
+        "history_rows": Project.history.count(),
+        "pages": results,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The worker process (one database)
+
+
+@contextlib.contextmanager
+def throwaway_database(kind: str, postgres_url: str) -> Iterator[str]:
+    """A DATABASE_URL for a database made for this process, removed at the end (also on failure)."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix=DATABASE_PREFIX) as directory:
+            yield f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
+        return
+
+    import psycopg
+    from psycopg import sql
+
+    server = urlsplit(postgres_url)
+    if server.path.lstrip("/") in PROTECTED_DATABASES:
+        raise SystemExit(f"--postgres-url must not name {server.path.lstrip('/')}.")
+    name = f"{DATABASE_PREFIX}{os.getpid()}"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(
+            sql.SQL(
+                "CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0 LOCALE 'C.UTF-8'"
+            ).format(sql.Identifier(name))
+        )
+    try:
+        yield urlunsplit(server._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+        log(f"[{kind}] dropped database {name}")
+
+
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+def worker(kind: str, args: argparse.Namespace) -> dict:
+    import signal
+
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    with throwaway_database(kind, args.postgres_url) as url:
+        os.environ["DATABASE_URL"] = url
+        os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
+        os.environ.pop("DEBUG", None)
+        import django
+
+        django.setup()
+        from django.db import connections
+
+        try:
+            return _measure_database(kind, args)
+        finally:
+            connections.close_all()
+
+
+def _measure_database(kind: str, args: argparse.Namespace) -> dict:
+    import django
+    from django.core.management import call_command
+    from django.db import connection
+
+    from accounts.management.commands.setup_demo import EDITION_FIXTURE
+    from plan.models import Edition
+
+    start = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("loaddata", str(EDITION_FIXTURE), verbosity=0)
+    edition = Edition.objects.get(fiscal_year=2024)
+    log(f"[{kind}] migrated and loaded the 2024 edition in {time.perf_counter() - start:.1f} s")
+    if connection.vendor == "postgresql":
+        version = connection.pg_version
+        server = f"PostgreSQL {version // 10000}.{version % 10000}"
+    else:
+        import sqlite3
+
+        server = f"SQLite {sqlite3.sqlite_version}"
+    results = []
+    for scale in sorted(args.scales):
+        start = time.perf_counter()
+        prepared = prepare_scale(edition, scale)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        log(f"[{kind}] built ×{scale} in {time.perf_counter() - start:.1f} s; measuring…")
+        start = time.perf_counter()
+        result = measure_scale(edition, scale, prepared, repeat=args.repeat)
+        log(f"[{kind}] measured ×{scale} in {time.perf_counter() - start:.1f} s")
+        results.append(result)
+    return {
+        "kind": kind,
+        "server": server,
+        "versions": {"python": platform.python_version(), "django": django.get_version()},
+        "scales": results,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The report
+
+COLUMNS = (
+    ("page", "page"),
+    ("role", "role"),
+    ("rows", "rows"),
+    ("median_ms", "median ms"),
+    ("p95_ms", "p95 ms"),
+    ("floor_median_ms", "floor median ms"),
+    ("ratio", "ratio"),
+    ("queries", "queries"),
+)
+NUMERIC = {"rows", "median_ms", "p95_ms", "floor_median_ms", "ratio", "queries"}
+
+
+def _cell(key: str, value) -> str:
+    if key in {"median_ms", "p95_ms", "floor_median_ms"}:
+        return f"{value:,.1f}"
+    if key == "ratio":
+        return f"{value:.2f}×"
+    if key in {"rows", "queries"}:
+        return f"{value:,}"
+    return str(value)
+
+
+def format_table(result: dict) -> str:
+    header = tuple(label for _key, label in COLUMNS)
+    lines = [header]
+    for row in result["pages"]:
+        lines.append(tuple(_cell(key, row[key]) for key, _label in COLUMNS))
+    widths = [max(len(line[index]) for line in lines) for index in range(len(header))]
+    text = []
+    for number, line in enumerate(lines):
+        cells = [
+            cell.rjust(widths[index]) if COLUMNS[index][0] in NUMERIC else cell.ljust(widths[index])
+            for index, cell in enumerate(line)
+        ]
+        text.append(" | ".join(cells).rstrip())
+        if number == 0:
+            text.append("-+-".join("-" * width for width in widths))
+    return "\n".join(text)
+
+
+def format_report(databases: Sequence[dict]) -> str:
+    parts = []
+    for database in databases:
+        versions = ", ".join(f"{name} {version}" for name, version in database["versions"].items())
+        for result in database["scales"]:
+            parts.append(
+                f"== {database['server']} ({versions}), ×{result['scale']}: "
+                f"{result['projects']:,} projects, {result['kpis']:,} KPIs, "
+                f"{result['change_requests']:,} change requests ({result['pending']:,} pending, "
+                f"{result['change_items']:,} items); median of {result['repeat']} after a warm-up =="
+            )
+            parts.append(format_table(result))
+            parts.append("")
+        largest = database["scales"][-1]
+        over = [row for row in largest["pages"] if row["ratio"] > AIM]
+        verdict = (
+            f"every page within {AIM:g}× the floor"
+            if not over
+            else ", ".join(f"{row['page']} ({row['role']}) {row['ratio']:.1f}×" for row in over)
+        )
+        parts.append(f"Aim at ×{largest['scale']} (≤ {AIM:g}× the floor): {verdict}")
+        parts.append("")
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+
+
+def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", type=int, nargs="+", default=list(DEFAULT_SCALES))
+    parser.add_argument(
+        "--databases",
+        nargs="+",
+        choices=(*DATABASE_KINDS, *DATABASE_ALIASES),
+        default=list(DATABASE_KINDS),
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
+        help="a server and a database to connect to for CREATE/DROP DATABASE "
+        "(default: $BENCH_POSTGRES_URL or %(default)s)",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=DEFAULT_REPEAT, help="timed requests per page (the median)"
+    )
+    parser.add_argument("--json", help="also write the results as JSON to this path")
+    parser.add_argument("--worker", choices=DATABASE_KINDS, help=argparse.SUPPRESS)
+    parser.add_argument("--result-file", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if any(scale < 1 for scale in args.scales) or args.repeat < 1:
+        parser.error("scales and --repeat are whole numbers from 1")
+    args.databases = list(dict.fromkeys(DATABASE_ALIASES.get(db, db) for db in args.databases))
+    return args
+
+
+def run_workers(args: argparse.Namespace, on_result: Callable[[dict], None]) -> list[str]:
+    """Run one worker per database, one after the other; return the databases that failed."""
+    failed = []
+    with tempfile.TemporaryDirectory(prefix=DATABASE_PREFIX) as directory:
+        for kind in args.databases:
+            result_file = Path(directory) / f"{kind}.json"
+            command = [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--worker",
+                kind,
+                "--result-file",
+                str(result_file),
+                "--postgres-url",
+                args.postgres_url,
+                "--repeat",
+                str(args.repeat),
+                "--scales",
+                *map(str, args.scales),
+            ]
+            log(f"[{kind}] measuring scales {', '.join(f'×{s}' for s in sorted(args.scales))}…")
+            completed = subprocess.run(command, cwd=ROOT, check=False)
+            if completed.returncode != 0 or not result_file.exists():
+                failed.append(kind)
+                log(f"[{kind}] the measurement failed (exit status {completed.returncode})")
+                continue
+            on_result(json.loads(result_file.read_text(encoding="utf-8")))
+    return failed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_arguments(argv)
+    if args.worker:
+        result = worker(args.worker, args)
+        Path(args.result_file).write_text(json.dumps(result), encoding="utf-8")
+        return 0
+    databases: list[dict] = []
+    failed = run_workers(args, databases.append)
+    report = format_report(databases)
+    print(report, flush=True)
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps({"databases": databases}, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+    if failed:
+        print(f"Failed: {', '.join(failed)}", flush=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
