@@ -17,7 +17,9 @@ from plan.models import ChangeItem, ChangeRequest
 _LOCK_CHUNK = 500
 
 
-def apply_items(change_request: ChangeRequest, *, proposer, approver) -> dict[str, int]:
+def apply_items(  # noqa: C901 — lock, check, then apply in one pass per phase
+    change_request: ChangeRequest, *, proposer, approver
+) -> dict[str, int]:
     """Apply every item, all or nothing. Returns the pks of the records created, by key."""
     items = list(change_request.items.order_by("position"))
     conflicts = []

@@ -47,7 +47,7 @@ from plan.workbook.results import (
 from plan.workbook.state import DatabaseState
 
 
-def compare_with_database(contents: WorkbookContents, *, edition: Edition) -> Preview:  # noqa: C901 — both sheets, row by row
+def compare_with_database(contents: WorkbookContents, *, edition: Edition) -> Preview:
     """読み込んだ中身を版のデータベースと突き合わせ、事業と KPI ごとに 新規 / 変更 (項目ごとの差分) /
     変更なし / エラー に分ける。何も書き込まない。問い合わせの数は行の数によらない (一度に読んで比べる)。
 
