@@ -55,59 +55,65 @@ def history_rows(records) -> list[dict]:
     ]
 
 
-def project_history_view(model_admin, request, object_id):
-    """The 「履歴」 page of a project: its own changes and those of its bureaus, listings and KPIs."""
-    project = get_object_or_404(Project._base_manager, pk=object_id)
-    if not model_admin.has_view_permission(request, project):
-        raise PermissionDenied
-    from django.db.models import Q
+class ProjectHistoryMixin:
+    """A project admin's 「履歴」 page and its 「この時点に戻す」 door (a POST that hands the chosen
+    version to the change engine's ``project_restore``)."""
 
-    kpi_ids = list(
-        ProjectKpi.history.filter(project_id=project.pk).values_list("kpi_id", flat=True).distinct()
-    )
-    records = history_records(
-        HISTORY_MODELS,
-        {
-            Project: Q(id=project.pk),
-            ProjectBureau: Q(project_id=project.pk),
-            Listing: Q(project_id=project.pk),
-            ProjectKpi: Q(project_id=project.pk),
-            Kpi: Q(id__in=kpi_ids),
-            KpiValue: Q(kpi_id__in=kpi_ids),
-        },
-    )
-    restorable = permissions.requires_approval(request.user) or permissions.may_apply_directly(
-        request.user
-    )
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.opts,
-        "title": f"履歴: {project}",
-        "object": project,
-        "rows": history_rows(records),
-        "restorable": restorable and model_admin.has_change_permission(request, project),
-    }
-    return TemplateResponse(request, "admin/plan/history.html", context)
+    def history_view(self, request, object_id, extra_context=None):
+        """The 「履歴」 page of a project: its own changes and those of its bureaus, listings and KPIs."""
+        project = get_object_or_404(Project._base_manager, pk=object_id)
+        if not self.has_view_permission(request, project):
+            raise PermissionDenied
+        from django.db.models import Q
 
+        kpi_ids = list(
+            ProjectKpi.history.filter(project_id=project.pk)
+            .values_list("kpi_id", flat=True)
+            .distinct()
+        )
+        records = history_records(
+            HISTORY_MODELS,
+            {
+                Project: Q(id=project.pk),
+                ProjectBureau: Q(project_id=project.pk),
+                Listing: Q(project_id=project.pk),
+                ProjectKpi: Q(project_id=project.pk),
+                Kpi: Q(id__in=kpi_ids),
+                KpiValue: Q(kpi_id__in=kpi_ids),
+            },
+        )
+        restorable = permissions.requires_approval(request.user) or permissions.may_apply_directly(
+            request.user
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"履歴: {project}",
+            "object": project,
+            "rows": history_rows(records),
+            "restorable": restorable and self.has_change_permission(request, project),
+        }
+        return TemplateResponse(request, "admin/plan/history.html", context)
 
-def project_restore_view(model_admin, request, object_id, history_id):
-    """過去の状態に戻す: その時点の事業の項目を提案値とする申請を作る (取りまとめ担当は直接反映)。"""
-    if request.method != "POST":
-        raise PermissionDenied
-    project = get_object_or_404(Project, pk=object_id)
-    if not model_admin.has_change_permission(request, project):
-        raise PermissionDenied
-    record = get_object_or_404(Project.history, history_id=history_id, id=project.pk)
-    change_request = changes.project_restore(
-        acting_user=request.user, project=project, record=record
-    )
-    if change_request is None:
-        messages.info(request, "その時点の内容は現在と同じです。")
-        return HttpResponseRedirect(reverse("admin:plan_project_history", args=[project.pk]))
-    messages.success(
-        request,
-        f"{record.history_date:%Y-%m-%d %H:%M} の状態に戻す変更申請 #{change_request.pk} を作りました。",
-    )
-    return HttpResponseRedirect(
-        reverse("admin:plan_changerequest_change", args=[change_request.pk])
-    )
+    def restore_view(self, request, object_id, history_id):
+        """Restore a past version: a change request proposing that version's values (a coordinator's
+        is applied at once)."""
+        if request.method != "POST":
+            raise PermissionDenied
+        project = get_object_or_404(Project, pk=object_id)
+        if not self.has_change_permission(request, project):
+            raise PermissionDenied
+        record = get_object_or_404(Project.history, history_id=history_id, id=project.pk)
+        change_request = changes.project_restore(
+            acting_user=request.user, project=project, record=record
+        )
+        if change_request is None:
+            messages.info(request, "その時点の内容は現在と同じです。")
+            return HttpResponseRedirect(reverse("admin:plan_project_history", args=[project.pk]))
+        messages.success(
+            request,
+            f"{record.history_date:%Y-%m-%d %H:%M} の状態に戻す変更申請 #{change_request.pk} を作りました。",
+        )
+        return HttpResponseRedirect(
+            reverse("admin:plan_changerequest_change", args=[change_request.pk])
+        )

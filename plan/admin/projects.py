@@ -9,7 +9,7 @@ from accounts import permissions
 from accounts.admin_base import OwnBureauListFilter, PolicyTabularInline
 from kpis.models import ProjectKpi
 from plan.admin.base import MeasureListFilter, NormalizedSearchAdmin, lines
-from plan.admin.history import project_history_view, project_restore_view
+from plan.admin.history import ProjectHistoryMixin
 from plan.admin.workbook import WorkbookAdminMixin
 from plan.models import Listing, Project, ProjectBureau
 
@@ -65,7 +65,7 @@ class ProjectKpiInline(PolicyTabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(WorkbookAdminMixin, NormalizedSearchAdmin):
+class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmin):
     list_display = (
         "code",
         "goal_column",
@@ -93,18 +93,12 @@ class ProjectAdmin(WorkbookAdminMixin, NormalizedSearchAdmin):
     def change_request_context(self, obj) -> dict:
         return {"edition": obj.edition, "title": obj.name, "project": obj}
 
-    def history_view(self, request, object_id, extra_context=None):
-        return project_history_view(self, request, object_id)
-
     def get_urls(self):
-        def restore(request, object_id, history_id):
-            return project_restore_view(self, request, object_id, history_id)
-
         return [
             *self.workbook_urls(),
             path(
                 "<path:object_id>/history/<int:history_id>/restore/",
-                self.admin_site.admin_view(restore),
+                self.admin_site.admin_view(self.restore_view),
                 name="plan_project_restore",
             ),
             *super().get_urls(),
