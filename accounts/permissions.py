@@ -37,13 +37,18 @@ ACTIONS = (VIEW, ADD, CHANGE, DELETE)
 PLAN_STRUCTURE = {"plan.plan", "plan.edition", "plan.policygoal", "plan.measure", "plan.listing"}
 PROJECT_CONTENT = {"plan.project", "plan.projectbureau"}
 KPI_CONTENT = {"kpis.kpi", "kpis.kpivalue", "kpis.projectkpi"}
+# A KPI's yearly 「実績値」: read by everyone, proposed by the staff of a bureau owning one of the
+# KPI's projects (as a change request), entered directly by coordinators, like the KPI itself.
+KPI_ACTUALS = {"kpis.kpiactual"}
 ACCOUNT_ADMINISTRATION = {"accounts.user", "accounts.bureau"}
 # Sign-in records (django-axes, shown through proxies in accounts): read by system administrators;
 # deleting a lockout record unlocks the account.
 SIGN_IN_RECORDS = {"accounts.lockoutrecord", "accounts.signinrecord", "accounts.failedsigninrecord"}
 # Who changed which account, when (the admin's log of user records): read by system administrators.
 ACCOUNT_RECORDS = {"accounts.accountchangerecord"}
-READABLE_BY_ALL_ROLES = PLAN_STRUCTURE | PROJECT_CONTENT | KPI_CONTENT | {"accounts.bureau"}
+READABLE_BY_ALL_ROLES = (
+    PLAN_STRUCTURE | PROJECT_CONTENT | KPI_CONTENT | KPI_ACTUALS | {"accounts.bureau"}
+)
 
 
 def split_permission(perm: str) -> tuple[str, str] | None:
@@ -74,10 +79,14 @@ def kpi_bureau_ids(kpi) -> set[int]:
     """A shared KPI belongs to every bureau owning one of the projects that share it."""
     if kpi is None or kpi.pk is None:
         return set()
+    return kpi_bureau_ids_by_pk(kpi.pk)
+
+
+def kpi_bureau_ids_by_pk(kpi_id: int) -> set[int]:
     from plan.models import ProjectBureau
 
     return set(
-        ProjectBureau.objects.filter(project__kpi_links__kpi=kpi).values_list(
+        ProjectBureau.objects.filter(project__kpi_links__kpi_id=kpi_id).values_list(
             "bureau_id", flat=True
         )
     )
@@ -91,8 +100,8 @@ def owned_bureau_ids(model_label: str, obj: Any) -> set[int]:
         return project_bureau_ids(obj.project) if obj.project_id else set()
     if model_label == "kpis.kpi":
         return kpi_bureau_ids(obj)
-    if model_label == "kpis.kpivalue":
-        return kpi_bureau_ids(obj.kpi) if obj.kpi_id else set()
+    if model_label in {"kpis.kpivalue", "kpis.kpiactual"}:
+        return kpi_bureau_ids_by_pk(obj.kpi_id) if obj.kpi_id else set()
     if model_label == "kpis.projectkpi":
         return project_bureau_ids(obj.project) if obj.project_id else set()
     return set()
@@ -124,12 +133,12 @@ def can(user, action: str, model_label: str, obj: Model | None = None) -> bool:
             return may_manage_account(user, obj)
         return model_label in ACCOUNT_ADMINISTRATION
     if role == Role.COORDINATOR:
-        return model_label in PLAN_STRUCTURE | PROJECT_CONTENT | KPI_CONTENT
+        return model_label in PLAN_STRUCTURE | PROJECT_CONTENT | KPI_CONTENT | KPI_ACTUALS
     if role != Role.BUREAU_STAFF:
         return False
 
     # Bureau staff: only the content of their own bureaus' projects.
-    if model_label not in PROJECT_CONTENT | KPI_CONTENT:
+    if model_label not in PROJECT_CONTENT | KPI_CONTENT | KPI_ACTUALS:
         return False
     if model_label in {"plan.project", "kpis.kpi"} and action == DELETE:
         return False  # a project goes through the coordinator; a KPI may be shared with others

@@ -8,6 +8,7 @@
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 
 from django.core.exceptions import ValidationError
@@ -140,76 +141,69 @@ VALUE_PARTS: tuple[ValuePart, ...] = (
 VALUE_FIELDS: tuple[str, ...] = tuple(part.field for part in VALUE_PARTS)
 
 
-class KpiValue(models.Model):
-    """KPI の基準値または目標値。公表表記と構造化した値。"""
-
-    kpi = models.ForeignKey(
-        Kpi, verbose_name="KPI", on_delete=models.CASCADE, related_name="values"
+def value_part_fields() -> tuple[models.Field, ...]:
+    """The structured parts of a value (every part of ``VALUE_PARTS`` but its text), as new fields:
+    a baseline, a target and an actual hold the same parts, with the same rules."""
+    return (
+        models.DecimalField("数値", max_digits=16, decimal_places=4, null=True, blank=True),
+        models.CharField("単位", max_length=30, blank=True),
+        models.CharField("修飾語", max_length=4, choices=Qualifier.choices, blank=True),
+        models.PositiveSmallIntegerField("年度 (開始)", null=True, blank=True),
+        models.PositiveSmallIntegerField("年度 (終了)", null=True, blank=True),
+        models.CharField("年度の意味", max_length=20, choices=Period.choices, blank=True),
     )
-    kind = models.CharField("種別", max_length=10, choices=ValueKind.choices)
-    text = cell_text_field(
-        "公表表記", help_text="公表資料のとおりの表記 (例: 「436MW (R2年度)」)。"
-    )
-    value = models.DecimalField("数値", max_digits=16, decimal_places=4, null=True, blank=True)
-    unit = models.CharField("単位", max_length=30, blank=True)
-    qualifier = models.CharField("修飾語", max_length=4, choices=Qualifier.choices, blank=True)
-    fiscal_year = models.PositiveSmallIntegerField("年度 (開始)", null=True, blank=True)
-    fiscal_year_end = models.PositiveSmallIntegerField("年度 (終了)", null=True, blank=True)
-    period = models.CharField("年度の意味", max_length=20, choices=Period.choices, blank=True)
 
-    history = HistoricalRecords(bases=[ChangeAttribution], verbose_name="基準値・目標値の履歴")
 
-    class Meta:
-        verbose_name = "基準値・目標値"
-        verbose_name_plural = "基準値・目標値"
-        ordering = ["kpi", "kind"]
-        constraints = [
-            models.UniqueConstraint(fields=["kpi", "kind"], name="kpi_value_unique_kind"),
-            models.CheckConstraint(
-                condition=Q(kind__in=ValueKind.values), name="kpi_value_kind_valid"
+def value_part_constraints(prefix: str) -> list[models.BaseConstraint]:
+    """The database's rules for a value's parts, named ``<prefix>_...`` (see ``value_part_fields``)."""
+    return [
+        models.CheckConstraint(
+            condition=Q(qualifier__in=Qualifier.values), name=f"{prefix}_qualifier_valid"
+        ),
+        models.CheckConstraint(
+            condition=Q(period__in=Period.values), name=f"{prefix}_period_valid"
+        ),
+        models.CheckConstraint(condition=~Q(text=""), name=f"{prefix}_text_not_empty"),
+        models.CheckConstraint(condition=fits_a_cell("text"), name=f"{prefix}_text_fits_a_cell"),
+        models.CheckConstraint(
+            condition=Q(value__isnull=False) | Q(unit="", qualifier=""),
+            name=f"{prefix}_unit_needs_value",
+        ),
+        models.CheckConstraint(
+            condition=Q(fiscal_year__isnull=True) | Q(fiscal_year__gte=1926, fiscal_year__lte=2200),
+            name=f"{prefix}_fiscal_year_range",
+        ),
+        models.CheckConstraint(
+            condition=Q(fiscal_year__isnull=False, period__in=Period.values[1:])
+            | Q(fiscal_year__isnull=True, period=""),
+            name=f"{prefix}_period_with_year",
+        ),
+        models.CheckConstraint(
+            condition=Q(
+                fiscal_year_end__isnull=True, period__in=["", "fiscal_year", "fiscal_year_end"]
+            )
+            | Q(
+                # NULL >= x is unknown, which a CHECK lets through: say "not null" explicitly.
+                fiscal_year_end__isnull=False,
+                fiscal_year_end__gte=F("fiscal_year"),
+                period__in=["range", "cumulative", "average"],
             ),
-            models.CheckConstraint(
-                condition=Q(qualifier__in=Qualifier.values), name="kpi_value_qualifier_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(period__in=Period.values), name="kpi_value_period_valid"
-            ),
-            models.CheckConstraint(condition=~Q(text=""), name="kpi_value_text_not_empty"),
-            models.CheckConstraint(
-                condition=fits_a_cell("text"), name="kpi_value_text_fits_a_cell"
-            ),
-            models.CheckConstraint(
-                condition=Q(value__isnull=False) | Q(unit="", qualifier=""),
-                name="kpi_value_unit_needs_value",
-            ),
-            models.CheckConstraint(
-                condition=Q(fiscal_year__isnull=True)
-                | Q(fiscal_year__gte=1926, fiscal_year__lte=2200),
-                name="kpi_value_fiscal_year_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(fiscal_year__isnull=False, period__in=Period.values[1:])
-                | Q(fiscal_year__isnull=True, period=""),
-                name="kpi_value_period_with_year",
-            ),
-            models.CheckConstraint(
-                condition=Q(
-                    fiscal_year_end__isnull=True, period__in=["", "fiscal_year", "fiscal_year_end"]
-                )
-                | Q(
-                    # NULL >= x is unknown, which a CHECK lets through: say "not null" explicitly.
-                    fiscal_year_end__isnull=False,
-                    fiscal_year_end__gte=F("fiscal_year"),
-                    period__in=["range", "cumulative", "average"],
-                ),
-                name="kpi_value_range_ordered",
-            ),
-        ]
+            name=f"{prefix}_range_ordered",
+        ),
+    ]
 
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.text}"
 
-    def clean(self) -> None:
+class ValuePartsMixin:
+    """The rules and the label of a value's parts, shared by baselines, targets and actuals."""
+
+    value: Decimal | None
+    unit: str
+    qualifier: str
+    fiscal_year: int | None
+    fiscal_year_end: int | None
+    period: str
+
+    def clean_value_parts(self) -> None:
         errors = {}
         if self.value is None and (self.unit or self.qualifier):
             errors["value"] = "単位や修飾語を入れるときは数値も入れてください。"
@@ -239,6 +233,104 @@ class KpiValue(models.Model):
             suffix = {Period.CUMULATIVE: " 累計", Period.AVERAGE: " 平均"}.get(self.period, "")
             return f"{start}〜{format_fiscal_year(self.fiscal_year_end)}{suffix}"
         return start
+
+
+class KpiValue(ValuePartsMixin, models.Model):
+    """KPI の基準値または目標値。公表表記と構造化した値。"""
+
+    kpi = models.ForeignKey(
+        Kpi, verbose_name="KPI", on_delete=models.CASCADE, related_name="values"
+    )
+    kind = models.CharField("種別", max_length=10, choices=ValueKind.choices)
+    text = cell_text_field(
+        "公表表記", help_text="公表資料のとおりの表記 (例: 「436MW (R2年度)」)。"
+    )
+    value, unit, qualifier, fiscal_year, fiscal_year_end, period = value_part_fields()
+
+    history = HistoricalRecords(bases=[ChangeAttribution], verbose_name="基準値・目標値の履歴")
+
+    class Meta:
+        verbose_name = "基準値・目標値"
+        verbose_name_plural = "基準値・目標値"
+        ordering = ["kpi", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "kind"], name="kpi_value_unique_kind"),
+            models.CheckConstraint(
+                condition=Q(kind__in=ValueKind.values), name="kpi_value_kind_valid"
+            ),
+            *value_part_constraints("kpi_value"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.text}"
+
+    def clean(self) -> None:
+        self.clean_value_parts()
+
+
+class ActualStatus(models.TextChoices):
+    """How final a reported figure is: a 「速報値」 may still be revised, a 「確定値」 is final."""
+
+    PRELIMINARY = "preliminary", "速報値"
+    FINAL = "final", "確定値"
+
+
+class KpiActual(ValuePartsMixin, models.Model):
+    """A KPI's 「実績値」 for one fiscal year, as the bureau reported it, with its structured parts.
+
+    A shared KPI has one series, whichever of its projects it is read from. The series of a KPI
+    follows it across editions: it is every actual of a KPI with the same code in the same plan
+    (the code is a KPI's identity from edition to edition), so an actual stays attached to the KPI
+    of the edition it was reported under and is never copied. ``year`` is the fiscal year the
+    figure is for; the parts' own ``fiscal_year``/``period`` say what the text itself states, for
+    a figure reported as a range or a running total (「R6-R7年度累計」).
+
+    Actuals are yearly records, not the edition's text: publishing an edition does not freeze them.
+    """
+
+    kpi = models.ForeignKey(
+        Kpi, verbose_name="KPI", on_delete=models.PROTECT, related_name="actuals"
+    )
+    year = models.PositiveSmallIntegerField(
+        "実績年度", help_text="この実績値が示す年度 (西暦の年度。例: 2024 = 令和6年度)。"
+    )
+    text = cell_text_field("表記", help_text="報告のとおりの表記 (例: 「512MW」「前年度並み」)。")
+    value, unit, qualifier, fiscal_year, fiscal_year_end, period = value_part_fields()
+    status = models.CharField(
+        "確定状況", max_length=12, choices=ActualStatus.choices, default=ActualStatus.PRELIMINARY
+    )
+    note = cell_text_field("出典・備考", blank=True)
+    entered_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name="入力者",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords(bases=[ChangeAttribution], verbose_name="実績値の履歴")
+
+    class Meta:
+        verbose_name = "実績値"
+        verbose_name_plural = "実績値"
+        ordering = ["kpi", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "year"], name="kpi_actual_unique_year"),
+            models.CheckConstraint(
+                condition=Q(status__in=ActualStatus.values), name="kpi_actual_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=1926, year__lte=2200), name="kpi_actual_year_range"
+            ),
+            *value_part_constraints("kpi_actual"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{format_fiscal_year(self.year)}の実績値: {self.text}"
+
+    def clean(self) -> None:
+        self.clean_value_parts()
 
 
 class ProjectKpi(models.Model):

@@ -31,7 +31,12 @@ def check_change_allowed(user, change: ProposedChange) -> None:
         model = apps.get_model(change.model_label)
         operation = ChangeItem.Operation(change.operation).label
         raise PermissionDenied(f"{model._meta.verbose_name}の{operation}は許可されていません。")
-    if change.model_label not in {"plan.projectbureau", "kpis.projectkpi", "kpis.kpivalue"}:
+    if change.model_label not in {
+        "plan.projectbureau",
+        "kpis.projectkpi",
+        "kpis.kpivalue",
+        "kpis.kpiactual",
+    }:
         return
     for attname, (parent_label, permission) in PARENTS.items():
         value = change.values.get(attname)
@@ -105,4 +110,7 @@ def bureaus_concerned(changes: list[ProposedChange]) -> set[int]:
             bureau_ids |= permissions.owned_bureau_ids(change.model_label, change.instance)
         if change.model_label == "plan.projectbureau" and "bureau_id" in change.values:
             bureau_ids.add(change.values["bureau_id"])
+        kpi_id = change.values.get("kpi_id")
+        if change.model_label == "kpis.kpiactual" and kpi_id and not isinstance(kpi_id, Ref):
+            bureau_ids |= permissions.kpi_bureau_ids_by_pk(kpi_id)
     return bureau_ids

@@ -23,6 +23,7 @@ CHANGEABLE_MODELS = (
     "kpis.kpi",
     "kpis.kpivalue",
     "kpis.projectkpi",
+    "kpis.kpiactual",
 )
 DERIVED_FIELDS = {"search_text"}
 
