@@ -32,6 +32,11 @@ class Finding:
     def key(self) -> tuple[str, str, int]:
         return (self.code, self.model_label, self.object_pk)
 
+    @property
+    def token(self) -> str:
+        """The key as one form value (``code:model_label:pk``)."""
+        return f"{self.code}:{self.model_label}:{self.object_pk}"
+
 
 def _project(code: str, project: Project, message: str) -> Finding:
     return Finding(code, message, "plan.project", project.pk, f"{project.code} {project.name}")
