@@ -13,6 +13,9 @@ from django.utils.html import format_html
 
 from accounts import permissions
 from plan.admin.base import PlanContentAdmin
+from plan.admin.workbook import workbook_response
+from plan.editions.compare import edition_compare
+from plan.editions.compare_workbook import comparison_workbook
 from plan.editions.lifecycle import (
     PublishingBlocked,
     edition_create_next,
@@ -21,6 +24,12 @@ from plan.editions.lifecycle import (
     edition_review,
 )
 from plan.models import Edition
+
+
+def _pk(value: str | None) -> int | None:
+    """A primary key from a query parameter (anything else is ignored)."""
+    return int(value) if value and value.isdigit() and len(value) < 12 else None
+
 
 #: The most findings one acknowledgement may name (a form field per finding; a budget).
 MAX_ACKNOWLEDGED = 2_000
@@ -48,7 +57,8 @@ class EditionAdmin(PlanContentAdmin):
 
     def extra_urls(self) -> list:
         """Further pages of an edition (the comparison and the published collection)."""
-        return []
+        view = self.admin_site.admin_view
+        return [path("compare/", view(self.compare_view), name="plan_edition_compare")]
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -59,7 +69,38 @@ class EditionAdmin(PlanContentAdmin):
     @admin.display(description="操作")
     def doors(self, edition) -> str:
         review = reverse("admin:plan_edition_review", args=[edition.pk])
-        return format_html('<a href="{}">公表前チェック・公表</a>', review)
+        compare = reverse("admin:plan_edition_compare")
+        return format_html(
+            '<a href="{}">公表前チェック・公表</a> | <a href="{}?new={}">前の版との比較</a>',
+            review,
+            compare,
+            edition.pk,
+        )
+
+    # --- 版の比較 ---
+
+    def compare_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        editions = list(Edition.objects.select_related("plan").order_by("-fiscal_year"))
+        by_pk = {edition.pk: edition for edition in editions}
+        new = by_pk.get(_pk(request.GET.get("new"))) or (editions[0] if editions else None)
+        old = by_pk.get(_pk(request.GET.get("old"))) or (new.previous() if new else None)
+        comparison = edition_compare(old, new) if old and new and old != new else None
+        if comparison is not None and request.GET.get("format") == "xlsx":
+            data = comparison_workbook(comparison)
+            name = f"版の比較_{old.fiscal_year}_{new.fiscal_year}.xlsx"
+            return workbook_response(data, name)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "版の比較",
+            "editions": editions,
+            "old": old,
+            "new": new,
+            "comparison": comparison,
+        }
+        return TemplateResponse(request, "admin/plan/edition/compare.html", context)
 
     # --- 「次の版を作成」 ---
 

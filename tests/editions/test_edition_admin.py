@@ -98,3 +98,32 @@ def test_a_published_editions_admin_form_is_read_only(small):
     )
     assert 'name="_save"' not in html
     assert "公表済" in html
+
+
+def test_the_comparison_page_and_its_workbook(small):
+    from plan.changes import ProposedChange, change_propose
+    from plan.editions.lifecycle import edition_create_next
+    from plan.models import Project
+
+    mark_published(small.edition)
+    new = edition_create_next(edition=small.edition, acting_user=small.coordinator)
+    change_propose(
+        acting_user=small.coordinator,
+        edition=new,
+        changes=[ProposedChange.delete(Project.objects.get(edition=new, code="P002"))],
+        reason="終了",
+        title="終了",
+    )
+    client = client_as(small.viewer)
+    url = reverse("admin:plan_edition_compare")
+    html = client.get(url, {"new": new.pk}).content.decode()
+    assert "令和6年(2024年)版 → 令和7年(2025年)版" in html
+    assert "追加 <strong>0</strong> 件、終了 <strong>1</strong> 件" in html
+    assert "省エネ診断" in html
+    response = client.get(url, {"old": small.edition.pk, "new": new.pk, "format": "xlsx"})
+    assert response["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    )
+    assert response.content[:2] == b"PK"
+    # Nonsense parameters fall back to the latest edition and its previous one.
+    assert client.get(url, {"new": "x" * 50, "old": "-1"}).status_code == 200
