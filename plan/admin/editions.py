@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 
 from accounts import permissions
 from plan.admin.base import PlanContentAdmin
@@ -23,6 +24,7 @@ from plan.editions.lifecycle import (
     edition_publish,
     edition_review,
 )
+from plan.editions.render import document_html, edition_document, edition_pdf
 from plan.models import Edition
 
 
@@ -58,7 +60,11 @@ class EditionAdmin(PlanContentAdmin):
     def extra_urls(self) -> list:
         """Further pages of an edition (the comparison and the published collection)."""
         view = self.admin_site.admin_view
-        return [path("compare/", view(self.compare_view), name="plan_edition_compare")]
+        return [
+            path("compare/", view(self.compare_view), name="plan_edition_compare"),
+            path("<int:pk>/print/", view(self.print_view), name="plan_edition_print"),
+            path("<int:pk>/pdf/", view(self.pdf_view), name="plan_edition_pdf"),
+        ]
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -71,11 +77,32 @@ class EditionAdmin(PlanContentAdmin):
         review = reverse("admin:plan_edition_review", args=[edition.pk])
         compare = reverse("admin:plan_edition_compare")
         return format_html(
-            '<a href="{}">公表前チェック・公表</a> | <a href="{}?new={}">前の版との比較</a>',
+            '<a href="{}">公表前チェック・公表</a> | <a href="{}?new={}">前の版との比較</a>'
+            ' | <a href="{}">印刷用ページ</a> | <a href="{}">PDF</a>',
             review,
             compare,
             edition.pk,
+            reverse("admin:plan_edition_print", args=[edition.pk]),
+            reverse("admin:plan_edition_pdf", args=[edition.pk]),
         )
+
+    # --- The published collection ---
+
+    def _document(self, request, pk):
+        edition = get_object_or_404(Edition.objects.select_related("plan"), pk=pk)
+        if not self.has_view_permission(request, edition):
+            raise PermissionDenied
+        return edition_document(edition)
+
+    def print_view(self, request, pk):
+        return HttpResponse(document_html(self._document(request, pk)))
+
+    def pdf_view(self, request, pk):
+        document = self._document(request, pk)
+        response = HttpResponse(edition_pdf(document), content_type="application/pdf")
+        name = f"個別プロジェクト集_{document.edition.fiscal_year}.pdf"
+        response["Content-Disposition"] = content_disposition_header(False, name)
+        return response
 
     # --- 版の比較 ---
 
