@@ -18,6 +18,21 @@ from kpis.models import Kpi, KpiValue, ValueKind
 from plan.models import ChangeRequest, Edition, Listing, Measure, Project
 
 
+#: What each kind of finding is called on the findings page.
+FINDING_TITLES = {
+    "no_bureau": "所管局がない",
+    "no_listing": "掲載がない",
+    "numbering": "No の抜け・重複",
+    "target_without_year": "目標年度がない",
+    "target_year_outside_plan": "目標年度が計画期間の外",
+    "baseline_after_target": "基準年度が目標年度より後",
+    "unreadable_value": "数値を読めない値",
+    "notation_variant": "表記ゆれ",
+    "text_noise": "全角数字・語の中の空白",
+    "open_change_request": "未決定の変更申請",
+}
+
+
 @dataclass(frozen=True)
 class Finding:
     """One thing to fix or acknowledge before publishing."""
@@ -31,6 +46,11 @@ class Finding:
     @property
     def key(self) -> tuple[str, str, int]:
         return (self.code, self.model_label, self.object_pk)
+
+    @property
+    def title(self) -> str:
+        """The kind of finding, as people read it."""
+        return FINDING_TITLES.get(self.code, self.code)
 
     @property
     def token(self) -> str:

@@ -186,6 +186,7 @@ def test_a_finding_names_its_record():
     (finding,) = checks.projects_without_bureau(small.edition)
     assert finding.key == ("no_bureau", "plan.project", small.other.pk)
     assert finding.record == "P002 省エネ診断"
+    assert finding.title == "所管局がない"
 
 
 def test_the_2024_editions_findings(edition_2024, django_assert_max_num_queries):
