@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from kpis.models import Kpi, KpiValue, ValueKind
 from plan.models import ChangeRequest, Edition, Listing, Measure, Project
 
-
 #: What each kind of finding is called on the findings page.
 FINDING_TITLES = {
     "no_bureau": "所管局がない",
