@@ -100,10 +100,10 @@ def load_edition(edition: Edition) -> EditionState:
     }
     for value in KpiValue.objects.filter(kpi__edition=edition):
         setattr(kpis[value.kpi_id], value.kind, value.text)
-    for link in ProjectKpi.objects.filter(project__edition=edition).order_by(
+    for kpi_link in ProjectKpi.objects.filter(project__edition=edition).order_by(
         "project_id", "position"
     ):
-        projects[link.project_id].kpis.append(kpis[link.kpi_id].code)
+        projects[kpi_link.project_id].kpis.append(kpis[kpi_link.kpi_id].code)
     return EditionState(edition, projects, kpis, measures)
 
 
@@ -269,14 +269,16 @@ def edition_compare(old: Edition, new: Edition) -> EditionComparison:
     for new_pk, old_pk in sorted(
         _match(before.kpis, after.kpis).items(), key=lambda pair: after.kpis[pair[0]].code
     ):
-        a, b = after.kpis[new_pk], before.kpis[old_pk]
+        now, then = after.kpis[new_pk], before.kpis[old_pk]
         fields = [
-            *_diff("indicator", "事業目標", b.indicator, a.indicator),
-            *_diff("baseline", "基準値 (年度)", b.baseline, a.baseline),
-            *_diff("target", "目標値", b.target, a.target),
+            *_diff("indicator", "事業目標", then.indicator, now.indicator),
+            *_diff("baseline", "基準値 (年度)", then.baseline, now.baseline),
+            *_diff("target", "目標値", then.target, now.target),
         ]
         if fields:
-            kpi_changes.append(KpiChange(a.code, a.indicator, a.target != b.target, fields))
+            kpi_changes.append(
+                KpiChange(now.code, now.indicator, now.target != then.target, fields)
+            )
     bureau_names = list(
         dict.fromkeys(
             name
