@@ -191,6 +191,7 @@ def test_the_admin_shows_a_published_edition_read_only_even_to_a_superuser(small
     ):
         html = client_as(small.coordinator).get(url).content.decode()
         assert 'name="_save"' not in html, url
+        assert FROZEN_2024 in html, url
         assert "削除" not in html or 'class="deletelink"' not in html, url
 
 
