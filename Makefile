@@ -10,7 +10,19 @@ PYTEST_ARGS ?=
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test check lint serve
+.PHONY: run test check lint serve pdf-deps
+
+# The edition's PDF (WeasyPrint) needs Debian's Pango and a Japanese font. `make pdf-deps` installs
+# whichever is missing (with apt-get; as root, or through sudo). `make test` runs it first.
+PDF_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
+pdf-deps:
+	@missing=""; for package in $(PDF_PACKAGES); do \
+		dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "== apt-get install$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
+		$$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends $$missing; \
+	fi
 
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
@@ -26,7 +38,7 @@ serve: $(VENV)/.installed
 	DJANGO_SETTINGS_MODULE=config.settings_production GUNICORN_BIND=127.0.0.1:$(PORT) \
 		exec $(VENV)/bin/gunicorn config.wsgi -c config/gunicorn.conf.py
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev pdf-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 check: $(VENV)/.installed-dev
@@ -55,7 +67,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 # (×10 and ×100 the 2024 edition, SQLite and PostgreSQL; several minutes). Not part of `make test`.
 BENCH_ARGS ?=
 
-.PHONY: bench bench-pages
+.PHONY: bench bench-pages bench-editions
 
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/import_export.py $(BENCH_ARGS)
@@ -66,3 +78,8 @@ bench: $(VENV)/.installed-dev
 # `make test`; at ×100 on both databases it takes a while.
 bench-pages: $(VENV)/.installed-dev
 	$(PY) benchmarks/pages.py $(BENCH_ARGS)
+
+# make bench-editions [BENCH_ARGS="--scales 1 10 100 --databases sqlite postgresql"]: 「次の版を作成」
+# (copying an edition) beside a floor of plain bulk inserts of as many rows. Not part of `make test`.
+bench-editions: $(VENV)/.installed-dev
+	$(PY) benchmarks/editions.py $(BENCH_ARGS)

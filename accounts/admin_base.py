@@ -11,7 +11,7 @@ from django.contrib.admin import helpers
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from accounts.permissions import lists_own_bureaus_first, user_bureau_ids
+from accounts.permissions import is_frozen, lists_own_bureaus_first, user_bureau_ids
 
 
 def permission_name(opts, action: str) -> str:
@@ -28,9 +28,13 @@ class PolicyModelAdmin(admin.ModelAdmin):
         return request.user.has_perm(permission_name(self.opts, "add"))
 
     def has_change_permission(self, request, obj=None) -> bool:
+        if is_frozen(self.opts.label_lower, obj):
+            return False  # a published edition's records are read only, superusers' included
         return request.user.has_perm(permission_name(self.opts, "change"), obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        if is_frozen(self.opts.label_lower, obj):
+            return False
         return request.user.has_perm(permission_name(self.opts, "delete"), obj)
 
     def changelist_view(self, request, extra_context=None):
@@ -87,6 +91,8 @@ class PolicyInlineMixin:
         return OwnRowsFormSet
 
     def _may_change_parent(self, request, obj) -> bool:
+        if is_frozen(self.parent_model._meta.label_lower, obj):
+            return False
         return request.user.has_perm(permission_name(self.parent_model._meta, "change"), obj)
 
     def has_view_permission(self, request, obj=None) -> bool:

@@ -111,6 +111,69 @@ def is_active_member(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
 
 
+# --- Editions (版): publishing freezes their content ------------------------------------------
+
+#: The content of an edition and the way from each record to its edition (an ORM lookup path;
+#: empty for the edition itself). Publishing freezes exactly these models: yearly records kept
+#: beside the plan (実績値, 評価シート) are not in this table and stay writable.
+EDITION_CONTENT: dict[str, str] = {
+    "plan.edition": "",
+    "plan.policygoal": "edition",
+    "plan.measure": "goal__edition",
+    "plan.project": "edition",
+    "plan.projectbureau": "project__edition",
+    "plan.listing": "measure__goal__edition",
+    "kpis.kpi": "edition",
+    "kpis.kpivalue": "kpi__edition",
+    "kpis.projectkpi": "project__edition",
+}
+
+EDITION_FROZEN_REFUSED = "{title}は公表済のため変更できません。"
+
+
+def edition_frozen_refusal(edition) -> str | None:
+    """Why a record of ``edition`` may not be created, changed or deleted, or None if it may.
+
+    The rule: a published edition (公表済) is frozen for everyone, on every door (the admin, the
+    change engine, imports, restores, commands); only an edition being edited (編集中) changes.
+    """
+    if edition is not None and edition.status == "published":
+        return EDITION_FROZEN_REFUSED.format(title=edition.title)
+    return None
+
+
+def edition_of(model_label: str, obj: Any):
+    """The edition a record of the edition's content belongs to (None for other records)."""
+    path = EDITION_CONTENT.get(model_label)
+    if path is None or obj is None:
+        return None
+    for name in path.split("__") if path else ():
+        obj = getattr(obj, name, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def is_frozen(model_label: str, obj: Any) -> bool:
+    if obj is None or model_label not in EDITION_CONTENT:
+        return False
+    if model_label == "plan.edition" and obj.pk is None:
+        return False
+    return edition_frozen_refusal(edition_of(model_label, obj)) is not None
+
+
+PUBLISHING_REFUSED = "版を公表できるのは取りまとめ担当だけです。"
+NEXT_EDITION_REFUSED = "次の版を作成できるのは取りまとめ担当だけです。"
+ACKNOWLEDGING_REFUSED = "公表前チェックの指摘を確認済みにできるのは取りまとめ担当だけです。"
+
+
+def may_manage_editions(user) -> bool:
+    """Publish an edition, create the next one, acknowledge findings before publishing: a
+    coordinator's work. Refused with ``PUBLISHING_REFUSED``, ``NEXT_EDITION_REFUSED`` and
+    ``ACKNOWLEDGING_REFUSED``."""
+    return is_active_member(user) and (user.is_superuser or user.role == Role.COORDINATOR)
+
+
 def can(user, action: str, model_label: str, obj: Model | None = None) -> bool:
     """May ``user`` do ``action`` (view/add/change/delete) on ``model_label`` (or on ``obj``)?"""
     if not is_active_member(user) or action not in ACTIONS:
@@ -118,6 +181,8 @@ def can(user, action: str, model_label: str, obj: Model | None = None) -> bool:
     role = user.role
     if model_label == "plan.changerequest":
         return action == VIEW and may_view_change_request(user, obj)
+    if action != VIEW and is_frozen(model_label, obj):
+        return False  # a published edition's content: see ``edition_frozen_refusal``
     if action == VIEW:
         if model_label in READABLE_BY_ALL_ROLES:
             return role in Role.values

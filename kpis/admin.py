@@ -38,7 +38,8 @@ class KpiAdmin(NormalizedSearchAdmin):
     list_filter = (OwnBureauListFilter, "project_links__project__bureaus", "edition")
     search_fields = ("search_text",)
     search_help_text = "事業目標の文言で検索します (全角・半角は区別しません)。"
-    fields = ("edition", "code", "indicator")
+    fields = ("edition", "code", "indicator", "predecessor")
+    readonly_fields = ("predecessor",)  # made by 「次の版を作成」
     inlines = (KpiValueInline, SharingProjectInline)
 
     def change_request_context(self, obj) -> dict:

@@ -47,6 +47,15 @@ class Kpi(models.Model):
         "KPI コード", max_length=20, help_text="版の中で一意な識別子 (例: K001)。"
     )
     indicator = cell_text_field("事業目標 (指標)")
+    predecessor = models.ForeignKey(
+        "self",
+        verbose_name="前の版の同じ KPI",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="successors",
+        help_text="次の版を作るときに結ばれる (KPI コードも受け継ぐ)。",
+    )
     projects = models.ManyToManyField(
         "plan.Project", through="ProjectKpi", verbose_name="個別プロジェクト", related_name="kpis"
     )

@@ -4,7 +4,7 @@ hands every save to the change engine, change requests, history, and the Excel w
 Importing this package registers every admin (Django's autodiscover imports ``plan.admin``).
 """
 
-from plan.admin import change_requests, projects, structure
+from plan.admin import change_requests, editions, projects, structure
 from plan.admin.base import MeasureListFilter, NormalizedSearchAdmin, PlanContentAdmin, lines
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "NormalizedSearchAdmin",
     "PlanContentAdmin",
     "change_requests",
+    "editions",
     "lines",
     "projects",
     "structure",

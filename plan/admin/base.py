@@ -1,8 +1,9 @@
 """Base classes of the plan's admin: permissions from the policy, writes through the change engine."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html_join
 
+from accounts import permissions
 from accounts.admin_base import PolicyModelAdmin
 from plan.admin.change_form import ChangeRequestAdminMixin
 from plan.models import Measure
@@ -10,6 +11,13 @@ from plan.models import Measure
 
 class PlanContentAdmin(ChangeRequestAdminMixin, PolicyModelAdmin):
     """The plan's records: permissions from the policy, writes through the change engine (plan.changes)."""
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """A record of a published edition opens read only: say why, above the record."""
+        if obj is not None and permissions.is_frozen(self.opts.label_lower, obj):
+            edition = permissions.edition_of(self.opts.label_lower, obj)
+            messages.info(request, permissions.edition_frozen_refusal(edition))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 class NormalizedSearchAdmin(PlanContentAdmin):

@@ -191,8 +191,8 @@ class ChangeRequestAdmin(PolicyModelAdmin):
                 messages.success(request, f"変更申請 #{pk} を却下しました。")
             else:
                 raise PermissionDenied
-        except changes.RequestRevised as revised:
-            for message in revised.messages:
+        except (changes.RequestRevised, changes.EditionFrozen) as refused:
+            for message in refused.messages:
                 messages.error(request, message)
         except changes.ChangeConflict as conflict:
             for message in conflict.messages:

@@ -86,9 +86,17 @@ class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmi
     )
     search_fields = ("search_text",)
     search_help_text = "事業名・概要・KPI の文言で検索します (全角・半角は区別しません)。"
-    fields = ("edition", "code", "name", "is_new", "summary")
+    fields = ("edition", "code", "name", "is_new", "summary", "predecessor")
     inlines = (ProjectBureauInline, ProjectListingInline, ProjectKpiInline)
     list_per_page = 100
+
+    def get_readonly_fields(self, request, obj=None):
+        """The link to the previous edition is made by 「次の版を作成」; from the plan's second
+        edition on, 「<新>」 follows from it (a project without a predecessor is new)."""
+        readonly = [*super().get_readonly_fields(request, obj), "predecessor"]
+        if obj is not None and obj.edition_id and obj.edition.derives_new_marks:
+            readonly.append("is_new")
+        return readonly
 
     def change_request_context(self, obj) -> dict:
         return {"edition": obj.edition, "title": obj.name, "project": obj}

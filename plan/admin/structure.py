@@ -5,7 +5,7 @@ from django.db.models import Count
 
 from accounts.admin_base import PolicyTabularInline
 from plan.admin.base import PlanContentAdmin
-from plan.models import Edition, Listing, Measure, Plan, PolicyGoal
+from plan.models import Listing, Measure, Plan, PolicyGoal
 
 
 @admin.register(Plan)
@@ -14,16 +14,6 @@ class PlanAdmin(PlanContentAdmin):
 
     def change_request_context(self, obj) -> dict:
         return {"edition": None, "title": f"計画「{obj.name}」"}
-
-
-@admin.register(Edition)
-class EditionAdmin(PlanContentAdmin):
-    list_display = ("__str__", "plan", "fiscal_year")
-    list_select_related = ("plan",)
-    list_filter = ("plan",)
-
-    def change_request_context(self, obj) -> dict:
-        return {"edition": obj if obj.pk else None, "title": f"版「{obj}」"}
 
 
 class MeasureInline(PolicyTabularInline):

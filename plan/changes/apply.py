@@ -6,9 +6,10 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
+from plan.changes.authorise import check_editions_open
 from plan.changes.history import attributed_to
 from plan.changes.values import decode, snapshot
-from plan.changes.vocabulary import CHANGEABLE_MODELS, ChangeConflict
+from plan.changes.vocabulary import CHANGEABLE_MODELS, ChangeConflict, ProposedChange, Ref
 from plan.models import ChangeItem, ChangeRequest
 
 # --- Applying ---------------------------------------------------------------------------------
@@ -39,6 +40,23 @@ def apply_items(  # noqa: C901 — lock, check, then apply in one pass per phase
             locked = model._base_manager.select_for_update().filter(pk__in=chunk).order_by("pk")
             loaded.update((instance.pk, instance) for instance in locked)
         current[label] = loaded
+    # A published edition is frozen: a request made before publication is refused now.
+    check_editions_open(
+        [
+            ProposedChange(
+                item.operation,
+                item.model_label,
+                current.get(item.model_label, {}).get(item.object_pk),
+                {
+                    name: Ref(value["ref"]) if isinstance(value, dict) and "ref" in value else value
+                    for name, value in item.proposed.items()
+                },
+                item.key,
+            )
+            for item in items
+        ],
+        lock=True,
+    )
     for item in items:
         if item.operation == ChangeItem.Operation.CREATE:
             continue

@@ -7,8 +7,8 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts import permissions
-from plan.changes.vocabulary import CHANGEABLE_MODELS, ProposedChange, Ref
-from plan.models import ChangeItem
+from plan.changes.vocabulary import CHANGEABLE_MODELS, EditionFrozen, ProposedChange, Ref
+from plan.models import ChangeItem, Edition
 
 # --- Who may propose what ---------------------------------------------------------------------
 
@@ -94,9 +94,66 @@ def check_bureau_assignment(user, changes: list[ProposedChange]) -> None:
             raise PermissionDenied(permissions.BUREAU_ASSIGNMENT_REFUSED)
 
 
+# --- Published editions are frozen -------------------------------------------------------------
+
+
+def editions_touched(changes: list[ProposedChange]) -> set[int]:
+    """The editions whose content the changes create, change or delete records of: the edition of
+    every record changed (as stored, and as it would be after the change), and of the parent a new
+    record is attached to (following records created by the same changes). One query per model."""
+    created = {change.key: change for change in changes if change.operation == "create"}
+    pks_by_label: dict[str, set] = {}
+
+    def follow(label: str, values: dict, seen: frozenset) -> None:
+        path = permissions.EDITION_CONTENT.get(label)
+        if not path:
+            return  # not edition content, or a new edition
+        first = path.split("__")[0]
+        value = values.get(f"{first}_id")
+        if value is None:
+            return
+        if isinstance(value, Ref):
+            parent = created.get(value.key)
+            if parent is not None and value.key not in seen:
+                follow(parent.model_label, parent.values, seen | {value.key})
+            return
+        related = apps.get_model(label)._meta.get_field(first).related_model
+        pks_by_label.setdefault(related._meta.label_lower, set()).add(value)
+
+    for change in changes:
+        if change.model_label not in permissions.EDITION_CONTENT:
+            continue
+        if change.instance is not None and change.instance.pk is not None:
+            pks_by_label.setdefault(change.model_label, set()).add(change.instance.pk)
+        follow(change.model_label, change.values, frozenset())
+    editions: set[int] = set()
+    for label, pks in pks_by_label.items():
+        path = permissions.EDITION_CONTENT[label]
+        if not path:
+            editions |= pks
+            continue
+        model = apps.get_model(label)
+        editions |= set(model._base_manager.filter(pk__in=pks).values_list(path, flat=True))
+    editions.discard(None)
+    return editions
+
+
+def check_editions_open(changes: list[ProposedChange], *, lock: bool = False) -> None:
+    """Refuse (``EditionFrozen``) any change to the content of a published edition, for everyone.
+    ``lock``: hold the editions' rows until the transaction ends (publishing waits for an apply)."""
+    editions = Edition.objects.filter(pk__in=editions_touched(changes)).order_by("pk")
+    if lock:
+        editions = editions.select_for_update()
+    refusals = [permissions.edition_frozen_refusal(edition) for edition in editions]
+    messages = [message for message in refusals if message]
+    if messages:
+        raise EditionFrozen(messages)
+
+
 def check_changes(user, changes: list[ProposedChange]) -> None:
     if not changes:
         raise ValidationError("変更がありません。")
+    check_editions_open(changes)  # first: a published edition refuses everyone, with its reason
     for change in changes:
         check_change_allowed(user, change)
     check_bureau_assignment(user, changes)

@@ -36,6 +36,10 @@ class ChangeConflict(Exception):
         self.messages = messages
 
 
+class EditionFrozen(ChangeConflict):
+    """The change touches a published edition (公表済), whose content is frozen."""
+
+
 class RequestRevised(ChangeConflict):
     """The request was amended after the person deciding it was shown it."""
 

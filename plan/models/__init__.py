@@ -4,6 +4,7 @@ The import path ``plan.models`` stays the one to use; the modules below are its 
 """
 
 from plan.models.change_requests import ChangeItem, ChangeRequest, ChangeRequestQuerySet
+from plan.models.editions import FindingAcknowledgement
 from plan.models.history import ChangeAttribution
 from plan.models.structure import (
     CELL_TEXT_LIMIT,
@@ -25,6 +26,7 @@ __all__ = [
     "ChangeRequest",
     "ChangeRequestQuerySet",
     "Edition",
+    "FindingAcknowledgement",
     "Listing",
     "Measure",
     "Plan",

@@ -7,6 +7,7 @@
 プロジェクトは一件のレコードで、No は施策ごとに異なりうるため掲載 (Listing) 側に持つ。
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
@@ -69,13 +70,37 @@ class Plan(models.Model):
         return self.name
 
 
+class EditionStatus(models.TextChoices):
+    EDITING = "editing", "編集中"
+    PUBLISHED = "published", "公表済"
+
+
 class Edition(models.Model):
-    """個別プロジェクト集の年度版。毎年、前年度版を写して改訂する。"""
+    """個別プロジェクト集の年度版。毎年、前年度版を写して改訂する。
+
+    「編集中」の版だけが変えられる。取りまとめ担当が「公表」すると、版の内容 (政策目標・基本施策・
+    掲載・事業・所管局・KPI・基準値・目標値・KPI の結び付き) は凍結される (accounts.permissions)。
+    """
+
+    Status = EditionStatus
 
     plan = models.ForeignKey(
         Plan, verbose_name="計画", on_delete=models.PROTECT, related_name="editions"
     )
     fiscal_year = models.PositiveSmallIntegerField("年度")
+    status = models.CharField(
+        "状態", max_length=10, choices=Status.choices, default=Status.EDITING, editable=False
+    )
+    published_at = models.DateTimeField("公表日時", null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="公表した人",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     history = HistoricalRecords(bases=[ChangeAttribution], verbose_name="版の履歴")
 
@@ -89,10 +114,46 @@ class Edition(models.Model):
                 condition=Q(fiscal_year__gte=1989, fiscal_year__lte=2200),
                 name="edition_fiscal_year_range",
             ),
+            models.CheckConstraint(
+                condition=Q(status__in=EditionStatus.values), name="edition_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=EditionStatus.PUBLISHED, published_at__isnull=False)
+                | Q(
+                    status=EditionStatus.EDITING,
+                    published_at__isnull=True,
+                    published_by__isnull=True,
+                ),
+                name="edition_published_when_published",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.plan} {self.title}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def previous(self) -> "Edition | None":
+        """The plan's edition before this one (None for the plan's first edition)."""
+        return (
+            Edition.objects.filter(plan_id=self.plan_id, fiscal_year__lt=self.fiscal_year)
+            .order_by("-fiscal_year")
+            .first()
+        )
+
+    @property
+    def derives_new_marks(self) -> bool:
+        """From the plan's second edition on, 「<新>」 is derived: a project is new when it has no
+        predecessor. The plan's first edition keeps the marks as published. (One query, cached.)"""
+        cached = self.__dict__.get("_derives_new_marks")
+        if cached is None:
+            cached = Edition.objects.filter(
+                plan_id=self.plan_id, fiscal_year__lt=self.fiscal_year
+            ).exists()
+            self.__dict__["_derives_new_marks"] = cached
+        return cached
 
     @property
     def title(self) -> str:
@@ -216,7 +277,18 @@ class Project(models.Model):
     name = models.CharField("事業/取組名", max_length=200)
     summary = cell_text_field("概要", blank=True)
     is_new = models.BooleanField(
-        "新規 (<新>)", default=False, help_text="この版で新しく加わった事業。"
+        "新規 (<新>)",
+        default=False,
+        help_text="この版で新しく加わった事業。計画の二つ目の版からは、前の版に同じ事業がないことから決まる。",
+    )
+    predecessor = models.ForeignKey(
+        "self",
+        verbose_name="前の版の同じ事業",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="successors",
+        help_text="次の版を作るときに結ばれる。実績・履歴・評価は、これをたどって年度をまたぐ。",
     )
     bureaus = models.ManyToManyField(
         "accounts.Bureau",
@@ -252,8 +324,12 @@ class Project(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.search_text = normalize_for_search(f"{self.name}\n{self.summary}")
+        derived = ["search_text"]
+        if self.edition_id and self.edition.derives_new_marks:
+            self.is_new = self.predecessor_id is None
+            derived.append("is_new")
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], *derived}
         super().save(*args, **kwargs)
 
 

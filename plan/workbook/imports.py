@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from accounts import permissions
 from plan.changes import (
     ChangeConflict,
     change_propose,
@@ -19,7 +20,7 @@ from plan.models import ChangeRequest, Edition
 from plan.workbook.compare import compare_with_database
 from plan.workbook.proposals import change_groups
 from plan.workbook.read import read_workbook
-from plan.workbook.results import Issue
+from plan.workbook.results import Issue, WorkbookRejected
 
 
 class ImportRefused(Exception):
@@ -50,9 +51,12 @@ def workbook_import_preview(*, acting_user, edition: Edition, file) -> ImportPre
 
     A row that would change a project or KPI the user may not change is an error (the policy
     decides, exactly as for the admin's forms); unchanged rows of other bureaus are fine.
-    Raises ``WorkbookRejected`` for a file that cannot be read at all.
+    Raises ``WorkbookRejected`` for a file that cannot be read at all; a published edition (公表済)
+    is refused the same way, before the file is read.
     """
-
+    frozen = permissions.edition_frozen_refusal(edition)
+    if frozen:
+        raise WorkbookRejected(frozen)
     preview = compare_with_database(read_workbook(file), edition=edition)
     errors = list(preview.errors)
     groups = [] if preview.has_errors else change_groups(preview, edition)
