@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kpis', '0004_cell_text_limit'),
+        ('kpis', '0005_kpiactual'),
     ]
 
     operations = [
