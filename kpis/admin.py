@@ -44,6 +44,10 @@ class KpiAdmin(NormalizedSearchAdmin):
     def change_request_context(self, obj) -> dict:
         return {"edition": obj.edition, "title": f"KPI「{obj.indicator[:60]}」", "kpi": obj}
 
+    def task(self, obj) -> tuple[set[int], set[int]]:
+        """A KPI belongs to the task of each project that has it (one change request)."""
+        return set(ProjectKpi.objects.filter(kpi=obj).values_list("project", flat=True)), {obj.pk}
+
     def get_queryset(self, request):
         return (
             super()

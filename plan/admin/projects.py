@@ -93,6 +93,10 @@ class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmi
     def change_request_context(self, obj) -> dict:
         return {"edition": obj.edition, "title": obj.name, "project": obj}
 
+    def task(self, obj) -> tuple[set[int], set[int]]:
+        """A project and its KPIs are one task (one change request)."""
+        return {obj.pk}, set(ProjectKpi.objects.filter(project=obj).values_list("kpi", flat=True))
+
     def get_urls(self):
         return [
             *self.workbook_urls(),
