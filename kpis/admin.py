@@ -1,25 +1,60 @@
 """Admin for KPIs: each KPI with its baseline and target, and the projects that share it."""
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Prefetch
 
-from accounts.admin_base import OwnBureauListFilter, PolicyTabularInline
-from kpis.models import Kpi, KpiValue, ProjectKpi
+from accounts.admin_base import OwnBureauListFilter, PolicyInlineMixin, PolicyTabularInline
+from kpis.models import VALUE_FIELDS, Kpi, KpiValue, ProjectKpi
+from kpis.value_text import disagreement
 from plan.admin import NormalizedSearchAdmin, lines
 
 
-class KpiValueInline(PolicyTabularInline):
+class KpiValueForm(forms.ModelForm):
+    """A baseline or target whose typed 数値・単位・修飾語 contradict its 公表表記 is refused."""
+
+    class Meta:
+        model = KpiValue
+        fields = ("kind", *VALUE_FIELDS)
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 2, "cols": 60}),
+            "value": forms.NumberInput(attrs={"size": 12, "class": "vIntegerField"}),
+            "unit": forms.TextInput(attrs={"size": 8}),
+            "fiscal_year": forms.NumberInput(attrs={"size": 6, "class": "vIntegerField"}),
+            "fiscal_year_end": forms.NumberInput(attrs={"size": 6, "class": "vIntegerField"}),
+        }
+
+    def clean(self):
+        cleaned_data = super().clean()
+        message = disagreement(
+            cleaned_data.get("text") or "",
+            cleaned_data.get("value"),
+            cleaned_data.get("unit") or "",
+            cleaned_data.get("qualifier") or "",
+        )
+        if message is not None and not cleaned_data.get("DELETE"):
+            self.add_error("value", message)
+        return cleaned_data
+
+
+class KpiValueInline(PolicyInlineMixin, admin.StackedInline):
+    """Stacked, three lines a value, so that every part (修飾語, 年度, 削除) fits a 1366 px screen."""
+
     model = KpiValue
-    fields = (
-        "kind",
-        "text",
-        "value",
-        "unit",
-        "qualifier",
-        "fiscal_year",
-        "fiscal_year_end",
-        "period",
+    form = KpiValueForm
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    ("kind", "text"),
+                    ("value", "unit", "qualifier"),
+                    ("fiscal_year", "fiscal_year_end", "period"),
+                )
+            },
+        ),
     )
+    extra = 0
     max_num = 2
 
 

@@ -53,34 +53,34 @@ def submit_kpi_form(client, kpi, **row_values) -> tuple[int, dict]:
     return client.post(kpi_url(kpi), data).status_code, data
 
 
-def test_a_returned_kpi_request_keeps_its_text_change_when_only_the_number_is_fixed(world):
+def test_a_returned_kpi_request_keeps_its_text_change_when_only_the_year_is_fixed(world):
     staff, kpi = world["staff"], world["kpi"]
     client = client_as(staff)
-    status, _data = submit_kpi_form(client, kpi, text="最大1500MW (R12年度)")
+    status, _data = submit_kpi_form(client, kpi, text="最大1400MW (R12年度末)")
     assert status == 302
     change_request = ChangeRequest.objects.get()
     changes.change_request_return(
         acting_user=world["coordinator"],
         change_request=change_request,
-        comment="数値も 1500 にしてください。",
+        comment="年度の意味も「年度末」にしてください。",
     )
 
     page = client.get(kpi_url(kpi)).content.decode()
     assert f"あなたの変更申請 #{change_request.pk} を修正しています" in page
-    assert "差し戻しのコメント: 数値も 1500 にしてください。" in page
+    assert "差し戻しのコメント: 年度の意味も「年度末」にしてください。" in page
     data = read_form(page, "kpi_form")
     row = values_row(data, world["target"])
-    assert data[row + "text"] == "最大1500MW (R12年度)"  # the proposal, not the official text
-    assert data[row + "value"] == "1400.0000"
+    assert data[row + "text"] == "最大1400MW (R12年度末)"  # the proposal, not the official text
+    assert data[row + "period"] == "fiscal_year"
 
-    data[row + "value"] = "1500"
+    data[row + "period"] = "fiscal_year_end"
     assert client.post(kpi_url(kpi), data).status_code == 302
 
     change_request.refresh_from_db()
     assert ChangeRequest.objects.count() == 1
     assert (change_request.status, change_request.revision) == ("pending", 2)
     assert [item.proposed for item in change_request.items.all()] == [
-        {"text": "最大1500MW (R12年度)", "value": "1500"}
+        {"text": "最大1400MW (R12年度末)", "period": "fiscal_year_end"}
     ]
     assert KpiValue.objects.get(pk=world["target"].pk).text == "最大1400MW (R12年度)"
 
@@ -108,11 +108,11 @@ def test_a_pending_project_request_shows_its_proposed_rows_and_keeps_them(world)
 
 def test_reverting_a_field_to_the_official_value_drops_it_from_the_request(world):
     client = client_as(world["staff"])
-    submit_kpi_form(client, world["kpi"], text="最大1500MW (R12年度)", value="1500")
+    submit_kpi_form(client, world["kpi"], text="最大1400MW (R12年度末)", period="fiscal_year_end")
     status, _data = submit_kpi_form(client, world["kpi"], text="最大1400MW (R12年度)")
     assert status == 302
     assert [item.proposed for item in ChangeRequest.objects.get().items.all()] == [
-        {"value": "1500"}
+        {"period": "fiscal_year_end"}
     ]
 
 
