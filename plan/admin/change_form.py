@@ -400,7 +400,8 @@ class ChangeRequestAdminMixin:
             )
         if obj is not None and obj.pk is not None:
             own = self._own_open_request(request, obj)
-            touching = open_requests_touching(self.request_scope(obj)).filter(
+            scope = self.request_scope(obj)
+            touching = open_requests_touching(scope).filter(
                 permissions.change_requests_visible_to(request.user)
             )
             if own is not None:
@@ -409,6 +410,9 @@ class ChangeRequestAdminMixin:
                 touching.select_related("submitted_by").distinct().order_by("-submitted_at")
             )
             context["own_change_request"] = own
+            context["own_request_shown"] = own is not None and any(
+                scope.covers(item) for item in own.items.all()
+            )
             context["saves_need_approval"] = permissions.requires_approval(request.user)
         return super().render_change_form(request, context, add, change, form_url, obj)
 

@@ -107,7 +107,7 @@ def change_request_submit(
             # The request keeps what it is about; a KPI's request joined by its project's save
             # becomes the project's.
             project = existing.project or project
-            kpi = existing.kpi if existing.project is not None else kpi
+            kpi = existing.kpi or kpi
             title = existing.title if existing.project is not None else title
             source, source_name = existing.source, existing.source_name
     elif project is not None or kpi is not None:
