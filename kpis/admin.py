@@ -8,6 +8,11 @@ from accounts.admin_base import OwnBureauListFilter, PolicyInlineMixin, PolicyTa
 from kpis.models import VALUE_FIELDS, Kpi, KpiValue, ProjectKpi
 from kpis.value_text import disagreement
 from plan.admin import NormalizedSearchAdmin, lines
+from plan.admin.request_status import (
+    RequestStatusListFilter,
+    request_status_column,
+    with_request_status,
+)
 
 
 class KpiValueForm(forms.ModelForm):
@@ -68,9 +73,22 @@ class SharingProjectInline(PolicyTabularInline):
 
 @admin.register(Kpi)
 class KpiAdmin(NormalizedSearchAdmin):
-    list_display = ("code", "indicator", "baseline", "target", "project_column", "project_count")
+    list_display = (
+        "code",
+        "indicator",
+        "baseline",
+        "target",
+        "project_column",
+        "project_count",
+        "request_status",
+    )
     list_display_links = ("code", "indicator")
-    list_filter = (OwnBureauListFilter, "project_links__project__bureaus", "edition")
+    list_filter = (
+        OwnBureauListFilter,
+        "project_links__project__bureaus",
+        "edition",
+        RequestStatusListFilter,
+    )
     search_fields = ("search_text",)
     search_help_text = "事業目標の文言で検索します (全角・半角は区別しません)。"
     fields = ("edition", "code", "indicator")
@@ -83,8 +101,10 @@ class KpiAdmin(NormalizedSearchAdmin):
         """A KPI belongs to the task of each project that has it (one change request)."""
         return set(ProjectKpi.objects.filter(kpi=obj).values_list("project", flat=True)), {obj.pk}
 
+    request_status = request_status_column
+
     def get_queryset(self, request):
-        return (
+        return with_request_status(
             super()
             .get_queryset(request)
             .prefetch_related(

@@ -57,6 +57,15 @@ class SubmitterListFilter(admin.RelatedFieldListFilter):
         )
 
 
+def _amend_url(change_request: ChangeRequest) -> str | None:
+    """Where the submitter amends the request: its project's form, or its KPI's."""
+    if change_request.project_id is not None:
+        return reverse("admin:plan_project_change", args=[change_request.project_id])
+    if change_request.kpi_id is not None:
+        return reverse("admin:kpis_kpi_change", args=[change_request.kpi_id])
+    return None
+
+
 @admin.register(ChangeRequest)
 class ChangeRequestAdmin(PolicyModelAdmin):
     list_display = (
@@ -152,6 +161,8 @@ class ChangeRequestAdmin(PolicyModelAdmin):
             "may_decide": permissions.may_decide(request.user, change_request),
             "may_withdraw": permissions.may_withdraw(request.user, change_request),
             "own_request": change_request.submitted_by_id == request.user.pk,
+            "events": list(change_request.events.select_related("actor")),
+            "amend_url": _amend_url(change_request),
         }
         return TemplateResponse(request, self.change_form_template, context)
 

@@ -13,10 +13,11 @@ from accounts import permissions
 from plan.changes import notifications
 from plan.changes.apply import apply_items
 from plan.changes.authorise import bureaus_concerned, check_changes
+from plan.changes.events import record_event
 from plan.changes.scope import RequestScope, open_request_for_task
 from plan.changes.values import require_text, snapshot, to_json
 from plan.changes.vocabulary import ProposedChange, Ref
-from plan.models import ChangeItem, ChangeRequest, Edition
+from plan.models import ChangeItem, ChangeRequest, ChangeRequestEvent, Edition
 
 
 def _write_items(
@@ -128,7 +129,17 @@ def change_request_submit(
     change_request.source_name = source_name
     change_request.status = ChangeRequest.Status.PENDING
     change_request.submitted_at = timezone.now()
+    # The earlier decision (a return) stays in the thread of events, no longer as the current one.
+    change_request.decided_by = None
+    change_request.decided_at = None
+    change_request.decision_comment = ""
     change_request.save()
+    kind = (
+        ChangeRequestEvent.Kind.AMENDED
+        if existing is not None
+        else ChangeRequestEvent.Kind.SUBMITTED
+    )
+    record_event(change_request, kind, actor=acting_user, comment=reason)
     if scope is not None and existing is not None:
         change_request.bureaus.add(*bureaus_concerned(changes))
         _merge_items(change_request, changes, scope)
@@ -177,6 +188,12 @@ def change_direct_apply(
     )
     change_request.bureaus.set(bureaus_concerned(changes))
     _write_items(change_request, changes)
+    record_event(
+        change_request,
+        ChangeRequestEvent.Kind.APPLIED_DIRECTLY,
+        actor=acting_user,
+        comment=change_request.reason,
+    )
     created = apply_items(change_request, proposer=acting_user, approver=acting_user)
     return change_request, created
 
