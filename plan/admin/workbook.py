@@ -247,11 +247,15 @@ class WorkbookAdminMixin:
             "more_errors": max(len(result.errors) - MAX_SHOWN_ISSUES, 0),
             "warnings": result.warnings[:MAX_SHOWN_ISSUES],
             "more_warnings": max(len(result.warnings) - MAX_SHOWN_ISSUES, 0),
+            # Items by state (an item with errors is 「エラーのある…」); the errors themselves are
+            # counted once, as the banner counts them.
             "project_counts": {
-                status.label: count for status, count in result.preview.project_counts().items()
+                ("エラーのある事業" if status == Status.ERROR else status.label): count
+                for status, count in result.preview.project_counts().items()
             },
             "kpi_counts": {
-                status.label: count for status, count in result.preview.kpi_counts().items()
+                ("エラーのある KPI" if status == Status.ERROR else status.label): count
+                for status, count in result.preview.kpi_counts().items()
             },
             "page": page,
             "projects": [item for kind, item in page.object_list if kind == "project"],

@@ -124,6 +124,12 @@ def test_import_of_another_bureaus_project_is_refused_in_the_preview(world):
     assert "事業 P001「まち美化ボランティアへの助成事業」は変更できません" in html
     assert "変更申請として提出" not in html
     assert not WorkbookUpload.objects.exists()
+    # The preview agrees with itself: the refused project is listed as an error, and the summary
+    # counts the same errors as the banner.
+    assert "<h2>エラー: 事業 P001「まち美化ボランティアへの助成事業」" in html
+    assert "変更: 事業 P001" not in html
+    assert "エラーのある事業 1件" in html
+    assert '<p id="import-error-count">エラー: 1件</p>' in html
 
 
 @pytest.mark.parametrize(
