@@ -23,7 +23,7 @@ class KpiValueForm(forms.ModelForm):
         fields = ("kind", *VALUE_FIELDS)
         widgets = {
             "text": forms.Textarea(attrs={"rows": 2, "cols": 60}),
-            "value": forms.NumberInput(attrs={"size": 12, "class": "vIntegerField"}),
+            "value": forms.NumberInput(attrs={"size": 12}),
             "unit": forms.TextInput(attrs={"size": 8}),
             "fiscal_year": forms.NumberInput(attrs={"size": 6, "class": "vIntegerField"}),
             "fiscal_year_end": forms.NumberInput(attrs={"size": 6, "class": "vIntegerField"}),
@@ -102,6 +102,9 @@ class KpiAdmin(NormalizedSearchAdmin):
         return set(ProjectKpi.objects.filter(kpi=obj).values_list("project", flat=True)), {obj.pk}
 
     request_status = request_status_column
+
+    class Media:
+        css = {"all": ("plan/admin.css",)}
 
     def get_queryset(self, request):
         return with_request_status(

@@ -404,8 +404,8 @@ class ChangeRequestAdminMixin:
             touching = open_requests_touching(scope).filter(
                 permissions.change_requests_visible_to(request.user)
             )
-            if own is not None:
-                touching = touching | ChangeRequest.objects.filter(pk=own.pk)
+            if own is not None:  # shown in a banner of its own
+                touching = touching.exclude(pk=own.pk)
             context["open_change_requests"] = list(
                 touching.select_related("submitted_by").distinct().order_by("-submitted_at")
             )
