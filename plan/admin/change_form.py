@@ -282,6 +282,14 @@ class ChangeRequestAdminMixin:
             kpis=frozenset(kpis),
         )
 
+    def _scope(self, request, obj) -> RequestScope:
+        """``request_scope``, worked out once per request and record."""
+        cache = request.__dict__.setdefault("_request_scopes", {})
+        key = _record_key(obj)
+        if key not in cache:
+            cache[key] = self.request_scope(obj)
+        return cache[key]
+
     def get_object(self, request, object_id, from_field=None):
         """Staff amending their open request see what they proposed, not the official values."""
         obj = super().get_object(request, object_id, from_field)
@@ -309,7 +317,7 @@ class ChangeRequestAdminMixin:
         cache = request.__dict__.setdefault("_own_open_requests", {})
         key = _record_key(obj)
         if key not in cache:
-            own = open_request_for_task(request.user, self.request_scope(obj))
+            own = open_request_for_task(request.user, self._scope(request, obj))
             if own is not None:
                 prefetch_related_objects([own], "items")
             cache[key] = own
@@ -320,7 +328,7 @@ class ChangeRequestAdminMixin:
         formsets, inline_instances = super()._create_formsets(request, obj, change)
         own = self._own_open_request(request, obj) if change else None
         if own is not None and request.method != "POST":
-            scope = self.request_scope(obj)
+            scope = self._scope(request, obj)
             items = [item for item in own.items.all() if scope.covers(item)]
             for formset in formsets:
                 prefill_formset(formset, items)
@@ -400,7 +408,7 @@ class ChangeRequestAdminMixin:
             )
         if obj is not None and obj.pk is not None:
             own = self._own_open_request(request, obj)
-            scope = self.request_scope(obj)
+            scope = self._scope(request, obj)
             touching = open_requests_touching(scope).filter(
                 permissions.change_requests_visible_to(request.user)
             )
@@ -424,7 +432,7 @@ class ChangeRequestAdminMixin:
     def save_related(self, request, form, formsets, change):
         shown = getattr(request, "edit_version_shown", None)
         changes = changes_from_admin_form(form, formsets, add=not change, shown=shown)
-        scope = self.request_scope(form.instance) if change else None
+        scope = self._scope(request, form.instance) if change else None
         self._hand_over(
             request, form.instance, changes, form.cleaned_data.get("change_reason", ""), scope
         )
