@@ -27,7 +27,7 @@ pdf-deps:
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	PORT=$(PORT) $(PY) manage.py setup_demo
-	DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	DEBUG=true SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Production mode (config.settings_production) with gunicorn (config/gunicorn.conf.py) on
 # 127.0.0.1:$(PORT). Needs SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL (PostgreSQL) in the

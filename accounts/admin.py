@@ -54,7 +54,7 @@ class UserAdmin(PolicyModelAdmin, DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets[:2],
         ("役割と所属", {"fields": ("role", "bureaus")}),
-        ("状態", {"fields": ("is_active", "is_staff", "last_login", "date_joined")}),
+        ("状態", {"fields": ("is_active", "last_login", "date_joined")}),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,

@@ -63,6 +63,14 @@ class User(AbstractUser):
             ),
         ]
 
+    def save(self, *args, **kwargs) -> None:
+        """「スタッフ権限」 follows the role: every role works in the admin (the policy says what
+        each may do there), so an account with a role can sign in; 「有効」 is the switch."""
+        self.is_staff = self.role in Role.values
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "is_staff"}
+        super().save(*args, **kwargs)
+
     def __str__(self) -> str:
         name = self.get_full_name()
         return f"{name} ({self.username})" if name else self.username

@@ -136,3 +136,33 @@ def _year_only(compact: str) -> StructuredValue:
     if match is None:
         return EMPTY
     return parse_year_expression(match["year"]) or EMPTY
+
+
+def _number(value: Decimal) -> str:
+    """A number as people write it (「1400」, not 「1400.0000」)."""
+    return format(value.normalize(), "f")
+
+
+def disagreement(text: str, value: Decimal | None, unit: str, qualifier: str) -> str | None:
+    """Why the typed 数値・単位・修飾語 contradict the 公表表記, in Japanese; None when they agree.
+
+    Only a text the reader reads as one quantity is checked, and only when a number is typed (the
+    structured parts are left empty for texts like 「前年度並み」)."""
+    parsed = parse_value_text(text)
+    if parsed.value is None or value is None:
+        return None
+    differences = []
+    if Decimal(value) != parsed.value:
+        differences.append(f"数値「{_number(Decimal(value))}」(表記では {_number(parsed.value)})")
+    if (unit or "") != parsed.unit:
+        differences.append(f"単位「{unit or 'なし'}」(表記では {parsed.unit or 'なし'})")
+    if (qualifier or "") != parsed.qualifier:
+        differences.append(
+            f"修飾語「{qualifier or 'なし'}」(表記では {parsed.qualifier or 'なし'})"
+        )
+    if not differences:
+        return None
+    return (
+        f"公表表記「{text}」と{'・'.join(differences)}が一致しません。"
+        "公表表記と数値のどちらかを直してください。"
+    )

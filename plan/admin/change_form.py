@@ -21,6 +21,7 @@ from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.db.models import prefetch_related_objects
 from django.forms.models import _get_foreign_key
 from django.http import HttpResponseRedirect, QueryDict
 from django.urls import reverse
@@ -31,14 +32,17 @@ from plan.changes import (
     ChangeConflict,
     ProposedChange,
     Ref,
+    RequestScope,
     change_propose,
     decode,
     field_values,
     normalize_line_endings,
+    open_request_for_task,
+    open_requests_touching,
     snapshot,
     to_json,
 )
-from plan.models import ChangeRequest
+from plan.models import ChangeItem, ChangeRequest
 
 NEW = "new"
 #: The hidden field of every change form that carries the version it was built from.
@@ -158,6 +162,50 @@ def changes_from_admin_form(
     return changes
 
 
+def _form_initial(model: type[models.Model], proposed: dict, parent_attname: str) -> dict:
+    """A stored proposal as a form's initial values (by field name; a foreign key by its pk)."""
+    if any(isinstance(value, dict) and "ref" in value for value in proposed.values()):
+        return {}
+    names = {f.attname: f.name for f in model._meta.concrete_fields}
+    return {
+        names[attname]: value
+        for attname, value in decode(model, proposed, {}).items()
+        if attname != parent_attname and attname in names
+    }
+
+
+def prefill_formset(formset, items: list[ChangeItem]) -> None:
+    """Show an inline formset as the open request proposes it: rows it updates with the proposed
+    values, rows it deletes marked for deletion, rows it adds in the empty extra forms."""
+    label = formset.model._meta.label_lower
+    parent_attname = formset.fk.attname
+    mine = [item for item in items if item.model_label == label]
+    by_pk = {item.object_pk: item for item in mine if item.object_pk is not None}
+    _add_proposed_rows(formset, mine, parent_attname)
+    for form in formset.forms:
+        item = by_pk.get(form.instance.pk) if form.instance.pk is not None else None
+        if item is None:
+            continue
+        if item.operation == ChangeItem.Operation.DELETE:
+            form.initial["DELETE"] = True
+        else:
+            form.initial.update(_form_initial(formset.model, item.proposed, parent_attname))
+
+
+def _add_proposed_rows(formset, mine: list[ChangeItem], parent_attname: str) -> None:
+    added = [
+        initial
+        for item in mine
+        if item.operation == ChangeItem.Operation.CREATE
+        and (initial := _form_initial(formset.model, item.proposed, parent_attname))
+    ]
+    if added:
+        # Rows the request adds are shown in extra forms (built again with them as initial).
+        formset.extra = max(formset.extra, len(added))
+        formset.initial_extra = added
+        formset.__dict__.pop("forms", None)
+
+
 def _shorten(value, limit: int = 200) -> str:
     text = "" if value is None else str(value)
     return text if len(text) <= limit else f"{text[:limit]}…"
@@ -214,28 +262,77 @@ class ChangeRequestAdminMixin:
                 field.initial = own.reason  # amending: start from the reason already given
         return form
 
+    def task(self, obj) -> tuple[set[int], set[int]]:
+        """The project(s) and KPI(s) of the task ``obj`` belongs to (see plan.changes.scope)."""
+        return set(), set()
+
+    def request_scope(self, obj) -> RequestScope:
+        """What this form shows of ``obj`` (its record and inline rows) and its task."""
+        parents = set()
+        for inline in self.inlines:
+            fk = _get_foreign_key(self.model, inline.model, fk_name=inline.fk_name)
+            parents.add((inline.model._meta.label_lower, fk.attname, obj.pk))
+        projects, kpis = self.task(obj)
+        return RequestScope(
+            records=frozenset(
+                (record._meta.label_lower, record.pk) for record in self.edit_version_records(obj)
+            ),
+            parents=frozenset(parents),
+            projects=frozenset(projects),
+            kpis=frozenset(kpis),
+        )
+
+    def _scope(self, request, obj) -> RequestScope:
+        """``request_scope``, worked out once per request and record."""
+        cache = request.__dict__.setdefault("_request_scopes", {})
+        key = _record_key(obj)
+        if key not in cache:
+            cache[key] = self.request_scope(obj)
+        return cache[key]
+
     def get_object(self, request, object_id, from_field=None):
         """Staff amending their open request see what they proposed, not the official values."""
         obj = super().get_object(request, object_id, from_field)
         own = self._own_open_request(request, obj)
         if own is not None:
-            item = own.items.filter(
-                operation="update", model_label=obj._meta.label_lower, object_pk=obj.pk
-            ).first()
+            item = next(
+                (
+                    item
+                    for item in own.items.all()
+                    if item.operation == ChangeItem.Operation.UPDATE
+                    and item.model_label == obj._meta.label_lower
+                    and item.object_pk == obj.pk
+                ),
+                None,
+            )
             if item is not None:
                 for attname, value in decode(type(obj), item.proposed, {}).items():
                     setattr(obj, attname, value)
         return obj
 
     def _own_open_request(self, request, obj) -> ChangeRequest | None:
+        """The user's open request this form amends (one per task), looked up once per request."""
         if obj is None or obj.pk is None or not permissions.requires_approval(request.user):
             return None
-        return (
-            ChangeRequest.objects.open()
-            .filter(submitted_by=request.user)
-            .filter(items__model_label=obj._meta.label_lower, items__object_pk=obj.pk)
-            .first()
-        )
+        cache = request.__dict__.setdefault("_own_open_requests", {})
+        key = _record_key(obj)
+        if key not in cache:
+            own = open_request_for_task(request.user, self._scope(request, obj))
+            if own is not None:
+                prefetch_related_objects([own], "items")
+            cache[key] = own
+        return cache[key]
+
+    def _create_formsets(self, request, obj, change):
+        """Inline rows start from the open request's proposals too (updated, added, deleted)."""
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        own = self._own_open_request(request, obj) if change else None
+        if own is not None and request.method != "POST":
+            scope = self._scope(request, obj)
+            items = [item for item in own.items.all() if scope.covers(item)]
+            for formset in formsets:
+                prefill_formset(formset, items)
+        return formsets, inline_instances
 
     # --- The version the form shows, and refusing a form saved after the record changed ---
 
@@ -310,13 +407,21 @@ class ChangeRequestAdminMixin:
                 self.edit_version(obj), sort_keys=True, separators=(",", ":")
             )
         if obj is not None and obj.pk is not None:
-            context["open_change_requests"] = list(
-                ChangeRequest.objects.open()
-                .filter(permissions.change_requests_visible_to(request.user))
-                .filter(items__model_label=obj._meta.label_lower, items__object_pk=obj.pk)
-                .select_related("submitted_by")
-                .distinct()
+            own = self._own_open_request(request, obj)
+            scope = self._scope(request, obj)
+            touching = open_requests_touching(scope).filter(
+                permissions.change_requests_visible_to(request.user)
             )
+            if own is not None:  # shown in a banner of its own
+                touching = touching.exclude(pk=own.pk)
+            context["open_change_requests"] = list(
+                touching.select_related("submitted_by").distinct().order_by("-submitted_at")
+            )
+            context["own_change_request"] = own
+            context["own_request_shown"] = own is not None and any(
+                scope.covers(item) for item in own.items.all()
+            )
+            context["saves_need_approval"] = permissions.requires_approval(request.user)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- Saving: nothing is written here; the change engine decides ---
@@ -327,7 +432,10 @@ class ChangeRequestAdminMixin:
     def save_related(self, request, form, formsets, change):
         shown = getattr(request, "edit_version_shown", None)
         changes = changes_from_admin_form(form, formsets, add=not change, shown=shown)
-        self._hand_over(request, form.instance, changes, form.cleaned_data.get("change_reason", ""))
+        scope = self._scope(request, form.instance) if change else None
+        self._hand_over(
+            request, form.instance, changes, form.cleaned_data.get("change_reason", ""), scope
+        )
 
     def delete_model(self, request, obj):
         self._hand_over(request, obj, [ProposedChange.delete(obj)], "管理画面での削除")
@@ -353,7 +461,7 @@ class ChangeRequestAdminMixin:
         """The formsets were not saved here (the service applied them): describe the main form."""
         return super().construct_change_message(request, form, [], add)
 
-    def _hand_over(self, request, obj, changes, reason) -> None:
+    def _hand_over(self, request, obj, changes, reason, scope: RequestScope | None = None) -> None:
         request.change_outcome = None
         if not changes:
             request.change_outcome = ("unchanged", None)
@@ -364,7 +472,7 @@ class ChangeRequestAdminMixin:
             context.pop("kpi", None)
         try:
             proposal = change_propose(
-                acting_user=request.user, changes=changes, reason=reason, **context
+                acting_user=request.user, changes=changes, reason=reason, scope=scope, **context
             )
             if proposal.applied and obj.pk is None and NEW in proposal.created:
                 obj.pk = proposal.created[NEW]
@@ -397,12 +505,14 @@ class ChangeRequestAdminMixin:
         kind, detail = self._outcome(request)
         if kind == "submitted":
             url = reverse("admin:plan_changerequest_change", args=[detail.pk])
+            done = "に変更を加えて審査待ちにしました" if detail.revision > 1 else "を提出しました"
             messages.success(
                 request,
                 format_html(
-                    '変更申請 <a href="{}">#{}</a> を提出しました。取りまとめ担当の承認後に公式の記録へ反映されます。',
+                    '変更申請 <a href="{}">#{}</a> {}。取りまとめ担当の承認後に公式の記録へ反映されます。',
                     url,
                     detail.pk,
+                    done,
                 ),
             )
             return HttpResponseRedirect(url)

@@ -7,6 +7,7 @@ the policy (accounts/permissions.py) says who may see and who may decide."""
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -57,6 +58,55 @@ class SubmitterListFilter(admin.RelatedFieldListFilter):
         )
 
 
+@dataclass(frozen=True)
+class Outcome:
+    approved: bool
+    message: str
+
+
+def approve_one(user, change_request: ChangeRequest) -> Outcome:
+    """Approve one request of a selection, saying what became of it (never raising)."""
+    label = f"変更申請 #{change_request.pk}「{change_request.title}」"
+    try:
+        changes.change_request_approve(acting_user=user, change_request=change_request)
+    except PermissionDenied as refused:
+        return Outcome(False, f"{label}: 承認していません ({refused})")
+    except changes.ChangeConflict as conflict:
+        return Outcome(
+            False, f"{label}: 競合のため承認していません ({' '.join(conflict.messages)})"
+        )
+    except ValidationError as error:
+        return Outcome(False, f"{label}: 承認していません ({' '.join(error.messages)})")
+    return Outcome(True, f"{label}: 承認し、公式の記録に反映しました。")
+
+
+def next_in_queue(user, change_request: ChangeRequest) -> ChangeRequest | None:
+    """The next request waiting for review after this one (the queue is newest first), or the
+    newest when this was the last; None when nothing else waits. One query."""
+    waiting = list(
+        ChangeRequest.objects.filter(status=ChangeRequest.Status.PENDING)
+        .filter(permissions.change_requests_visible_to(user))
+        .exclude(pk=change_request.pk)
+        .order_by("-submitted_at", "-pk")
+        .only("pk", "submitted_at", "title")
+    )
+    older = [
+        other
+        for other in waiting
+        if (other.submitted_at, other.pk) < (change_request.submitted_at, change_request.pk)
+    ]
+    return (older or waiting or [None])[0]
+
+
+def _amend_url(change_request: ChangeRequest) -> str | None:
+    """Where the submitter amends the request: its project's form, or its KPI's."""
+    if change_request.project_id is not None:
+        return reverse("admin:plan_project_change", args=[change_request.project_id])
+    if change_request.kpi_id is not None:
+        return reverse("admin:kpis_kpi_change", args=[change_request.kpi_id])
+    return None
+
+
 @admin.register(ChangeRequest)
 class ChangeRequestAdmin(PolicyModelAdmin):
     list_display = (
@@ -80,6 +130,23 @@ class ChangeRequestAdmin(PolicyModelAdmin):
     list_select_related = ("submitted_by", "decided_by")
     search_fields = ("title", "reason")
     change_form_template = "admin/plan/changerequest/review.html"
+    actions = ("approve_selected",)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not permissions.may_apply_directly(request.user):
+            actions.pop("approve_selected", None)
+        return actions
+
+    @admin.action(description="選択した変更申請を承認して反映")
+    def approve_selected(self, request, queryset):
+        """Approve each selected request on its own (oldest first) through the same service as the
+        review page: each is checked (self-approval, state, conflicts) and recorded separately, and
+        the person is told what became of each."""
+        for change_request in queryset.order_by("submitted_at", "pk"):
+            outcome = approve_one(request.user, change_request)
+            level = messages.SUCCESS if outcome.approved else messages.ERROR
+            self.message_user(request, outcome.message, level)
 
     def get_queryset(self, request):
         return (
@@ -152,6 +219,13 @@ class ChangeRequestAdmin(PolicyModelAdmin):
             "may_decide": permissions.may_decide(request.user, change_request),
             "may_withdraw": permissions.may_withdraw(request.user, change_request),
             "own_request": change_request.submitted_by_id == request.user.pk,
+            "events": list(change_request.events.select_related("actor")),
+            "amend_url": _amend_url(change_request),
+            "next_request": (
+                next_in_queue(request.user, change_request)
+                if permissions.may_apply_directly(request.user)
+                else None
+            ),
         }
         return TemplateResponse(request, self.change_form_template, context)
 

@@ -10,6 +10,11 @@ from accounts.admin_base import OwnBureauListFilter, PolicyTabularInline
 from kpis.models import ProjectKpi
 from plan.admin.base import MeasureListFilter, NormalizedSearchAdmin, lines
 from plan.admin.history import ProjectHistoryMixin
+from plan.admin.request_status import (
+    RequestStatusListFilter,
+    request_status_column,
+    with_request_status,
+)
 from plan.admin.workbook import WorkbookAdminMixin
 from plan.models import Listing, Project, ProjectBureau
 
@@ -74,6 +79,7 @@ class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmi
         "name_column",
         "bureau_column",
         "kpi_count",
+        "request_status",
     )
     list_display_links = ("code", "name_column")
     list_filter = (
@@ -83,6 +89,7 @@ class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmi
         "bureaus",
         "is_new",
         "edition",
+        RequestStatusListFilter,
     )
     search_fields = ("search_text",)
     search_help_text = "事業名・概要・KPI の文言で検索します (全角・半角は区別しません)。"
@@ -101,6 +108,10 @@ class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmi
     def change_request_context(self, obj) -> dict:
         return {"edition": obj.edition, "title": obj.name, "project": obj}
 
+    def task(self, obj) -> tuple[set[int], set[int]]:
+        """A project and its KPIs are one task (one change request)."""
+        return {obj.pk}, set(ProjectKpi.objects.filter(project=obj).values_list("kpi", flat=True))
+
     def get_urls(self):
         return [
             *self.workbook_urls(),
@@ -112,8 +123,10 @@ class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmi
             *super().get_urls(),
         ]
 
+    request_status = request_status_column
+
     def get_queryset(self, request):
-        return (
+        return with_request_status(
             super()
             .get_queryset(request)
             .with_kpi_count()

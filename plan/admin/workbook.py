@@ -23,8 +23,9 @@ from django.utils.http import content_disposition_header
 from accounts import permissions
 from accounts.admin_base import OwnBureauListFilter
 from accounts.models import Bureau
+from plan.changes import RequestScope, open_requests_touching
 from plan.filters import FOUNDATION_GOAL, ProjectFilterSet
-from plan.models import Edition, PolicyGoal, Project, WorkbookUpload
+from plan.models import ChangeRequest, Edition, PolicyGoal, Project, WorkbookUpload
 from plan.search import limit_search_query
 from plan.workbook import (
     DEFAULT_MAX_BYTES,
@@ -112,6 +113,24 @@ class UploadForm(forms.Form):
     workbook = forms.FileField(
         label="Excel ブック (.xlsx)",
         help_text=f"個別プロジェクトの一覧の「Excel 出力」で書き出して編集したブックを選んでください (上限 {DEFAULT_MAX_BYTES // (1024 * 1024)} MB)。",
+    )
+
+
+def _own_requests_overlapping(user, result) -> list[ChangeRequest]:
+    """The user's open requests holding a change to a record the import would change: the import
+    becomes a request of its own, and whichever is approved second will conflict. One query."""
+    records = {
+        (change.model_label, change.instance.pk)
+        for group in result.groups
+        for change in group.changes
+        if change.instance is not None
+    }
+    if not records or not permissions.requires_approval(user):
+        return []
+    return list(
+        open_requests_touching(RequestScope(records=frozenset(records)))
+        .filter(submitted_by=user)
+        .order_by("-submitted_at", "-pk")
     )
 
 
@@ -247,16 +266,21 @@ class WorkbookAdminMixin:
             "more_errors": max(len(result.errors) - MAX_SHOWN_ISSUES, 0),
             "warnings": result.warnings[:MAX_SHOWN_ISSUES],
             "more_warnings": max(len(result.warnings) - MAX_SHOWN_ISSUES, 0),
+            # Items by state (an item with errors is 「エラーのある…」); the errors themselves are
+            # counted once, as the banner counts them.
             "project_counts": {
-                status.label: count for status, count in result.preview.project_counts().items()
+                ("エラーのある事業" if status == Status.ERROR else status.label): count
+                for status, count in result.preview.project_counts().items()
             },
             "kpi_counts": {
-                status.label: count for status, count in result.preview.kpi_counts().items()
+                ("エラーのある KPI" if status == Status.ERROR else status.label): count
+                for status, count in result.preview.kpi_counts().items()
             },
             "page": page,
             "projects": [item for kind, item in page.object_list if kind == "project"],
             "kpis": [item for kind, item in page.object_list if kind == "kpi"],
             "requires_approval": permissions.requires_approval(request.user),
+            "overlapping": _own_requests_overlapping(request.user, result),
         }
 
     def import_confirm_view(self, request, upload_id):

@@ -17,7 +17,7 @@ Who may do what is asked of ``accounts.permissions``; nothing is decided here. T
 no use case (the workbook import, for one, calls it, never the reverse).
 
 Modules: ``vocabulary`` (the records of a change), ``values`` (stored JSON values), ``authorise``,
-``submit``, ``decide``, ``apply``, ``restore``, ``diff`` (before → after for people), ``history``,
+``scope`` (one task, one request), ``submit``, ``decide``, ``apply``, ``restore``, ``diff`` (before → after for people), ``history``,
 ``notifications``.
 """
 
@@ -37,6 +37,7 @@ from plan.changes.decide import (
     change_request_withdraw,
 )
 from plan.changes.restore import project_restore
+from plan.changes.scope import RequestScope, open_request_for_task, open_requests_touching
 from plan.changes.submit import (
     Proposal,
     change_direct_apply,
@@ -72,6 +73,7 @@ __all__ = [
     "ProposedChange",
     "Ref",
     "RequestRevised",
+    "RequestScope",
     "apply_items",
     "bureaus_concerned",
     "change_direct_apply",
@@ -89,6 +91,8 @@ __all__ = [
     "editions_touched",
     "field_values",
     "normalize_line_endings",
+    "open_request_for_task",
+    "open_requests_touching",
     "project_restore",
     "replace_listings",
     "replace_ordered_links",

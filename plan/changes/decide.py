@@ -9,9 +9,10 @@ from django.utils import timezone
 from accounts import permissions
 from plan.changes import notifications
 from plan.changes.apply import apply_items
+from plan.changes.events import record_event
 from plan.changes.values import require_text
 from plan.changes.vocabulary import RequestRevised
-from plan.models import ChangeRequest
+from plan.models import ChangeRequest, ChangeRequestEvent
 
 # --- Deciding ---------------------------------------------------------------------------------
 
@@ -49,6 +50,7 @@ def change_request_approve(
     change_request.decided_by = acting_user
     change_request.decided_at = timezone.now()
     change_request.save(update_fields=["status", "decided_by", "decided_at"])
+    record_event(change_request, ChangeRequestEvent.Kind.APPROVED, actor=acting_user)
     transaction.on_commit(lambda: notifications.notify_decided(change_request))
     return change_request
 
@@ -82,6 +84,7 @@ def _decide(
     change_request.decided_by = acting_user
     change_request.decided_at = timezone.now()
     change_request.save(update_fields=["status", "decision_comment", "decided_by", "decided_at"])
+    record_event(change_request, status, actor=acting_user, comment=comment)
     transaction.on_commit(lambda: notifications.notify_decided(change_request))
     return change_request
 
@@ -94,4 +97,5 @@ def change_request_withdraw(*, acting_user, change_request: ChangeRequest) -> Ch
         raise PermissionDenied(permissions.WITHDRAWAL_REFUSED)
     change_request.status = ChangeRequest.Status.WITHDRAWN
     change_request.save(update_fields=["status"])
+    record_event(change_request, ChangeRequestEvent.Kind.WITHDRAWN, actor=acting_user)
     return change_request

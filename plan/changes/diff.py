@@ -20,6 +20,10 @@ EMPTY = "(空)"
 ADDED_BY_THIS_REQUEST = "(この申請で追加するもの)"
 DELETED = "(削除)"
 
+#: Fields always shown together: a change to one shows the other too (unchanged), so that a
+#: reviewer sees whether a baseline's or target's 公表表記 and 数値 still agree.
+SHOWN_TOGETHER = {"kpis.kpivalue": ("text", "value")}
+
 #: Names of related records, by (model label, primary key), loaded once for a page.
 RelatedNames = dict[tuple[str, object], str]
 
@@ -106,6 +110,9 @@ def describe_item(item: ChangeItem, *, names: RelatedNames | None = None) -> Ite
             field = fields[attname]
             before = display(field, item.base.get(attname), names=names)
             rows.append(_diff(field, before, display(field, after, names=names)))
+        for attname in _unchanged_partners(item.model_label, item.proposed):
+            shown = display(fields[attname], item.base.get(attname), names=names)
+            rows.append(_diff(fields[attname], shown, shown))
     elif item.operation == ChangeItem.Operation.CREATE:
         for attname, after in item.proposed.items():
             field = fields[attname]
@@ -145,6 +152,14 @@ def _diff(field: models.Field, before: str, after: str) -> FieldDiff:
     return FieldDiff(field.attname, str(field.verbose_name), before, after)
 
 
+def _unchanged_partners(model_label: str, changed) -> list[str]:
+    """The fields shown together with a changed one (``SHOWN_TOGETHER``) that did not change."""
+    together = SHOWN_TOGETHER.get(model_label, ())
+    if not any(name in changed for name in together):
+        return []
+    return [name for name in together if name not in changed]
+
+
 def _sharing_projects(item: ChangeItem, model) -> list[str]:
     """A changed KPI reaches every project that shares it: the reviewer sees them all."""
     kpi_id = None
@@ -182,11 +197,19 @@ def describe_history(
         source = {}
     else:
         source = {attname: getattr(previous, attname, None) for attname in fields}
+    changed = {
+        attname
+        for attname in fields
+        if source and source.get(attname) != getattr(record, attname, None)
+    }
     rows = []
     for attname, field in fields.items():
         after = getattr(record, attname, None)
         before = source.get(attname) if source else None
         if record.history_type == "~" and before == after:
+            if attname in _unchanged_partners(model._meta.label_lower, changed):
+                shown = display(field, after, names=names)
+                rows.append(_diff(field, shown, shown))
             continue
         if record.history_type == "-":
             rows.append(_diff(field, display(field, after, names=names), DELETED))

@@ -13,15 +13,18 @@ from accounts import permissions
 from plan.changes import notifications
 from plan.changes.apply import apply_items
 from plan.changes.authorise import bureaus_concerned, check_changes
+from plan.changes.events import record_event
+from plan.changes.scope import RequestScope, open_request_for_task
 from plan.changes.values import require_text, snapshot, to_json
-from plan.changes.vocabulary import ProposedChange
-from plan.models import ChangeItem, ChangeRequest, Edition
+from plan.changes.vocabulary import ProposedChange, Ref
+from plan.models import ChangeItem, ChangeRequest, ChangeRequestEvent, Edition
 
 
-def _write_items(change_request: ChangeRequest, changes: list[ProposedChange]) -> None:
-    change_request.items.all().delete()
+def _write_items(
+    change_request: ChangeRequest, changes: list[ProposedChange], *, first_position: int = 1
+) -> None:
     items = []
-    for position, change in enumerate(changes, start=1):
+    for position, change in enumerate(changes, start=first_position):
         instance = change.instance
         items.append(
             ChangeItem(
@@ -37,6 +40,33 @@ def _write_items(change_request: ChangeRequest, changes: list[ProposedChange]) -
             )
         )
     ChangeItem.objects.bulk_create(items)
+
+
+def _merge_items(
+    change_request: ChangeRequest, changes: list[ProposedChange], scope: RequestScope
+) -> None:
+    """Keep the request's items the form did not show, replace those it showed (appended after).
+
+    New records are named afresh (``r<revision>-<key>``) so that they never collide with the
+    names of the new records the request already holds."""
+    kept = [item for item in change_request.items.order_by("position") if not scope.covers(item)]
+    change_request.items.exclude(pk__in=[item.pk for item in kept]).delete()
+    prefix = f"r{change_request.revision}-"
+    renamed = [
+        ProposedChange(
+            change.operation,
+            change.model_label,
+            change.instance,
+            {
+                name: Ref(prefix + value.key) if isinstance(value, Ref) else value
+                for name, value in change.values.items()
+            },
+            prefix + change.key if change.key else "",
+        )
+        for change in changes
+    ]
+    last = max((item.position for item in kept), default=0)
+    _write_items(change_request, renamed, first_position=last + 1)
 
 
 def _describe_new(change: ProposedChange) -> str:
@@ -58,17 +88,30 @@ def change_request_submit(
     kpi=None,
     source: str = ChangeRequest.Source.ADMIN,
     source_name: str = "",
+    scope: RequestScope | None = None,
 ) -> ChangeRequest:
     """所管局担当者の変更を申請にする (公式の記録は変えない)。
 
-    同じ対象に自分の未決定の申請 (審査待ち・差し戻し) があれば、それを新しい内容で置き換える (修正)。
+    ``scope`` (a form's records and its task, see plan.changes.scope): the changes join the user's
+    open request about the same project and its KPIs, replacing its items on the records the form
+    showed and keeping the others. Without it, an open request of the user about the same project
+    or KPI from the same source is replaced by the new content (修正).
     """
     if not permissions.requires_approval(acting_user):
         raise PermissionDenied(permissions.SUBMISSION_REFUSED)
     reason = require_text(reason, "変更理由を入力してください。")
     check_changes(acting_user, changes)
     existing = None
-    if project is not None or kpi is not None:
+    if scope is not None:
+        existing = open_request_for_task(acting_user, scope, lock=True)
+        if existing is not None:
+            # The request keeps what it is about; a KPI's request joined by its project's save
+            # becomes the project's.
+            project = existing.project or project
+            kpi = existing.kpi or kpi
+            title = existing.title if existing.project is not None else title
+            source, source_name = existing.source, existing.source_name
+    elif project is not None or kpi is not None:
         existing = (
             ChangeRequest.objects.select_for_update()
             .filter(submitted_by=acting_user, project=project, kpi=kpi, source=source)
@@ -86,9 +129,24 @@ def change_request_submit(
     change_request.source_name = source_name
     change_request.status = ChangeRequest.Status.PENDING
     change_request.submitted_at = timezone.now()
+    # The earlier decision (a return) stays in the thread of events, no longer as the current one.
+    change_request.decided_by = None
+    change_request.decided_at = None
+    change_request.decision_comment = ""
     change_request.save()
-    change_request.bureaus.set(bureaus_concerned(changes))
-    _write_items(change_request, changes)
+    kind = (
+        ChangeRequestEvent.Kind.AMENDED
+        if existing is not None
+        else ChangeRequestEvent.Kind.SUBMITTED
+    )
+    record_event(change_request, kind, actor=acting_user, comment=reason)
+    if scope is not None and existing is not None:
+        change_request.bureaus.add(*bureaus_concerned(changes))
+        _merge_items(change_request, changes, scope)
+    else:
+        change_request.bureaus.set(bureaus_concerned(changes))
+        change_request.items.all().delete()
+        _write_items(change_request, changes)
     transaction.on_commit(lambda: notifications.notify_submitted(change_request))
     return change_request
 
@@ -105,8 +163,11 @@ def change_direct_apply(
     kpi=None,
     source: str = ChangeRequest.Source.ADMIN,
     source_name: str = "",
+    scope: RequestScope | None = None,
 ) -> tuple[ChangeRequest, dict[str, int]]:
-    """取りまとめ担当の編集: 申請と同じ形で記録し、その場で反映する。新規レコードの pk を返す。"""
+    """取りまとめ担当の編集: 申請と同じ形で記録し、その場で反映する。新規レコードの pk を返す。
+
+    ``scope`` is accepted for the one door's sake and not used (nothing waits to be joined)."""
     if not permissions.may_apply_directly(acting_user):
         raise PermissionDenied(permissions.DIRECT_APPLY_REFUSED)
     check_changes(acting_user, changes)
@@ -127,6 +188,12 @@ def change_direct_apply(
     )
     change_request.bureaus.set(bureaus_concerned(changes))
     _write_items(change_request, changes)
+    record_event(
+        change_request,
+        ChangeRequestEvent.Kind.APPLIED_DIRECTLY,
+        actor=acting_user,
+        comment=change_request.reason,
+    )
     created = apply_items(change_request, proposer=acting_user, approver=acting_user)
     return change_request, created
 
@@ -152,6 +219,7 @@ def change_propose(
     kpi=None,
     source: str = ChangeRequest.Source.ADMIN,
     source_name: str = "",
+    scope: RequestScope | None = None,
 ) -> Proposal:
     """One door for every change: bureau staff's becomes a change request (``change_request_submit``),
     a coordinator's is applied at once (``change_direct_apply``). The policy says which."""
@@ -165,6 +233,7 @@ def change_propose(
         "kpi": kpi,
         "source": source,
         "source_name": source_name,
+        "scope": scope,
     }
     if permissions.requires_approval(acting_user):
         return Proposal(change_request_submit(**arguments), applied=False)

@@ -63,12 +63,14 @@ class Ref:
 
 @dataclass
 class ChangeGroup:
-    """The records one project (or one KPI) of the file would change, and where it stands."""
+    """The records one project (or one KPI) of the file would change, and where it stands
+    (``code``: the project's or KPI's code in the file)."""
 
     label: str
     sheet: str
     rows: tuple[int, ...]
     changes: list[ProposedChange] = field(default_factory=list)
+    code: str = ""
 
 
 @dataclass

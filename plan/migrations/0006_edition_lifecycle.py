@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('plan', '0004_cell_text_limit_and_request_revision'),
+        ('plan', '0005_change_request_events'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -3,7 +3,12 @@
 The import path ``plan.models`` stays the one to use; the modules below are its parts.
 """
 
-from plan.models.change_requests import ChangeItem, ChangeRequest, ChangeRequestQuerySet
+from plan.models.change_requests import (
+    ChangeItem,
+    ChangeRequest,
+    ChangeRequestEvent,
+    ChangeRequestQuerySet,
+)
 from plan.models.editions import FindingAcknowledgement
 from plan.models.history import ChangeAttribution
 from plan.models.structure import (
@@ -24,6 +29,7 @@ __all__ = [
     "ChangeAttribution",
     "ChangeItem",
     "ChangeRequest",
+    "ChangeRequestEvent",
     "ChangeRequestQuerySet",
     "Edition",
     "FindingAcknowledgement",

@@ -180,3 +180,50 @@ class ChangeItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_operation_display()}: {self.object_repr}"
+
+
+class ChangeRequestEventKind(models.TextChoices):
+    SUBMITTED = "submitted", "申請"
+    AMENDED = "amended", "修正して再申請"
+    RETURNED = "returned", "差し戻し"
+    REJECTED = "rejected", "却下"
+    APPROVED = "approved", "承認・反映"
+    WITHDRAWN = "withdrawn", "取り下げ"
+    APPLIED_DIRECTLY = "applied", "直接反映"
+
+
+class ChangeRequestEvent(models.Model):
+    """変更申請の経過の一件: 申請・修正 (再申請)・差し戻し・却下・承認・取り下げ・直接反映。
+
+    申請は経過をすべて残す: 再申請された申請は、前の決定者とコメントを「今の」ものとして見せない。
+    """
+
+    Kind = ChangeRequestEventKind
+
+    change_request = models.ForeignKey(
+        ChangeRequest, verbose_name="変更申請", on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField("出来事", max_length=10, choices=ChangeRequestEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="行った人",
+        on_delete=models.PROTECT,
+        related_name="change_request_events",
+    )
+    at = models.DateTimeField("日時")
+    revision = models.PositiveIntegerField("版数")
+    comment = models.TextField("変更理由・コメント", blank=True)
+
+    class Meta:
+        verbose_name = "変更申請の経過"
+        verbose_name_plural = "変更申請の経過"
+        ordering = ["change_request", "at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ChangeRequestEventKind.values),
+                name="change_request_event_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.change_request_id} {self.get_kind_display()} ({self.actor})"

@@ -149,11 +149,12 @@ def _kpi_previews(
     for code, rows in groups.items():
         first = rows[0]
         existing = state.kpis.get(code)
+        if not first.errors:
+            check_structured_values(first, existing, state, findings)
         errors = _row_errors(rows) + tuple(findings.kpi_errors.get(code, []))
         data = kpi_data(code, first)
         changes = ()
         if not first.errors:
-            check_structured_values(first, existing, state, findings)
             changes = kpi_changes(existing, data, state) if existing else ()
         previews.append(
             KpiPreview(

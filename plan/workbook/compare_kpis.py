@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from kpis.models import VALUE_FIELDS, Kpi, KpiValue, ValueKind
 from kpis.value_text import EMPTY as EMPTY_STRUCTURE
-from kpis.value_text import parse_value_text
+from kpis.value_text import disagreement, parse_value_text
 from plan.changes.diff import FieldDiff, display, field_label
 from plan.workbook.columns import (
     BASELINE,
@@ -106,13 +106,20 @@ def _part_text(name: str, value: object) -> str:
 def check_structured_values(
     row: KpiRow, kpi: StoredKpi | None, state: DatabaseState, findings: Findings
 ) -> None:
-    """Warn where a new or changed value's text reads otherwise than its structured cells."""
+    """Refuse a new or changed value whose 数値・単位・修飾語 contradict its text (an error, naming
+    both); warn where only its 年度 cells read otherwise than the text."""
     stored = state.values.get(kpi.pk, {}) if kpi is not None else {}
     for kind, given in ((ValueKind.BASELINE, row.baseline), (ValueKind.TARGET, row.target)):
         if given is None:
             continue
         before = stored.get(kind)
         if before is not None and _value_tuple(before) == _value_tuple(given):
+            continue
+        contradiction = disagreement(given.text, given.value, given.unit, given.qualifier)
+        if contradiction is not None:
+            findings.kpi_errors[row.code].append(
+                Issue(contradiction, KPI_SHEET, row.row, value_header(kind, "数値"))
+            )
             continue
         parsed = parse_value_text(given.text)
         if parsed == EMPTY_STRUCTURE:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +18,11 @@ from plan.changes import (
     check_change_allowed,
 )
 from plan.models import ChangeRequest, Edition
+from plan.workbook.columns import KPI_SHEET, LISTING_SHEET
 from plan.workbook.compare import compare_with_database
 from plan.workbook.proposals import change_groups
 from plan.workbook.read import read_workbook
-from plan.workbook.results import Issue, WorkbookRejected
+from plan.workbook.results import Issue, Status, WorkbookRejected
 
 
 class ImportRefused(Exception):
@@ -46,6 +48,12 @@ class ImportPreview:
         return sum(len(group.changes) for group in self.groups)
 
 
+def _refused(item, issue: Issue | None):
+    if issue is None:
+        return item
+    return dataclasses.replace(item, status=Status.ERROR, errors=(*item.errors, issue))
+
+
 def workbook_import_preview(*, acting_user, edition: Edition, file) -> ImportPreview:
     """Read a workbook and say what importing it would change, without writing anything.
 
@@ -60,6 +68,7 @@ def workbook_import_preview(*, acting_user, edition: Edition, file) -> ImportPre
     preview = compare_with_database(read_workbook(file), edition=edition)
     errors = list(preview.errors)
     groups = [] if preview.has_errors else change_groups(preview, edition)
+    refused: dict[tuple[str, str], Issue] = {}
     for group in groups:
         try:
             for change in group.changes:
@@ -67,14 +76,19 @@ def workbook_import_preview(*, acting_user, edition: Edition, file) -> ImportPre
             check_bureau_assignment(acting_user, group.changes)
         except PermissionDenied as denied:
             column = "事業コード" if group.sheet != "KPI" else "KPIコード"
-            errors.append(
-                Issue(
-                    f"{group.label}は変更できません ({denied})。所管する事業と、その KPI だけを変えられます。",
-                    sheet=group.sheet,
-                    row=group.rows[0] if group.rows else None,
-                    column=column,
-                )
+            issue = Issue(
+                f"{group.label}は変更できません ({denied})。所管する事業と、その KPI だけを変えられます。",
+                sheet=group.sheet,
+                row=group.rows[0] if group.rows else None,
+                column=column,
             )
+            errors.append(issue)
+            refused[(group.sheet, group.code)] = issue
+    # A refused project or KPI is an error in the preview's lists and counts too.
+    preview.projects = [
+        _refused(item, refused.get((LISTING_SHEET, item.code))) for item in preview.projects
+    ]
+    preview.kpis = [_refused(item, refused.get((KPI_SHEET, item.code))) for item in preview.kpis]
     errors.sort(key=lambda issue: issue.sort_key)
     return ImportPreview(
         preview=preview, groups=groups, errors=errors, warnings=list(preview.warnings)

@@ -63,7 +63,9 @@ def change_groups(preview: Preview, edition: Edition) -> list[ChangeGroup]:  # n
     groups = []
     for item in touched_projects:
         data = item.data
-        group = ChangeGroup(f"事業 {item.code}「{data.name}」", LISTING_SHEET, item.rows)
+        group = ChangeGroup(
+            f"事業 {item.code}「{data.name}」", LISTING_SHEET, item.rows, code=item.code
+        )
         if item.status == Status.NEW:
             reference = Ref(project_key(item.code))
             group.changes.append(
@@ -123,7 +125,9 @@ def change_groups(preview: Preview, edition: Edition) -> list[ChangeGroup]:  # n
 
     for item in touched_kpis:
         data = item.data
-        group = ChangeGroup(f"KPI {item.code}「{data.indicator[:30]}」", KPI_SHEET, item.rows)
+        group = ChangeGroup(
+            f"KPI {item.code}「{data.indicator[:30]}」", KPI_SHEET, item.rows, code=item.code
+        )
         if item.status == Status.NEW:
             reference = Ref(kpi_key(item.code))
             group.changes.append(

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from accounts.models import Bureau, Role
 from plan.models import ChangeRequest, Project, WorkbookUpload
 from plan.workbook import LISTING_SHEET, export_workbook
-from tests.admin_forms import client_as
+from tests.admin_forms import client_as, read_form
 from tests.factories import UserFactory
 from tests.workbook_samples import column_of, edit_workbook
 
@@ -124,6 +124,12 @@ def test_import_of_another_bureaus_project_is_refused_in_the_preview(world):
     assert "事業 P001「まち美化ボランティアへの助成事業」は変更できません" in html
     assert "変更申請として提出" not in html
     assert not WorkbookUpload.objects.exists()
+    # The preview agrees with itself: the refused project is listed as an error, and the summary
+    # counts the same errors as the banner.
+    assert "<h2>エラー: 事業 P001「まち美化ボランティアへの助成事業」" in html
+    assert "変更: 事業 P001" not in html
+    assert "エラーのある事業 1件" in html
+    assert '<p id="import-error-count">エラー: 1件</p>' in html
 
 
 @pytest.mark.parametrize(
@@ -231,3 +237,27 @@ def test_staff_of_two_bureaus_export_both_as_their_own(world):
     response = client.get(reverse("admin:plan_project_export"), {**query, "download": "1"})
     assert len(set(listing_codes(response.content))) == 10
     assert "P021" in listing_codes(response.content)  # 教育委員会's
+
+
+def test_the_import_preview_says_when_it_overlaps_an_open_request_of_ones_own(world):
+    client = client_as(world.sangyo)
+    project = Project.objects.get(code="P002")
+    url = reverse("admin:plan_project_change", args=[project.pk])
+    data = read_form(client.get(url).content.decode(), "project_form")
+    data.update({"summary": "画面からの変更", "change_reason": "更新"})
+    assert client.post(url, data).status_code == 302
+    open_request = ChangeRequest.objects.get()
+
+    html = upload(client, edited({"P002": "海岸清掃の支援と漂着物の回収"})).content.decode()
+
+    assert 'id="import-overlaps"' in html
+    assert f"変更申請 #{open_request.pk}</a>「海岸漂着物処理推進事業」" in html
+    other = (
+        Project.objects.filter(bureau_links__bureau__name="産業経済局")
+        .exclude(code="P002")
+        .order_by("code")
+        .first()
+    )
+    html = upload(client, edited({other.code: "別の事業の新しい概要"})).content.decode()
+    assert "変更: 事業" in html
+    assert 'id="import-overlaps"' not in html

@@ -341,6 +341,8 @@ def test_shared_kpi_change_shows_every_project_that_shares_it(world):
         {
             "values-0-text": "最大1500MW (R12年度)",
             "values-0-value": "1500",
+            "values-0-unit": "MW",
+            "values-0-qualifier": "最大",
             "change_reason": "国の目標見直し",
         }
     )

@@ -351,8 +351,17 @@ def test_edited_reference_column_is_a_warning_not_a_change(edition_2024, exporte
     ]
 
 
-def test_structured_columns_that_disagree_with_the_text_are_a_warning(edition_2024, exported):
+def test_a_number_that_contradicts_the_text_is_an_error_naming_both(edition_2024, exported):
     data = edit_workbook(exported, set_cell("KPI", 8, "目標値 表記", "最大1500MW (R12年度)"))
+    preview = preview_of(data, edition_2024)
+    assert messages(preview.errors) == [
+        "「KPI」シート 8行目「目標値 数値」列: 公表表記「最大1500MW (R12年度)」と数値「1400」"
+        "(表記では 1500)が一致しません。公表表記と数値のどちらかを直してください。"
+    ]
+
+
+def test_a_year_that_disagrees_with_the_text_is_a_warning(edition_2024, exported):
+    data = edit_workbook(exported, set_cell("KPI", 8, "目標値 表記", "最大1400MW (R11年度)"))
     preview = preview_of(data, edition_2024)
     assert preview.errors == []
     assert (

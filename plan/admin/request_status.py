@@ -1,0 +1,67 @@
+"""Where people work, the state of the open change requests about each project or KPI: a column
+「変更申請」 (審査待ち / 差し戻し) and a filter on the project and KPI lists.
+
+A project's open request is one about it (``ChangeRequest.project``) or holding a change to it; a
+KPI's, one about it or holding a change to it or to its baseline or target. 差し戻し wins over
+審査待ち (it needs someone's action). Two EXISTS subqueries per state, in the list's one query.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Case, CharField, Exists, OuterRef, Q, Value, When
+
+from kpis.models import KpiValue
+from plan.models import ChangeItem, ChangeRequest
+
+RETURNED, PENDING = ChangeRequest.Status.RETURNED, ChangeRequest.Status.PENDING
+
+
+def _open_about(model_label: str, status: str):
+    requests = ChangeRequest.objects.filter(status=status)
+    items = ChangeItem.objects.filter(change_request__status=status)
+    if model_label == "plan.project":
+        about = requests.filter(project=OuterRef("pk"))
+        changed = items.filter(model_label="plan.project", object_pk=OuterRef("pk"))
+        return Exists(about) | Exists(changed)
+    about = requests.filter(kpi=OuterRef("pk"))
+    changed = items.filter(
+        Q(model_label="kpis.kpi", object_pk=OuterRef("pk"))
+        | Q(
+            model_label="kpis.kpivalue",
+            object_pk__in=KpiValue.objects.filter(kpi=OuterRef(OuterRef("pk"))).values("pk"),
+        )
+    )
+    return Exists(about) | Exists(changed)
+
+
+def with_request_status(queryset):
+    """Annotate ``request_status``: "returned", "pending" or "" (no open request)."""
+    label = queryset.model._meta.label_lower
+    return queryset.annotate(
+        request_status=Case(
+            When(_open_about(label, RETURNED), then=Value(RETURNED.value)),
+            When(_open_about(label, PENDING), then=Value(PENDING.value)),
+            default=Value(""),
+            output_field=CharField(),
+        )
+    )
+
+
+class RequestStatusListFilter(admin.SimpleListFilter):
+    title = "変更申請"
+    parameter_name = "request"
+
+    def lookups(self, request, model_admin):
+        return [(RETURNED.value, RETURNED.label), (PENDING.value, PENDING.label)]
+
+    def queryset(self, request, queryset):
+        if self.value() not in (RETURNED, PENDING):
+            return queryset
+        return queryset.filter(request_status=self.value())
+
+
+@admin.display(description="変更申請", ordering="request_status")
+def request_status_column(_model_admin, obj) -> str:
+    """The list column (assigned as a ModelAdmin method: ``request_status = request_status_column``)."""
+    return ChangeRequest.Status(obj.request_status).label if obj.request_status else ""
