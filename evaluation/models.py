@@ -35,7 +35,10 @@ class EvaluationRound(models.Model):
         "状態", max_length=10, choices=RoundStatus.choices, default=RoundStatus.OPEN
     )
     opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="開始した人", on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="開始した人",
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     opened_at = models.DateTimeField("開始日時")
     closed_by = models.ForeignKey(
@@ -103,9 +106,7 @@ class EvaluationSheet(models.Model):
         "状態", max_length=12, choices=SheetState.choices, default=SheetState.NOT_STARTED
     )
     achievements = _text("取組内容と成果", "その年度に行った取組と、その成果。")
-    self_assessment = models.CharField(
-        "自己評価", max_length=1, choices=Grade.choices, blank=True
-    )
+    self_assessment = models.CharField("自己評価", max_length=1, choices=Grade.choices, blank=True)
     issues = _text("課題と今後の方向性")
     draft_actuals = models.JSONField(
         "提出前の実績値",
@@ -113,9 +114,7 @@ class EvaluationSheet(models.Model):
         blank=True,
         help_text="KPI ごとの、まだ提出していない実績値 (提出すると変更申請になる)。",
     )
-    final_grade = models.CharField(
-        "最終評価", max_length=1, choices=Grade.choices, blank=True
-    )
+    final_grade = models.CharField("最終評価", max_length=1, choices=Grade.choices, blank=True)
     return_comment = _text("差戻しのコメント")
     version = models.PositiveIntegerField(
         "版数", default=1, help_text="保存・提出・差戻し・確定のたびに一つ増える。"
