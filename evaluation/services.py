@@ -157,6 +157,7 @@ def round_remind(*, acting_user, evaluation_round: EvaluationRound) -> list[Bure
     """督促: one e-mail per bureau with unsubmitted sheets, to its active staff with an address.
     Returns the bureaus mailed. A failure to send is logged, never raised (the others are sent)."""
     _require_manager(acting_user)
+    evaluation_round.refresh_from_db()
     if not evaluation_round.is_open:
         raise PermissionDenied(permissions.ROUND_CLOSED_REFUSED)
     deadline = f"{evaluation_round.deadline.month}月{evaluation_round.deadline.day}日"
