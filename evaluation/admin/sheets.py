@@ -192,7 +192,9 @@ class EvaluationSheetAdmin(PolicyModelAdmin):
             else:
                 raise PermissionDenied
         except (services.SheetConflict, ChangeConflict) as conflict:
-            return self._render(request, sheet, errors=conflict.messages, posted=True)
+            return self._render(
+                request, sheet, errors=conflict.messages, posted=True, conflict=True
+            )
         except (ValidationError, PermissionDenied) as refused:
             errors = refused.messages if isinstance(refused, ValidationError) else [str(refused)]
             return self._render(request, sheet, errors=errors, posted=True)
@@ -200,8 +202,10 @@ class EvaluationSheetAdmin(PolicyModelAdmin):
             reverse("admin:evaluation_evaluationsheet_change", args=[sheet.pk])
         )
 
-    def _render(self, request, sheet, errors=(), posted=False):
-        """The page; after a refusal the person's input is shown again (nothing lost)."""
+    def _render(self, request, sheet, errors=(), posted=False, conflict=False):
+        """The page; after a refusal the person's input is shown again (nothing lost). The form
+        always carries the sheet's current version: after a conflict the page shows what is saved
+        now beside the person's input, so that saving again overwrites it knowingly."""
         sheet.refresh_from_db()
         data = request.POST if posted else None
         typed = None
@@ -228,7 +232,8 @@ class EvaluationSheetAdmin(PolicyModelAdmin):
             "warnings": warnings,
             "errors": errors,
             "may": may,
-            "version": data.get("version", sheet.version) if data is not None else sheet.version,
+            "version": sheet.version,
+            "conflict": conflict,
             "achievements": data.get("achievements", "")
             if data is not None
             else sheet.achievements,
