@@ -128,6 +128,11 @@ class MeasureSummary:
     measure: Measure
     tally: Tally
 
+    @property
+    def label(self) -> str:
+        """「(1) 自然の適切な保全と回復」."""
+        return f"({self.measure.number}) {self.measure.title}"
+
 
 @dataclass
 class GoalSummary:
@@ -261,7 +266,7 @@ def report_workbook(report: Report) -> bytes:
                 summary,
                 [
                     goal.goal.label,
-                    f"({measure.measure.number}) {measure.measure.title}",
+                    measure.label,
                     *counts(measure.tally),
                 ],
             )

@@ -246,6 +246,7 @@ class EvaluationSheetAdmin(PolicyModelAdmin):
             "actual_statuses": ActualStatus.choices,
             "events": sheet.events.select_related("actor"),
             "own_submission": sheet.submitted_by_id == user.pk,
+            "may_manage": permissions.may_manage_rounds(user),
         }
         return TemplateResponse(request, self.change_form_template, context)
 

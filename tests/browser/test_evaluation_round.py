@@ -30,9 +30,10 @@ def shots(tmp_path):
     folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
 
-    def shoot(page, name: str) -> None:
-        page.screenshot(path=str(folder / f"evaluation-{name}.png"), full_page=True)
+    def shoot(page, name: str, full_page: bool = True) -> None:
+        page.screenshot(path=str(folder / f"evaluation-{name}.png"), full_page=full_page)
 
+    shoot.folder = folder
     return shoot
 
 
@@ -135,5 +136,7 @@ def test_the_whole_evaluation_cycle(demo_password, admin_login, live_server, sho
     expect(article).to_contain_text("18ha")
     goal = page.locator("section.goal", has=article)
     expect(goal.locator("svg.bars rect.grade-B").first).to_be_attached()
-    shots(page, "6-report")
+    shots(page, "6-report-top", full_page=False)
+    goal.locator("table.tally").screenshot(path=str(shots.folder / "evaluation-7-report-goal.png"))
+    article.screenshot(path=str(shots.folder / "evaluation-8-report-sheet.png"))
     assert not [text for text in console if CSP_PATTERN.search(text)]
