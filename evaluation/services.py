@@ -280,6 +280,12 @@ def _actual_changes(sheet: EvaluationSheet, acting_user) -> list[ProposedChange]
     changes = []
     for kpi_id in sorted(kpi_ids):
         given = sheet.draft_actuals[str(kpi_id)]
+        current = official.get(kpi_id)
+        if current is not None and (current.text, current.status) == (
+            given["text"],
+            given["status"],
+        ):
+            continue  # confirmed meanwhile on another project's sheet, as proposed here
         parts = parse_value_text(given["text"])
         values = {
             "text": given["text"],
@@ -292,8 +298,8 @@ def _actual_changes(sheet: EvaluationSheet, acting_user) -> list[ProposedChange]
             "fiscal_year_end": parts.fiscal_year_end if parts.period else None,
             "period": parts.period,
         }
-        if kpi_id in official:
-            changes.append(ProposedChange.update(official[kpi_id], values))
+        if current is not None:
+            changes.append(ProposedChange.update(current, values))
         else:
             changes.append(
                 ProposedChange.create(

@@ -19,6 +19,7 @@ from evaluation.services import (
     sheet_submit,
 )
 from kpis.models import ActualStatus, Kpi, KpiActual
+from plan.changes import ChangeConflict
 from plan.models import ChangeRequest
 from tests.evaluation.conftest import sheet_of
 from tests.factories import UserFactory
@@ -210,3 +211,32 @@ def test_staff_cannot_propose_actuals_of_another_projects_kpi(world, evaluation_
             actuals={foreign.pk: ActualInput("1件")},
         )
     assert sheet_of(evaluation_round, BAMBOO).version == 1
+
+
+def test_two_sheets_proposing_a_shared_kpis_first_actual(world, evaluation_round):
+    """P071 and P072 share K040 and both propose its first actual: the first confirmed creates
+    it; confirming the second is a conflict that changes nothing; returned and resubmitted, it
+    proposes an update of the same record."""
+    kpi = Kpi.objects.get(code="K040")
+    first, second = (
+        sheet_submit(
+            acting_user=world.sangyo,
+            sheet=fill(
+                world.sangyo, sheet_of(evaluation_round, code), actuals={kpi.pk: ActualInput(text)}
+            ),
+        )
+        for code, text in (("P071", "3.5%"), ("P072", "3.6%"))
+    )
+    sheet_confirm(acting_user=world.coordinator, sheet=first, final_grade="A")
+    with pytest.raises(ChangeConflict):
+        sheet_confirm(acting_user=world.coordinator, sheet=second, final_grade="A")
+    second = sheet_of(evaluation_round, "P072")
+    assert (second.state, KpiActual.objects.get(kpi=kpi).text) == ("submitted", "3.5%")
+
+    second = sheet_return(
+        acting_user=world.coordinator, sheet=second, comment="3.5% で確定済みです。"
+    )
+    second = sheet_submit(acting_user=world.sangyo, sheet=second)
+    assert [item.operation for item in second.change_request.items.all()] == ["update"]
+    sheet_confirm(acting_user=world.coordinator, sheet=second, final_grade="A")
+    assert list(KpiActual.objects.filter(kpi=kpi).values_list("text", flat=True)) == ["3.6%"]
