@@ -390,6 +390,13 @@ def sheet_confirm(
     sheet = _locked(sheet, acting_user, SheetAction.CONFIRM, version)
     if final_grade not in Grade.values:
         raise ValidationError("最終評価を A・B・C・D から選んでください。")
+    request = sheet.change_request
+    if request is not None and request.status == ChangeRequest.Status.RETURNED:
+        # Returned from the change-request queue rather than with the sheet: its actuals would
+        # be lost by confirming; the sheet goes back to the bureau instead.
+        raise ValidationError(
+            f"実績値の変更申請 #{request.pk} が差し戻されています。評価票を差し戻してください。"
+        )
     pending = _pending_request(sheet)
     if pending is not None:
         change_request_approve(acting_user=acting_user, change_request=pending)

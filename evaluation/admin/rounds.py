@@ -44,6 +44,12 @@ class EvaluationRoundAdmin(PolicyModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def get_list_display(self, request):
+        """The tools (提出状況・報告) are the coordinators'."""
+        if permissions.may_manage_rounds(request.user):
+            return self.list_display
+        return tuple(name for name in self.list_display if name != "tools")
+
     @admin.display(description="照会", ordering="fiscal_year")
     def title_column(self, evaluation_round) -> str:
         return evaluation_round.title

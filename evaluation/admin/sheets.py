@@ -151,7 +151,9 @@ class EvaluationSheetAdmin(PolicyModelAdmin):
         user = request.user
         try:
             if action in ("save", "submit"):
-                if permissions.sheet_refusal(user, sheet, SheetAction.SAVE) is None:
+                # 提出 saves what is on the page first, where saving is allowed; 保存 always asks.
+                may_save = permissions.sheet_refusal(user, sheet, SheetAction.SAVE) is None
+                if action == "save" or may_save:
                     sheet = services.sheet_save(
                         acting_user=user,
                         sheet=sheet,

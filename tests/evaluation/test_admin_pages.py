@@ -169,3 +169,17 @@ def test_report_page_and_workbook(client, world, evaluation_round):
     client.force_login(UserFactory(role="bureau_staff"))
     url = reverse("admin:evaluation_evaluationround_report", args=[evaluation_round.pk])
     assert client.get(url).status_code == 403
+
+
+def test_a_closed_rounds_sheet_page_is_read_only(client, world, evaluation_round):
+    sheet = sheet_of(evaluation_round, "P065")
+    client.force_login(world.coordinator)
+    client.post(reverse("admin:evaluation_evaluationround_close", args=[evaluation_round.pk]))
+    client.force_login(world.sangyo)
+    page = client.get(sheet_url(sheet)).content.decode()
+    assert "この照会は締め切られています" in page
+    assert 'name="achievements"' not in page and 'name="_submit"' not in page
+    response = client.post(sheet_url(sheet), form(sheet))
+    assert "この照会は締め切られています。評価票は閲覧だけができます。" in response.content.decode()
+    sheet.refresh_from_db()
+    assert sheet.version == 1

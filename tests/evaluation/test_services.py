@@ -19,7 +19,7 @@ from evaluation.services import (
     sheet_submit,
 )
 from kpis.models import ActualStatus, Kpi, KpiActual
-from plan.changes import ChangeConflict
+from plan.changes import ChangeConflict, change_request_return
 from plan.models import ChangeRequest
 from tests.evaluation.conftest import sheet_of
 from tests.factories import UserFactory
@@ -240,3 +240,18 @@ def test_two_sheets_proposing_a_shared_kpis_first_actual(world, evaluation_round
     assert [item.operation for item in second.change_request.items.all()] == ["update"]
     sheet_confirm(acting_user=world.coordinator, sheet=second, final_grade="A")
     assert list(KpiActual.objects.filter(kpi=kpi).values_list("text", flat=True)) == ["3.6%"]
+
+
+def test_a_request_returned_from_the_queue_blocks_confirmation(world, evaluation_round):
+    sheet = sheet_submit(
+        acting_user=world.sangyo, sheet=fill(world.sangyo, sheet_of(evaluation_round, BAMBOO))
+    )
+    change_request_return(
+        acting_user=world.coordinator, change_request=sheet.change_request, comment="単位を"
+    )
+    with pytest.raises(ValidationError) as refused:
+        sheet_confirm(acting_user=world.coordinator, sheet=sheet, final_grade="B")
+    assert refused.value.messages == [
+        f"実績値の変更申請 #{sheet.change_request_id} が差し戻されています。評価票を差し戻してください。"
+    ]
+    assert (sheet_of(evaluation_round, BAMBOO).state, KpiActual.objects.count()) == ("submitted", 0)
