@@ -88,6 +88,16 @@ class EvaluationRound(models.Model):
         return self.status == RoundStatus.OPEN
 
 
+class EvaluationSheetQuerySet(models.QuerySet["EvaluationSheet"]):
+    def for_bureaus(self, bureau_ids) -> "EvaluationSheetQuerySet":
+        """The sheets of the projects that one of the bureaus owns (共管 included)."""
+        from plan.models import ProjectBureau
+
+        return self.filter(
+            project__in=ProjectBureau.objects.filter(bureau__in=bureau_ids).values("project")
+        )
+
+
 def _text(verbose_name: str, help_text: str = "") -> models.TextField:
     return models.TextField(verbose_name, blank=True, max_length=10_000, help_text=help_text)
 
@@ -153,6 +163,8 @@ class EvaluationSheet(models.Model):
         related_name="+",
     )
     confirmed_at = models.DateTimeField("確定日時", null=True, blank=True)
+
+    objects = EvaluationSheetQuerySet.as_manager()
 
     history = HistoricalRecords(verbose_name="評価票の履歴", excluded_fields=["draft_actuals"])
 

@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from accounts import permissions
-from accounts.admin_base import PolicyModelAdmin
+from accounts.admin_base import OwnBureauListFilter, PolicyModelAdmin
 from evaluation import services
 from evaluation.models import EvaluationSheet
 from evaluation.pages import deadline_label, sheet_kpi_rows
@@ -36,26 +36,6 @@ class BureauListFilter(admin.SimpleListFilter):
         value = self.value()
         if value and value.isdigit():
             return queryset.filter(project__bureau_links__bureau_id=int(value))
-        return queryset
-
-
-class MineListFilter(admin.SimpleListFilter):
-    """「自局のみ」: staff start with their own bureaus' sheets."""
-
-    title = "所管"
-    parameter_name = "own"
-
-    def lookups(self, request, model_admin):
-        return (
-            [("mine", "自局のみ"), ("all", "すべて")]
-            if permissions.user_bureau_ids(request.user)
-            else []
-        )
-
-    def queryset(self, request, queryset):
-        mine = permissions.user_bureau_ids(request.user)
-        if self.value() == "mine" and mine:
-            return queryset.filter(project__bureau_links__bureau_id__in=mine).distinct()
         return queryset
 
 
@@ -86,7 +66,7 @@ class EvaluationSheetAdmin(PolicyModelAdmin):
     )
     list_display_links = ("code", "project_name")
     list_filter = (
-        MineListFilter,
+        OwnBureauListFilter,
         "round",
         "state",
         BureauListFilter,

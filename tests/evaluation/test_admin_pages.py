@@ -183,3 +183,11 @@ def test_a_closed_rounds_sheet_page_is_read_only(client, world, evaluation_round
     assert "この照会は締め切られています。評価票は閲覧だけができます。" in response.content.decode()
     sheet.refresh_from_db()
     assert sheet.version == 1
+
+
+@pytest.mark.parametrize(("role", "rows"), [("sangyo", 9), ("coordinator", 90), ("viewer", 0)])
+def test_the_sheet_list(client, world, evaluation_round, role, rows):
+    """Staff start with their own bureau's sheets; viewers see only confirmed ones (none yet)."""
+    client.force_login(getattr(world, role))
+    response = client.get(reverse("admin:evaluation_evaluationsheet_changelist"), {"all": ""})
+    assert response.context["cl"].result_count == rows

@@ -163,3 +163,17 @@ def test_progress_and_report_queries_do_not_grow(client, django_assert_max_num_q
             reverse("admin:evaluation_evaluationround_report", args=[evaluation_round.pk])
         )
     assert page.content.decode().count('class="sheet"') == projects
+
+
+def test_the_workbook_never_holds_a_formula(seeded):
+    EvaluationSheet.objects.filter(project__code="P065").update(
+        achievements='=HYPERLINK("http://example.com")', issues="+1"
+    )
+    workbook = openpyxl.load_workbook(io.BytesIO(report_workbook(build_report(seeded))))
+    row = next(r for r in workbook["評価票"].iter_rows(min_row=2) if r[1].value == "P065")
+    assert (row[5].value, row[5].data_type, row[8].value, row[8].data_type) == (
+        '=HYPERLINK("http://example.com")',
+        "s",
+        "+1",
+        "s",
+    )
