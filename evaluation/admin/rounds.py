@@ -136,7 +136,8 @@ class EvaluationRoundAdmin(PolicyModelAdmin):
         return get_object_or_404(EvaluationRound.objects.select_related("edition__plan"), pk=pk)
 
     def progress_view(self, request, pk):
-        """「提出状況」 (queries: a constant number, whatever the number of projects)."""
+        """「提出状況」. Queries: 8 for the whole page, whatever the number of projects (pinned by
+        tests/evaluation/test_report.py at 5 and 60 projects)."""
         evaluation_round = self._round(request, pk)
         rows, totals = round_progress(evaluation_round)
         context = {
@@ -177,7 +178,8 @@ class EvaluationRoundAdmin(PolicyModelAdmin):
         return HttpResponseRedirect(reverse("admin:evaluation_evaluationround_progress", args=[pk]))
 
     def report_view(self, request, pk):
-        """The report, print-friendly (queries: a constant number)."""
+        """The report, print-friendly. Queries: 13 for the whole page, whatever the number of
+        projects (pinned by tests/evaluation/test_report.py at 5 and 60 projects)."""
         evaluation_round = self._round(request, pk)
         context = {"round": evaluation_round, "report": report.build_report(evaluation_round)}
         return TemplateResponse(request, "admin/evaluation/report.html", context)
