@@ -15,17 +15,24 @@ project)``); the admin, import resources and services ask ``user.has_perm`` and 
   (パスワードを含む) は変えられず、誰にも「システム管理者」の役割を与えられない (誰も自分の権限を
   上げられず、より強い人にもなりすませない)。計画の内容は閲覧のみ。
 
+進捗評価 (評価の照会と評価票): 照会の開始・締切・督促と提出状況・報告は取りまとめ担当。評価票は
+事業の所管局 (共管を含む) の担当者と取りまとめ担当が編集・提出し、取りまとめ担当が差し戻し・確定する
+(自分が提出したものは確定できない)。確定前の評価票を読めるのは所管局の担当者と取りまとめ担当、確定後は
+全員。締め切った照会では誰も何も変えられない。状態ごとの規則は表 ``SHEET_RULES``。
+
 object を渡さない問い (``obj=None``) は「この種類のものを一つでも○○できるか」の意味
 (Django の管理画面が一覧や索引で使う)。
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 
 from accounts.models import Role
+from evaluation.states import RoundStatus, SheetAction, SheetState
 
 if TYPE_CHECKING:
     from django.db.models import Model
@@ -179,6 +186,8 @@ def can(user, action: str, model_label: str, obj: Model | None = None) -> bool:
     if not is_active_member(user) or action not in ACTIONS:
         return False
     role = user.role
+    if model_label in EVALUATION_RECORDS:
+        return evaluation_can(user, action, model_label, obj)
     if model_label == "plan.changerequest":
         return action == VIEW and may_view_change_request(user, obj)
     if action != VIEW and is_frozen(model_label, obj):
@@ -201,8 +210,11 @@ def can(user, action: str, model_label: str, obj: Model | None = None) -> bool:
         return model_label in PLAN_STRUCTURE | PROJECT_CONTENT | KPI_CONTENT | KPI_ACTUALS
     if role != Role.BUREAU_STAFF:
         return False
+    return staff_can(user, action, model_label, obj)
 
-    # Bureau staff: only the content of their own bureaus' projects.
+
+def staff_can(user, action: str, model_label: str, obj: Model | None) -> bool:
+    """Bureau staff change only the content of their own bureaus' projects (and their KPIs)."""
     if model_label not in PROJECT_CONTENT | KPI_CONTENT | KPI_ACTUALS:
         return False
     if model_label in {"plan.project", "kpis.kpi"} and action == DELETE:
@@ -379,6 +391,153 @@ def may_withdraw(user, change_request) -> bool:
     )
 
 
+# --- The evaluation round (進捗評価) and its sheets (評価票) --------------------------------------
+#
+# Who may do what with a sheet is decided by the table ``SHEET_RULES``: for each action, the roles
+# that may take it and the states of the sheet from which each may. The roles are relative to the
+# sheet: staff of a bureau owning the project (共管 included) are 「所管局の担当者」, other staff
+# are not. Before the table: nothing changes in a closed round. After it: nobody confirms a sheet
+# they submitted themselves.
+
+EVALUATION_RECORDS = {"evaluation.evaluationround", "evaluation.evaluationsheet"}
+
+OWNER_STAFF = "owner_staff"  # 所管局の担当者 (自局・共管の事業)
+OTHER_STAFF = "other_staff"  # ほかの局の担当者
+COORDINATOR = "coordinator"  # 取りまとめ担当
+VIEWER = "viewer"  # 閲覧者
+SYSTEM_ADMIN = "system_admin"  # システム管理者
+SHEET_ROLES = (OWNER_STAFF, OTHER_STAFF, COORDINATOR, VIEWER, SYSTEM_ADMIN)
+
+_EVERY_STATE = frozenset(SheetState.values)
+_BEING_WRITTEN = frozenset({SheetState.NOT_STARTED, SheetState.DRAFT, SheetState.RETURNED})
+_CONFIRMED = frozenset({SheetState.CONFIRMED})
+_SUBMITTED = frozenset({SheetState.SUBMITTED})
+
+
+@dataclass(frozen=True)
+class SheetRule:
+    """One action on a sheet: the states from which each role may take it, and why not."""
+
+    allowed: dict[str, frozenset[str]]
+    role_refusal: str
+    state_refusal: str  # may name the sheet's state as {state}
+
+
+SHEET_RULES: dict[str, SheetRule] = {
+    SheetAction.VIEW: SheetRule(
+        {
+            OWNER_STAFF: _EVERY_STATE,
+            COORDINATOR: _EVERY_STATE,
+            OTHER_STAFF: _CONFIRMED,
+            VIEWER: _CONFIRMED,
+            SYSTEM_ADMIN: _CONFIRMED,
+        },
+        "評価票を閲覧する権限がありません。",
+        "確定前の評価票を閲覧できるのは、事業の所管局の担当者と取りまとめ担当だけです。",
+    ),
+    SheetAction.SAVE: SheetRule(
+        {OWNER_STAFF: _BEING_WRITTEN, COORDINATOR: _BEING_WRITTEN},
+        "評価票を編集できるのは、事業の所管局 (共管を含む) の担当者と取りまとめ担当だけです。",
+        "「{state}」の評価票は編集できません。",
+    ),
+    SheetAction.SUBMIT: SheetRule(
+        {OWNER_STAFF: _BEING_WRITTEN, COORDINATOR: _BEING_WRITTEN},
+        "評価票を提出できるのは、事業の所管局 (共管を含む) の担当者と取りまとめ担当だけです。",
+        "「{state}」の評価票は提出できません。",
+    ),
+    SheetAction.RETURN: SheetRule(
+        {COORDINATOR: _SUBMITTED},
+        "評価票を差し戻せるのは取りまとめ担当だけです。",
+        "差し戻せるのは「提出済」の評価票だけです (この評価票は「{state}」)。",
+    ),
+    SheetAction.CONFIRM: SheetRule(
+        {COORDINATOR: _SUBMITTED},
+        "評価票を確定できるのは取りまとめ担当だけです。",
+        "確定できるのは「提出済」の評価票だけです (この評価票は「{state}」)。",
+    ),
+}
+
+ROUND_CLOSED_REFUSED = "この照会は締め切られています。評価票は閲覧だけができます。"
+SELF_CONFIRMATION_REFUSED = (
+    "自分が提出した評価票は確定できません。ほかの取りまとめ担当に確定を依頼してください。"
+)
+ROUND_MANAGEMENT_REFUSED = (
+    "評価の照会の開始・締切・督促と、提出状況・報告の閲覧は、取りまとめ担当だけが行えます。"
+)
+ROUND_ALREADY_CLOSED = "この照会はすでに締め切られています。"
+
+
+def sheet_role(user, sheet) -> str | None:
+    """The user's role relative to a sheet (None: no role at all)."""
+    if not is_active_member(user):
+        return None
+    if user.is_superuser or user.role == Role.COORDINATOR:
+        return COORDINATOR
+    if user.role == Role.BUREAU_STAFF:
+        owners = project_bureau_ids(sheet.project)
+        return OWNER_STAFF if owners & user_bureau_ids(user) else OTHER_STAFF
+    return {Role.VIEWER: VIEWER, Role.SYSTEM_ADMIN: SYSTEM_ADMIN}.get(user.role)
+
+
+def sheet_refusal(user, sheet, action: str) -> str | None:
+    """Why ``user`` may not take ``action`` on ``sheet`` (a 「評価票」), or None if they may.
+
+    Checked in this order, each with its message: a closed round changes for nobody; the table
+    ``SHEET_RULES`` (role, then state); nobody confirms their own submission.
+    """
+    rule = SHEET_RULES[action]
+    if action != SheetAction.VIEW and sheet.round.status == RoundStatus.CLOSED:
+        return ROUND_CLOSED_REFUSED
+    role = sheet_role(user, sheet)
+    if role not in rule.allowed:
+        return rule.role_refusal
+    if sheet.state not in rule.allowed[role]:
+        return rule.state_refusal.format(state=SheetState(sheet.state).label)
+    if action == SheetAction.CONFIRM and sheet.submitted_by_id == user.pk:
+        return SELF_CONFIRMATION_REFUSED
+    return None
+
+
+def may_manage_rounds(user) -> bool:
+    """Open, close and remind; read the 「提出状況」 and the report: coordinators. Anyone else is
+    refused with ``ROUND_MANAGEMENT_REFUSED``."""
+    return may_apply_directly(user)
+
+
+def evaluation_sheets_visible_to(user) -> Q:
+    """The sheets a user may read (the same rule as ``SHEET_RULES[VIEW]``, as a filter):
+    coordinators all; staff their bureaus' and the confirmed ones; everyone else the confirmed."""
+    if not is_active_member(user):
+        return Q(pk__in=[])
+    if user.is_superuser or user.role == Role.COORDINATOR:
+        return Q()
+    confirmed = Q(state=SheetState.CONFIRMED)
+    if user.role != Role.BUREAU_STAFF:
+        return confirmed if user.role in Role.values else Q(pk__in=[])
+    from plan.models import ProjectBureau
+
+    mine = ProjectBureau.objects.filter(bureau_id__in=user_bureau_ids(user)).values("project_id")
+    return confirmed | Q(project_id__in=mine)
+
+
+def evaluation_can(user, action: str, model_label: str, obj: Model | None = None) -> bool:
+    """The admin's questions about rounds and sheets, answered from the rules above. Everyone with
+    a role sees the rounds and the sheets list (filtered by ``evaluation_sheets_visible_to``);
+    coordinators open rounds; a sheet is changed only by the sheet services (``SHEET_RULES``)."""
+    role = user.role
+    if model_label == "evaluation.evaluationround":
+        if action == VIEW:
+            return role in Role.values
+        return action == ADD and may_manage_rounds(user)
+    if action == VIEW:
+        return role in Role.values if obj is None else sheet_refusal(user, obj, VIEW) is None
+    if action != CHANGE:
+        return False
+    if obj is None:
+        return requires_approval(user) or may_apply_directly(user)
+    return sheet_refusal(user, obj, SheetAction.SAVE) is None
+
+
 def has_perm(user, perm: str, obj: Model | None = None) -> bool:
     parsed = split_permission(perm)
     if parsed is None:
@@ -388,5 +547,5 @@ def has_perm(user, perm: str, obj: Model | None = None) -> bool:
 
 
 def has_module_perms(user, app_label: str) -> bool:
-    labels = READABLE_BY_ALL_ROLES | ACCOUNT_ADMINISTRATION | ACCOUNT_RECORDS
+    labels = READABLE_BY_ALL_ROLES | ACCOUNT_ADMINISTRATION | ACCOUNT_RECORDS | EVALUATION_RECORDS
     return any(can(user, VIEW, label) for label in labels if label.split(".", 1)[0] == app_label)

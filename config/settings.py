@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "accounts",
     "plan",
     "kpis",
+    "evaluation",
 ]
 
 MIDDLEWARE = [

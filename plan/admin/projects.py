@@ -95,6 +95,8 @@ class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmi
     search_help_text = "事業名・概要・KPI の文言で検索します (全角・半角は区別しません)。"
     fields = ("edition", "code", "name", "is_new", "summary", "predecessor")
     inlines = (ProjectBureauInline, ProjectListingInline, ProjectKpiInline)
+    # The change form of every plan record, with the project's 評価票 round after round below it.
+    change_form_template = "admin/plan/project/change_form.html"
     list_per_page = 100
 
     def get_readonly_fields(self, request, obj=None):

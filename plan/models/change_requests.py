@@ -35,6 +35,7 @@ class ChangeRequest(models.Model):
         ADMIN = "admin", "管理画面"
         IMPORT = "import", "Excel 取込"
         RESTORE = "restore", "過去の状態への復元"
+        EVALUATION = "evaluation", "評価票"
 
     edition = models.ForeignKey(
         Edition,

@@ -216,12 +216,14 @@ def test_index_shows_each_role_only_what_it_can_use(world):
     plan_models = ["Edition", "Measure", "Plan", "PolicyGoal", "Project"]
     assert index_models(world["staff"]) == {
         "accounts": ["Bureau"],
+        "evaluation": ["EvaluationRound", "EvaluationSheet"],
         "kpis": ["Kpi"],
         "plan": ["ChangeRequest", *plan_models],  # their own change requests
     }
     assert "ChangeRequest" in index_models(world["coordinator"])["plan"]
     assert index_models(world["viewer"]) == {
         "accounts": ["Bureau"],
+        "evaluation": ["EvaluationRound", "EvaluationSheet"],  # the confirmed sheets
         "kpis": ["Kpi"],
         "plan": plan_models,
     }

@@ -1,0 +1,163 @@
+"""What the evaluation's pages show, read from the database with bounded queries: a sheet with its
+KPIs, the 「提出状況」 of a round by bureau, and the staff's to-do on the admin index."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+
+from accounts import permissions
+from accounts.models import Bureau
+from evaluation.achievement import assessment_warnings, kpi_statuses
+from evaluation.models import EvaluationRound, EvaluationSheet
+from evaluation.states import NOT_SUBMITTED, RoundStatus, SheetState
+from kpis.models import ActualStatus, KpiActual, ProjectKpi
+
+
+def deadline_label(day: datetime.date) -> str:
+    """「6月30日」."""
+    return f"{day.month}月{day.day}日"
+
+
+@dataclass
+class KpiRow:
+    """One KPI on a sheet: its baseline and target, the official actual of the round's year (and
+    who entered it), what this sheet proposes, its status, and the other projects sharing it."""
+
+    kpi: object
+    baseline: str
+    target: str
+    official: KpiActual | None
+    proposed_text: str
+    proposed_status: str
+    status: str
+    shared_with: list[str] = field(default_factory=list)
+
+
+def sheet_kpi_rows(sheet: EvaluationSheet, posted: dict[int, tuple[str, str]] | None = None):
+    """The KPI rows of a sheet (a constant number of queries). ``posted``: what the person typed
+    (shown again after a refusal, so that nothing is lost)."""
+    links = (
+        ProjectKpi.objects.filter(project=sheet.project)
+        .select_related("kpi")
+        .prefetch_related(
+            "kpi__values",
+            Prefetch(
+                "kpi__project_links",
+                queryset=ProjectKpi.objects.select_related("project").order_by("project__code"),
+            ),
+        )
+        .order_by("position")
+    )
+    kpis = [link.kpi for link in links]
+    official = {
+        actual.kpi_id: actual
+        for actual in KpiActual.objects.filter(
+            kpi__in=kpis, year=sheet.round.fiscal_year
+        ).select_related("entered_by")
+    }
+    statuses = kpi_statuses(kpis, sheet.round.fiscal_year)
+    rows = []
+    for kpi in kpis:
+        current = official.get(kpi.pk)
+        draft = sheet.draft_actuals.get(str(kpi.pk), {})
+        text = draft.get("text", current.text if current else "")
+        status = draft.get("status", current.status if current else ActualStatus.PRELIMINARY)
+        if posted is not None and kpi.pk in posted:
+            text, status = posted[kpi.pk]
+        rows.append(
+            KpiRow(
+                kpi=kpi,
+                baseline=kpi.value_text("baseline"),
+                target=kpi.value_text("target"),
+                official=current,
+                proposed_text=text,
+                proposed_status=status,
+                status=statuses[kpi.pk],
+                shared_with=[
+                    link.project.name
+                    for link in kpi.project_links.all()
+                    if link.project_id != sheet.project_id
+                ],
+            )
+        )
+    return rows, assessment_warnings(sheet.self_assessment, kpis, statuses)
+
+
+@dataclass
+class BureauProgress:
+    bureau: Bureau
+    counts: list[int]
+    total: int
+    overdue: int
+
+
+def round_progress(evaluation_round: EvaluationRound, today: datetime.date | None = None):
+    """「提出状況」: per bureau, how many of its sheets are in each state, and how many are overdue
+    (not submitted after the deadline). A co-owned project counts for each of its bureaus; the
+    totals count each sheet once. Two queries, whatever the number of projects."""
+    today = today or timezone.localdate()
+    late = today > evaluation_round.deadline
+    in_round = Q(project_links__project__evaluation_sheets__round=evaluation_round)
+    state_path = "project_links__project__evaluation_sheets__state"
+    annotations = {
+        state: Count("project_links", filter=in_round & Q(**{state_path: state}))
+        for state in SheetState.values
+    }
+    bureaus = Bureau.objects.annotate(**annotations).order_by("display_order", "name")
+    rows = []
+    for bureau in bureaus:
+        counts = [getattr(bureau, state) for state in SheetState.values]
+        if not sum(counts):
+            continue
+        unsubmitted = sum(getattr(bureau, state) for state in NOT_SUBMITTED)
+        rows.append(BureauProgress(bureau, counts, sum(counts), unsubmitted if late else 0))
+    by_state = dict(
+        EvaluationSheet.objects.filter(round=evaluation_round)
+        .values_list("state")
+        .annotate(n=Count("pk"))
+        .values_list("state", "n")
+    )
+    totals = [by_state.get(state, 0) for state in SheetState.values]
+    overdue = sum(by_state.get(state, 0) for state in NOT_SUBMITTED) if late else 0
+    return rows, BureauProgress(Bureau(name="合計"), totals, sum(totals), overdue)
+
+
+@dataclass(frozen=True)
+class Todo:
+    evaluation_round: EvaluationRound
+    unsubmitted: int
+    total: int
+
+    @property
+    def label(self) -> str:
+        """「令和6年度実績の評価票: 未提出 3件 (期限6月30日)」."""
+        return (
+            f"{self.evaluation_round.title}の評価票: 未提出 {self.unsubmitted}件 "
+            f"(期限{deadline_label(self.evaluation_round.deadline)})"
+        )
+
+
+def todos(user) -> list[Todo]:
+    """The open rounds with the sheets the user's bureaus still owe (staff), or with every
+    unsubmitted sheet (coordinators). One query."""
+    if permissions.may_manage_rounds(user):
+        scope = Q()
+    elif permissions.requires_approval(user):
+        scope = Q(sheets__project__bureau_links__bureau_id__in=permissions.user_bureau_ids(user))
+    else:
+        return []
+    rounds = (
+        EvaluationRound.objects.filter(status=RoundStatus.OPEN)
+        .annotate(
+            unsubmitted=Count(
+                "sheets", filter=scope & Q(sheets__state__in=NOT_SUBMITTED), distinct=True
+            ),
+            total=Count("sheets", filter=scope, distinct=True),
+        )
+        .order_by("deadline")
+    )
+    return [Todo(r, r.unsubmitted, r.total) for r in rounds if r.total]
