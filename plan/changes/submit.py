@@ -59,9 +59,10 @@ def change_request_submit(
     source: str = ChangeRequest.Source.ADMIN,
     source_name: str = "",
 ) -> ChangeRequest:
-    """所管局担当者の変更を申請にする (公式の記録は変えない)。
+    """Turn a 「所管局担当者」's change into a request (the official record is unchanged).
 
-    同じ対象に自分の未決定の申請 (審査待ち・差し戻し) があれば、それを新しい内容で置き換える (修正)。
+    If the same person has an undecided request (「審査待ち」 or 「差し戻し」) on the same target,
+    it is replaced by the new content (an amendment).
     """
     if not permissions.requires_approval(acting_user):
         raise PermissionDenied(permissions.SUBMISSION_REFUSED)
@@ -106,7 +107,8 @@ def change_direct_apply(
     source: str = ChangeRequest.Source.ADMIN,
     source_name: str = "",
 ) -> tuple[ChangeRequest, dict[str, int]]:
-    """取りまとめ担当の編集: 申請と同じ形で記録し、その場で反映する。新規レコードの pk を返す。"""
+    """A 「取りまとめ担当」's edit: recorded in the shape of a request and applied at once.
+    Returns the new records' pks."""
     if not permissions.may_apply_directly(acting_user):
         raise PermissionDenied(permissions.DIRECT_APPLY_REFUSED)
     check_changes(acting_user, changes)

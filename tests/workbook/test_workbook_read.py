@@ -540,7 +540,7 @@ def test_wrong_cell_types(edition_2024, exported, sheet, row, header, value, mes
     assert preview.has_errors
     assert messages(preview.errors) == messages(contents.errors)
     # A record with an unreadable cell is an error, with no values and no (misleading) diff
-    # (a row without a readable 事業コード belongs to no record at all).
+    # (a row without a readable 「事業コード」 belongs to no record at all).
     errors = [item for item in [*preview.projects, *preview.kpis] if item.status == Status.ERROR]
     assert len(errors) == (0 if header == "事業コード" else 1)
     assert all(item.data is None and item.changes == () for item in errors)
