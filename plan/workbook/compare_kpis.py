@@ -97,9 +97,12 @@ def _value_changes(
 
 
 def _part_text(name: str, value: object) -> str:
-    """A part of a value as people read it (the number as the workbook writes it), empty as ""."""
+    """A part of a value as the workbook writes it, empty as "": the number formatted, the
+    qualifier as itself (「▲」, not its choice label 「▲ (削減)」), the period by its label."""
     if isinstance(value, Decimal):
         value = format_decimal(value)
+    if name == "qualifier":
+        return str(value or "")
     return display(KpiValue._meta.get_field(name), value, empty="")
 
 
