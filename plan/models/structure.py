@@ -8,6 +8,8 @@ One project may be listed under several measures (「アジア・グリーン共
 The project is one record; its No. may differ per measure, so the Listing holds it.
 """
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
@@ -19,6 +21,9 @@ from simple_history.models import HistoricalRecords
 from plan.eras import format_edition_title
 from plan.models.history import ChangeAttribution
 from plan.search import normalize_for_search, search_terms
+
+if TYPE_CHECKING:
+    from accounts.models import Bureau
 
 #: The most characters an Excel cell holds: text the workbook carries must fit, or the export cuts it.
 CELL_TEXT_LIMIT = 32_767
@@ -223,7 +228,7 @@ class Project(models.Model):
     is_new = models.BooleanField(
         "新規 (<新>)", default=False, help_text="この版で新しく加わった事業。"
     )
-    bureaus = models.ManyToManyField(
+    bureaus: "models.ManyToManyField[Bureau, ProjectBureau]" = models.ManyToManyField(
         "accounts.Bureau",
         through="ProjectBureau",
         verbose_name="所管局",

@@ -154,7 +154,7 @@ def _kpi_previews(
         existing = state.kpis.get(code)
         errors = _row_errors(rows) + tuple(findings.kpi_errors.get(code, []))
         data = kpi_data(code, first)
-        changes = ()
+        changes: tuple[FieldDiff, ...] = ()
         if not first.errors:
             check_structured_values(first, existing, state, findings)
             changes = kpi_changes(existing, data, state) if existing else ()

@@ -7,6 +7,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import cast
+
+from django.db.models import Field
 
 from kpis.models import VALUE_FIELDS, Kpi, KpiValue, ValueKind
 from kpis.value_text import EMPTY as EMPTY_STRUCTURE
@@ -103,7 +106,7 @@ def _part_text(name: str, value: object) -> str:
         value = format_decimal(value)
     if name == "qualifier":
         return str(value or "")
-    return display(KpiValue._meta.get_field(name), value, empty="")
+    return display(cast(Field, KpiValue._meta.get_field(name)), value, empty="")
 
 
 def check_structured_values(

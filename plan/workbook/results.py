@@ -226,8 +226,9 @@ class Preview:
 
     @property
     def has_changes(self) -> bool:
-        return any(
-            item.status in (Status.NEW, Status.CHANGED) for item in [*self.projects, *self.kpis]
+        changed = (Status.NEW, Status.CHANGED)
+        return any(project.status in changed for project in self.projects) or any(
+            kpi.status in changed for kpi in self.kpis
         )
 
     def project_counts(self) -> dict[Status, int]:

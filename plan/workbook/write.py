@@ -99,7 +99,7 @@ class _ExportData:
         ):
             project_kpis[project_id].append(kpi_id)
         if kpi_queryset is None:
-            sheet_kpis = Kpi.objects.filter(pk__in=linked.values("kpi"))
+            sheet_kpis: QuerySet[Kpi] = Kpi.objects.filter(pk__in=linked.values("kpi"))
             wanted = sheet_kpis
         else:
             sheet_kpis = kpi_queryset
@@ -242,7 +242,7 @@ def _write_listing_sheet(sheet, data: _ExportData) -> None:
         for measure_id, number in data.listings.get(pk, ()):
             measure = data.measures[measure_id]
             order = (measure.goal.display_order, measure.number, number, code)
-            values = [
+            values: list[str | int] = [
                 code,
                 measure.goal.label,
                 measure_label(measure),
