@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import re
@@ -223,8 +224,7 @@ def _read_value(reader: _RowReader, kind: str) -> KpiValueData | None:
         period = ""
     if not text and header("表記") not in reader.failed:
         reader.error(header("表記"), "表記を入れてください (基準値・目標値には公表表記が必要です)")
-    candidate = KpiValue(
-        kind=kind,
+    data = KpiValueData(
         text=text,
         value=value,
         unit=unit,
@@ -233,6 +233,7 @@ def _read_value(reader: _RowReader, kind: str) -> KpiValueData | None:
         fiscal_year_end=fiscal_year_end,
         period=period,
     )
+    candidate = KpiValue(kind=kind, **dataclasses.asdict(data))
     try:
         candidate.clean()  # the rules on combinations of values (no database access)
     except ValidationError as error:
@@ -241,15 +242,7 @@ def _read_value(reader: _RowReader, kind: str) -> KpiValueData | None:
             if column not in reader.failed:
                 for message in messages:
                     reader.error(column, message.rstrip("。"))
-    return KpiValueData(
-        text=text,
-        value=value,
-        unit=unit,
-        qualifier=qualifier,
-        fiscal_year=fiscal_year,
-        fiscal_year_end=fiscal_year_end,
-        period=period,
-    )
+    return data
 
 
 def _read_listing_row(reader: _RowReader) -> ListingRow:
