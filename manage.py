@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Django の管理コマンド。"""
+"""Django's command-line utility for administrative tasks."""
 
 import os
 import sys

@@ -136,7 +136,7 @@ def role_guarded_form(form_class, user):
 
 
 class SignInRecordAdminBase(PolicyModelAdmin):
-    """django-axes の記録を読むだけの一覧 (追加・変更はできない)。"""
+    """A read-only list of django-axes' records (no adding or changing)."""
 
     list_filter = ("attempt_time",)
     search_fields = ("username", "ip_address")
@@ -182,7 +182,7 @@ class FailedSignInRecordAdmin(SignInRecordAdminBase):
 
 @admin.register(LockoutRecord)
 class LockoutRecordAdmin(SignInRecordAdminBase):
-    """削除するとロックが解ける (システム管理者のみ)。"""
+    """Deleting unlocks (system administrators only)."""
 
     list_display = ("time", "user_name", "address", "failures")
 
@@ -193,7 +193,8 @@ class LockoutRecordAdmin(SignInRecordAdminBase):
 
 @admin.register(AccountChangeRecord)
 class AccountChangeRecordAdmin(PolicyModelAdmin):
-    """利用者の変更記録 (作成・変更・削除・パスワードの設定・役割の付与) を読むだけの一覧。"""
+    """A read-only list of changes to users (create, change, delete, setting passwords, granting
+    roles)."""
 
     list_display = ("time", "actor", "account", "operation", "message")
     list_filter = ("action_flag", "action_time")

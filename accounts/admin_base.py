@@ -119,7 +119,8 @@ class PolicyTabularInline(PolicyInlineMixin, admin.TabularInline):
 
 
 class OwnBureauListFilter(admin.SimpleListFilter):
-    """「自局のみ」/「すべて」。所管局担当者は「自局のみ」から始まる (「すべて」で全行を見られる)。
+    """「自局のみ」/「すべて」. 「所管局担当者」 start with 「自局のみ」 (「すべて」 shows every
+    row).
 
     The model's queryset must offer ``for_bureaus(bureau_ids)``.
     """

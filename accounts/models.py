@@ -1,7 +1,7 @@
 """Users, bureaus and roles.
 
-所管局 (bureau) は事業の責任を持つ市の局。利用者は一つ以上の局に所属し、役割 (role) を一つ持つ。
-誰が何をできるかはここでは決めない (accounts/permissions.py の役目)。
+A bureau (「所管局」) is a city bureau responsible for projects. A user belongs to one or more
+bureaus and has one role. Who may do what is not decided here (that is accounts/permissions.py).
 """
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -16,7 +16,7 @@ class BureauManager(models.Manager["Bureau"]):
 
 
 class Bureau(models.Model):
-    """市の局。名称は公表資料の表記 (例: 「財政・変革局」) のまま一意。"""
+    """A city bureau; its name, as published (e.g. 「財政・変革局」), is unique."""
 
     name = models.CharField("局名", max_length=50, unique=True)
     display_order = models.PositiveSmallIntegerField("表示順", default=0)
@@ -36,7 +36,7 @@ class Bureau(models.Model):
 
 
 class Role(models.TextChoices):
-    """役割。権限の中身は accounts/permissions.py が決める。"""
+    """A role. What it may do is decided by accounts/permissions.py."""
 
     BUREAU_STAFF = "bureau_staff", "所管局担当者"
     COORDINATOR = "coordinator", "取りまとめ担当"
@@ -45,7 +45,7 @@ class Role(models.TextChoices):
 
 
 class User(AbstractUser):
-    """管理画面の利用者。役割と所属局を持つ。"""
+    """A user of the admin, with a role and bureaus."""
 
     role = models.CharField("役割", max_length=20, choices=Role.choices, default=Role.VIEWER)
     bureaus = models.ManyToManyField(
@@ -76,7 +76,7 @@ class User(AbstractUser):
         return f"{name} ({self.username})" if name else self.username
 
     def get_full_name(self) -> str:
-        """日本語の順 (姓 名)。"""
+        """In Japanese order (family name, given name)."""
         return f"{self.last_name} {self.first_name}".strip()
 
     def get_short_name(self) -> str:
@@ -87,7 +87,7 @@ class User(AbstractUser):
 
 
 class LockoutRecord(AccessAttempt):
-    """連続したサインイン失敗の記録。ロックの判定に使う。削除するとロックが解ける。"""
+    """A record of consecutive sign-in failures, used to decide lock-outs; deleting it unlocks."""
 
     class Meta:
         proxy = True
@@ -96,7 +96,7 @@ class LockoutRecord(AccessAttempt):
 
 
 class SignInRecord(AccessLog):
-    """成功したサインインとサインアウトの記録。"""
+    """A record of successful sign-ins and sign-outs."""
 
     class Meta:
         proxy = True
@@ -105,7 +105,7 @@ class SignInRecord(AccessLog):
 
 
 class FailedSignInRecord(AccessFailureLog):
-    """失敗したサインインの記録 (一回ごと)。"""
+    """A record of failed sign-ins (one per attempt)."""
 
     class Meta:
         proxy = True
@@ -114,8 +114,9 @@ class FailedSignInRecord(AccessFailureLog):
 
 
 class AccountChangeRecord(LogEntry):
-    """利用者の変更記録: 管理画面で誰がいつどの利用者を作成・変更・削除したか (役割の付与、
-    パスワードの設定を含む)。Django の LogEntry のうち利用者についてのもの。"""
+    """The record of changes to users: who created, changed or deleted which user in the admin,
+    and when (granting roles and setting passwords included). Django's LogEntry rows about
+    users."""
 
     class Meta:
         proxy = True

@@ -3,25 +3,31 @@
 Django asks it through ``accounts.backends.PolicyBackend`` (``user.has_perm("plan.change_project",
 project)``); the admin, import resources and services ask ``user.has_perm`` and never re-decide.
 
-役割ごとの規則:
+The rules per role:
 
-- 所管局担当者 (bureau staff): 計画全体を閲覧できる。自局が所管 (共管を含む) する事業と、その事業に
-  結び付く KPI を変更できる。事業の追加は自局を所管局に含む場合のみ (保存時に確認)。政策目標・
-  基本施策・掲載・所管局・利用者は変更できず、事業と KPI を削除できない (KPI の結び付きは外せる)。
-- 取りまとめ担当 (coordinator, 環境局): 計画のすべてを閲覧・変更でき、政策目標・基本施策・掲載を保守する。
-- 閲覧者 (viewer): すべて閲覧のみ。
-- システム管理者 (system administrator): 利用者・所管局・所属を管理し、サインインの記録と利用者の
-  変更記録を見て、ロックを解除する。自分自身・ほかのシステム管理者・スーパーユーザーの利用者情報
-  (パスワードを含む) は変えられず、誰にも「システム管理者」の役割を与えられない (誰も自分の権限を
-  上げられず、より強い人にもなりすませない)。計画の内容は閲覧のみ。
+- Bureau staff (「所管局担当者」): view the whole plan; change the projects their bureau is
+  responsible for (「共管」 included) and the KPIs linked to them; add a project only with their
+  own bureau among its 「所管局」 (checked on save). They cannot change 「政策目標」,
+  「基本施策」, listings, bureaus or users, and cannot delete projects or KPIs (they can unlink
+  a KPI).
+- Coordinators (「取りまとめ担当」, 環境局): view and change the whole plan, and maintain
+  「政策目標」, 「基本施策」 and listings.
+- Viewers (「閲覧者」): view everything, change nothing.
+- System administrators (「システム管理者」): manage users, bureaus and memberships, read the
+  sign-in records and the record of changes to users, and unlock accounts. They cannot change
+  the user record (password included) of themselves, another system administrator or a
+  superuser, and cannot grant anyone the 「システム管理者」 role (nobody can raise their own
+  rights or impersonate someone stronger). The plan's content they only view.
 
-進捗評価 (評価の照会と評価票): 照会の開始・締切・督促と提出状況・報告は取りまとめ担当。評価票は
-事業の所管局 (共管を含む) の担当者と取りまとめ担当が編集・提出し、取りまとめ担当が差し戻し・確定する
-(自分が提出したものは確定できない)。確定前の評価票を読めるのは所管局の担当者と取りまとめ担当、確定後は
-全員。締め切った照会では誰も何も変えられない。状態ごとの規則は表 ``SHEET_RULES``。
+The yearly evaluation (「進捗評価」: the round 「評価の照会」 and its 「評価票」): coordinators open,
+close and remind a round (「督促」) and read its 「提出状況」 and report. A sheet is edited and
+submitted by the staff of the project's bureaus (「共管」 included) and by coordinators; coordinators
+return or confirm it (never their own submission). Before confirmation a sheet is read by its
+bureaus' staff and the coordinators, after it by everyone. Nothing changes in a closed round. The
+rules per state are the table ``SHEET_RULES``.
 
-object を渡さない問い (``obj=None``) は「この種類のものを一つでも○○できるか」の意味
-(Django の管理画面が一覧や索引で使う)。
+A question without an object (``obj=None``) means "may they do this to at least one thing of
+this kind?" (as Django's admin asks for lists and the index).
 """
 
 from __future__ import annotations

@@ -47,26 +47,34 @@ import argparse
 import contextlib
 import cProfile
 import io
-import json
-import os
 import platform
 import pstats
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, this file's folder comes first on sys.path, and this file's name would hide the
+# django-import-export package (import_export): look for modules from the project instead.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.harness import (  # noqa: E402
+    add_common_arguments,
+    in_worker,
+    load_edition,
+    log,
+    run_workers,
+    write_result,
+)
+
 DEFAULT_SCALES = (10, 100)
 DATABASE_KINDS = ("sqlite", "postgres")
-DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 #: Other people's databases (the development one and its test database): never touched.
-PROTECTED_DATABASES = frozenset({"kitakyushu_env_plan", "test_kitakyushu_env_plan"})
 DATABASE_PREFIX = "bench_kitakyushu_"
 #: The copies' codes end in "-02", "-03"…; the fixture's own codes (P001, K001) have no "-".
 COPY_SEPARATOR = "-"
@@ -94,10 +102,6 @@ STEPS = (
 IMPORT_STEPS = ("preview", "apply", "import", "preview_edited", "apply_edited", "import_edited")
 SUMS = {"import": ("preview", "apply"), "import_edited": ("preview_edited", "apply_edited")}
 PROFILE_LINES = 25
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def default_repeat(scale: int) -> tuple[int, int]:
@@ -527,85 +531,27 @@ def measure_scale(  # noqa: C901 — one timed step after another, each with its
 # The worker process (one database)
 
 
-@contextlib.contextmanager
-def throwaway_database(kind: str, postgres_url: str) -> Iterator[str]:
-    """A DATABASE_URL for a database made for this process, removed at the end (also on failure)."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix=DATABASE_PREFIX) as directory:
-            yield f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
-        return
-
-    import psycopg
-    from psycopg import sql
-
-    server = urlsplit(postgres_url)
-    if server.path.lstrip("/") in PROTECTED_DATABASES:
-        raise SystemExit(f"--postgres-url must not name {server.path.lstrip('/')}.")
-    name = f"{DATABASE_PREFIX}{os.getpid()}"
-    assert name not in PROTECTED_DATABASES
-    with psycopg.connect(postgres_url, autocommit=True) as admin:
-        admin.execute(
-            sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(
-                sql.Identifier(name)
-            )
-        )
-    try:
-        yield urlunsplit(server._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(postgres_url, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-        log(f"[{kind}] dropped database {name}")
-
-
-def _exit_on_sigterm(signum, frame) -> None:
-    raise SystemExit(128 + signum)
-
-
 def worker(kind: str, scales: Sequence[int], args: argparse.Namespace) -> dict:
     """Set up a throwaway database, build each scale and measure it (in this process only)."""
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    with throwaway_database(kind, args.postgres_url) as url:
-        os.environ["DATABASE_URL"] = url
-        os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-        import django
-
-        django.setup()
-        from django.db import connections
-
-        try:
-            return _measure_database(kind, scales, args)
-        finally:
-            connections.close_all()
+    return in_worker(
+        kind,
+        args.postgres_url,
+        lambda: _measure_database(kind, scales, args),
+        prefix=DATABASE_PREFIX,
+        settings_module="config.settings",
+    )
 
 
 def _measure_database(kind: str, scales: Sequence[int], args: argparse.Namespace) -> dict:
     import django
     import import_export
     import openpyxl
-    from django.core.management import call_command
-    from django.db import connection
 
-    from accounts.management.commands.setup_demo import EDITION_FIXTURE
     from accounts.models import Bureau, Role, User
-    from plan.models import Edition
 
-    start = time.perf_counter()
-    call_command("migrate", interactive=False, verbosity=0)
-    call_command("loaddata", str(EDITION_FIXTURE), verbosity=0)
-    edition = Edition.objects.get(fiscal_year=2024)
+    edition, server = load_edition(kind)
     user = User.objects.create_user(username=COORDINATOR, role=Role.COORDINATOR, is_staff=True)
     user.bureaus.set(Bureau.objects.filter(name="環境局"))
-    log(f"[{kind}] migrated and loaded the 2024 edition in {time.perf_counter() - start:.1f} s")
-
-    if connection.vendor == "postgresql":
-        version = connection.pg_version
-        server = f"PostgreSQL {version // 10000}.{version % 10000}"
-    else:
-        import sqlite3
-
-        server = f"SQLite {sqlite3.sqlite_version}"
     results = []
     for scale in sorted(scales):
         start = time.perf_counter()
@@ -770,15 +716,9 @@ def format_report(databases: Sequence[dict]) -> str:
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scales", type=int, nargs="+", default=list(DEFAULT_SCALES))
+    add_common_arguments(parser, scales=DEFAULT_SCALES, kinds=DATABASE_KINDS)
     parser.add_argument(
         "--databases", nargs="+", choices=DATABASE_KINDS, default=list(DATABASE_KINDS)
-    )
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
-        help="a server and a database to connect to for CREATE/DROP DATABASE "
-        "(default: $BENCH_POSTGRES_URL or %(default)s)",
     )
     parser.add_argument(
         "--repeat", type=int, help="repetitions of each step (default: 3 up to ×10, 2 above)"
@@ -788,8 +728,6 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="cProfile export and the slowest import step at the largest scale",
     )
-    parser.add_argument("--worker", choices=DATABASE_KINDS, help=argparse.SUPPRESS)
-    parser.add_argument("--result-file", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if any(scale < 1 for scale in args.scales):
         parser.error("scales are whole numbers from 1")
@@ -798,44 +736,23 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_arguments(argv)
-    # Run as a script, this file's folder comes first on sys.path, and this file's name would hide
-    # the django-import-export package (import_export): look for modules from the project instead.
-    here = Path(__file__).resolve().parent
-    sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != here]
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
     if args.worker:
-        result = worker(args.worker, args.scales, args)
-        Path(args.result_file).write_text(json.dumps(result), encoding="utf-8")
-        return 0
+        return write_result(args.result_file, worker(args.worker, args.scales, args))
 
-    databases, failed = [], []
-    with tempfile.TemporaryDirectory(prefix=DATABASE_PREFIX) as directory:
-        for kind in args.databases:
-            result_file = Path(directory) / f"{kind}.json"
-            command = [
-                sys.executable,
-                str(Path(__file__).resolve()),
-                "--worker",
-                kind,
-                "--result-file",
-                str(result_file),
-                "--postgres-url",
-                args.postgres_url,
-                "--scales",
-                *map(str, args.scales),
-            ]
-            if args.repeat:
-                command += ["--repeat", str(args.repeat)]
-            if args.profile:
-                command.append("--profile")
-            log(f"[{kind}] measuring scales {', '.join(f'×{s}' for s in sorted(args.scales))}…")
-            completed = subprocess.run(command, cwd=ROOT, check=False)
-            if completed.returncode != 0 or not result_file.exists():
-                failed.append(kind)
-                log(f"[{kind}] the measurement failed (exit status {completed.returncode})")
-                continue
-            databases.append(json.loads(result_file.read_text(encoding="utf-8")))
+    worker_arguments = ["--postgres-url", args.postgres_url]
+    if args.repeat:
+        worker_arguments += ["--repeat", str(args.repeat)]
+    if args.profile:
+        worker_arguments.append("--profile")
+    databases: list[dict] = []
+    failed = run_workers(
+        __file__,
+        args.databases,
+        args.scales,
+        worker_arguments,
+        databases.append,
+        prefix=DATABASE_PREFIX,
+    )
     print(format_report(databases), flush=True)
     if failed:
         print(f"Failed: {', '.join(failed)}", flush=True)

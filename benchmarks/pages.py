@@ -43,20 +43,16 @@ the audit log, the historical rows of the eight models it covers (it pages them 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
-import os
 import platform
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 # Run as a script, this file's folder comes first on sys.path and benchmarks/import_export.py would
@@ -66,13 +62,15 @@ sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _H
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.import_export import (  # noqa: E402
-    COPY_SEPARATOR,
-    DEFAULT_POSTGRES_URL,
-    PROTECTED_DATABASES,
+from benchmarks.harness import (  # noqa: E402
+    add_common_arguments,
+    in_worker,
+    load_edition,
     log,
-    scale_edition,
+    run_workers,
+    write_result,
 )
+from benchmarks.import_export import COPY_SEPARATOR, scale_edition  # noqa: E402
 
 SETTINGS_MODULE = "benchmarks.settings"
 DEFAULT_SCALES = (1, 10, 100)
@@ -608,80 +606,23 @@ def measure_scale(edition, scale: int, prepared: dict, *, repeat: int) -> dict:
 # The worker process (one database)
 
 
-@contextlib.contextmanager
-def throwaway_database(kind: str, postgres_url: str) -> Iterator[str]:
-    """A DATABASE_URL for a database made for this process, removed at the end (also on failure)."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix=DATABASE_PREFIX) as directory:
-            yield f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
-        return
-
-    import psycopg
-    from psycopg import sql
-
-    server = urlsplit(postgres_url)
-    if server.path.lstrip("/") in PROTECTED_DATABASES:
-        raise SystemExit(f"--postgres-url must not name {server.path.lstrip('/')}.")
-    name = f"{DATABASE_PREFIX}{os.getpid()}"
-    with psycopg.connect(postgres_url, autocommit=True) as admin:
-        admin.execute(
-            sql.SQL(
-                "CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0 LOCALE 'C.UTF-8'"
-            ).format(sql.Identifier(name))
-        )
-    try:
-        yield urlunsplit(server._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(postgres_url, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-        log(f"[{kind}] dropped database {name}")
-
-
-def _exit_on_sigterm(signum, frame) -> None:
-    raise SystemExit(128 + signum)
-
-
 def worker(kind: str, args: argparse.Namespace) -> dict:
-    import signal
-
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    with throwaway_database(kind, args.postgres_url) as url:
-        os.environ["DATABASE_URL"] = url
-        os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
-        os.environ.pop("DEBUG", None)
-        import django
-
-        django.setup()
-        from django.db import connections
-
-        try:
-            return _measure_database(kind, args)
-        finally:
-            connections.close_all()
+    """Set up a throwaway database, build each scale and measure it (in this process only)."""
+    return in_worker(
+        kind,
+        args.postgres_url,
+        lambda: _measure_database(kind, args),
+        prefix=DATABASE_PREFIX,
+        settings_module=SETTINGS_MODULE,
+        locale="C.UTF-8",
+    )
 
 
 def _measure_database(kind: str, args: argparse.Namespace) -> dict:
     import django
-    from django.core.management import call_command
     from django.db import connection
 
-    from accounts.management.commands.setup_demo import EDITION_FIXTURE
-    from plan.models import Edition
-
-    start = time.perf_counter()
-    call_command("migrate", interactive=False, verbosity=0)
-    call_command("loaddata", str(EDITION_FIXTURE), verbosity=0)
-    edition = Edition.objects.get(fiscal_year=2024)
-    log(f"[{kind}] migrated and loaded the 2024 edition in {time.perf_counter() - start:.1f} s")
-    if connection.vendor == "postgresql":
-        version = connection.pg_version
-        server = f"PostgreSQL {version // 10000}.{version % 10000}"
-    else:
-        import sqlite3
-
-        server = f"SQLite {sqlite3.sqlite_version}"
+    edition, server = load_edition(kind)
     results = []
     for scale in sorted(args.scales):
         start = time.perf_counter()
@@ -777,7 +718,7 @@ def format_report(databases: Sequence[dict]) -> str:
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scales", type=int, nargs="+", default=list(DEFAULT_SCALES))
+    add_common_arguments(parser, scales=DEFAULT_SCALES, kinds=DATABASE_KINDS)
     parser.add_argument(
         "--databases",
         nargs="+",
@@ -785,17 +726,9 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         default=list(DATABASE_KINDS),
     )
     parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
-        help="a server and a database to connect to for CREATE/DROP DATABASE "
-        "(default: $BENCH_POSTGRES_URL or %(default)s)",
-    )
-    parser.add_argument(
         "--repeat", type=int, default=DEFAULT_REPEAT, help="timed requests per page (the median)"
     )
     parser.add_argument("--json", help="also write the results as JSON to this path")
-    parser.add_argument("--worker", choices=DATABASE_KINDS, help=argparse.SUPPRESS)
-    parser.add_argument("--result-file", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if any(scale < 1 for scale in args.scales) or args.repeat < 1:
         parser.error("scales and --repeat are whole numbers from 1")
@@ -803,44 +736,19 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def run_workers(args: argparse.Namespace, on_result: Callable[[dict], None]) -> list[str]:
-    """Run one worker per database, one after the other; return the databases that failed."""
-    failed = []
-    with tempfile.TemporaryDirectory(prefix=DATABASE_PREFIX) as directory:
-        for kind in args.databases:
-            result_file = Path(directory) / f"{kind}.json"
-            command = [
-                sys.executable,
-                str(Path(__file__).resolve()),
-                "--worker",
-                kind,
-                "--result-file",
-                str(result_file),
-                "--postgres-url",
-                args.postgres_url,
-                "--repeat",
-                str(args.repeat),
-                "--scales",
-                *map(str, args.scales),
-            ]
-            log(f"[{kind}] measuring scales {', '.join(f'×{s}' for s in sorted(args.scales))}…")
-            completed = subprocess.run(command, cwd=ROOT, check=False)
-            if completed.returncode != 0 or not result_file.exists():
-                failed.append(kind)
-                log(f"[{kind}] the measurement failed (exit status {completed.returncode})")
-                continue
-            on_result(json.loads(result_file.read_text(encoding="utf-8")))
-    return failed
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_arguments(argv)
     if args.worker:
-        result = worker(args.worker, args)
-        Path(args.result_file).write_text(json.dumps(result), encoding="utf-8")
-        return 0
+        return write_result(args.result_file, worker(args.worker, args))
     databases: list[dict] = []
-    failed = run_workers(args, databases.append)
+    failed = run_workers(
+        __file__,
+        args.databases,
+        args.scales,
+        ["--postgres-url", args.postgres_url, "--repeat", str(args.repeat)],
+        databases.append,
+        prefix=DATABASE_PREFIX,
+    )
     report = format_report(databases)
     print(report, flush=True)
     if args.json:

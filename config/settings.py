@@ -28,7 +28,7 @@ def env_list(name: str, default: str) -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    # 開発・テスト用の既定値。本番では必ず環境変数 SECRET_KEY を与える。
+    # The default for development and tests; production must set the SECRET_KEY variable.
     SECRET_KEY = "insecure-development-key-change-me-in-production-0123456789"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
@@ -100,12 +100,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # 日本語のテキストを正しく扱うため、テスト用データベースも UTF-8 (C.UTF-8) で作る。
+    # The test database is created in UTF-8 (C.UTF-8) too, so Japanese text is handled right.
     DATABASES["default"].setdefault("TEST", {}).update({"TEMPLATE": "template0", "CHARSET": "UTF8"})
 
 AUTH_USER_MODEL = "accounts.User"
-# 権限は accounts/permissions.py の方針だけが決める (バックエンド経由で user.has_perm から問う)。
-# django-axes の backend が先頭: ロック中の利用者はパスワードを確かめる前に止める。
+# Permissions are decided by the policy in accounts/permissions.py alone (asked through
+# user.has_perm via the backend). django-axes' backend comes first: a locked-out user is
+# stopped before the password is checked.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.PolicyBackend"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -139,7 +140,7 @@ LOGIN_URL = "admin:login"
 # After sign-in without a usable ``next`` (absent, or pointing off this site): the admin index.
 LOGIN_REDIRECT_URL = "admin:index"
 
-# The address of this site, for links in email (変更申請の通知).
+# The address of this site, for links in email (notifications of 「変更申請」).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # Email: the console in development; set EMAIL_HOST (and the usual EMAIL_* settings) in production.
@@ -167,7 +168,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # django-axes: the sixth wrong password in a row locks the account from that address for an hour
 # (username and address together: behind the city hall's shared NAT, locking a whole address would
 # lock everyone out). A system administrator can unlock earlier by deleting the attempt in the admin
-# (アクセス試行). Successful sign-ins, sign-outs and failures are logged.
+# (「アクセス試行」). Successful sign-ins, sign-outs and failures are logged.
 AXES_FAILURE_LIMIT = 6
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = 1  # hours

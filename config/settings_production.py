@@ -4,7 +4,7 @@ Everything of config/settings.py, plus HTTPS-only cookies, HSTS and redirects, a
 served by WhiteNoise from STATIC_ROOT (``make serve`` runs ``collectstatic`` first). Refuses to start
 without a real SECRET_KEY and ALLOWED_HOSTS from the environment, and never runs with DEBUG.
 Served by gunicorn (config/gunicorn.conf.py) behind a proxy that terminates HTTPS: see the README.
-``python manage.py check --deploy`` is clean in this mode (tests/test_security.py runs it).
+``python manage.py check --deploy`` is clean in this mode (tests/accounts/test_sign_in.py runs it).
 """
 
 import os

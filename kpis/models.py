@@ -1,10 +1,11 @@
 """KPIs (事業目標) and their baseline and target values.
 
-- KPI は複数のプロジェクトで共有されうる (例: 「市内再エネ導入量」は 7 事業)。共有 KPI は一件の
-  レコードで、変更はすべての事業に及ぶ。
-- ①②③ と番号の付いたセルは別々の KPI。プロジェクト内の順序は ProjectKpi.position。
-- 基準値・目標値は、公表表記 (text) と構造化した値 (数値・単位・修飾語・年度) の両方で持つ。
-  「前年度並み」のような文章のセルは構造化欄を空にし、表記だけを残す。
+- A KPI may be shared by several projects (「市内再エネ導入量」 by 7). A shared KPI is one
+  record, and a change to it reaches every project.
+- Cells numbered ①②③ are separate KPIs; their order within a project is ProjectKpi.position.
+- Baseline and target values are kept both as the published text and structured (number, unit,
+  qualifier, fiscal year). A cell of prose such as 「前年度並み」 leaves the structured fields
+  empty and keeps only the text.
 """
 
 from dataclasses import dataclass
@@ -24,14 +25,14 @@ from plan.search import normalize_for_search, search_terms
 
 class KpiQuerySet(models.QuerySet["Kpi"]):
     def search(self, query: str) -> "KpiQuerySet":
-        """事業目標の文言を、全角/半角を区別せず (NFKC) 検索する。語は AND。"""
+        """Search the 「事業目標」 wording, full-/half-width alike (NFKC); terms are ANDed."""
         queryset = self
         for term in search_terms(query):
             queryset = queryset.filter(search_text__contains=term)
         return queryset
 
     def for_bureaus(self, bureau_ids) -> "KpiQuerySet":
-        """その局 (のどれか) の事業に結び付く KPI (共有 KPI を含む)。"""
+        """KPIs linked to a project of (any of) these bureaus (shared KPIs included)."""
         return self.filter(
             pk__in=ProjectKpi.objects.filter(project__bureau_links__bureau__in=bureau_ids).values(
                 "kpi"
@@ -89,7 +90,8 @@ class Kpi(models.Model):
         super().save(*args, **kwargs)
 
     def value_text(self, kind: str) -> str:
-        """公表表記の基準値または目標値 (なければ空)。``values`` を prefetch しておくと問い合わせはない。"""
+        """The published text of the baseline or target value (empty if none). No query when
+        ``values`` are prefetched."""
         return next((value.text for value in self.values.all() if value.kind == kind), "")
 
 
@@ -99,7 +101,7 @@ class ValueKind(models.TextChoices):
 
 
 class Qualifier(models.TextChoices):
-    """数値に付く修飾語。▲ と「〜減」はどちらも削減 (REDUCTION)。"""
+    """A qualifier of the number. ▲ and 「〜減」 both mean a reduction (REDUCTION)."""
 
     NONE = "", "なし"
     AT_LEAST = "以上", "以上"
@@ -112,7 +114,8 @@ class Qualifier(models.TextChoices):
 
 
 class Period(models.TextChoices):
-    """年度の意味。範囲 (fiscal_year〜fiscal_year_end) を持つのは RANGE, CUMULATIVE, AVERAGE。"""
+    """What the fiscal year means. RANGE, CUMULATIVE and AVERAGE have a range (fiscal_year to
+    fiscal_year_end)."""
 
     NONE = "", "なし"
     FISCAL_YEAR = "fiscal_year", "年度"
@@ -245,7 +248,7 @@ class ValuePartsMixin:
 
 
 class KpiValue(ValuePartsMixin, models.Model):
-    """KPI の基準値または目標値。公表表記と構造化した値。"""
+    """A KPI's baseline or target value: the published text and the structured value."""
 
     kpi = models.ForeignKey(
         Kpi, verbose_name="KPI", on_delete=models.CASCADE, related_name="values"
@@ -343,7 +346,7 @@ class KpiActual(ValuePartsMixin, models.Model):
 
 
 class ProjectKpi(models.Model):
-    """プロジェクトと KPI の結び付き。position は公表資料の ①②③ の順。"""
+    """A link between a project and a KPI; ``position`` is the published ①②③ order."""
 
     project = models.ForeignKey(
         "plan.Project",

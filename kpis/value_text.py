@@ -1,13 +1,16 @@
-"""公表表記の基準値・目標値から、数値・単位・修飾語・年度を読み取る。
+"""Read the number, unit, qualifier and fiscal year from the published text of a baseline or
+target value.
 
-読み取るのは「一つの数量 (+ 年度)」の形だけ:
+Only the shape "one quantity (+ fiscal year)" is read:
 
-    [ラベル] [比較の基準] [約|最大|年間|年|▲] 数値 単位 [以上|以下|以内|程度|未満|減] [/年|/日] [(年度)] [※注記]
+    [label] [base of comparison] [約|最大|年間|年|▲] number unit [以上|以下|以内|程度|未満|減]
+    [/年|/日] [(fiscal year)] [※note]
 
-例: 「最大1400MW (R12年度)」「H25年度比▲47%(R12年)」「90%以上/年」「30社 (R5～R12年度累計)」。
-数量が二つ以上ある (「50社程度・約500億円 (R12年度)」) か文章である (「前年度並み (18,000件)」) セルは
-数値を空のままにし、末尾の (年度) だけを読む。どれにも当たらなければ何も読まない (表記は残る)。
-このモジュールは Django に依存しない (fixtures/build_edition_2024.py からも使う)。
+E.g. 「最大1400MW (R12年度)」, 「H25年度比▲47%(R12年)」, 「90%以上/年」, 「30社 (R5～R12年度累計)」.
+A cell with two or more quantities (「50社程度・約500億円 (R12年度)」) or prose (「前年度並み
+(18,000件)」) leaves the number empty and reads only the trailing (fiscal year). When nothing
+matches, nothing is read (the text stays). This module does not depend on Django
+(fixtures/build_edition_2024.py uses it too).
 """
 
 import re
@@ -17,7 +20,8 @@ from decimal import Decimal
 
 from plan.eras import era_to_fiscal_year
 
-# 単位は既知のものだけを認める (「0件の維持」の「件の維持」を単位と読まないため)。長いものから。
+# Only known units are accepted (so that 「件の維持」 in 「0件の維持」 is not read as a unit);
+# longest first.
 UNITS = (
     "万人",
     "万t",
@@ -80,7 +84,8 @@ EMPTY = StructuredValue()
 
 
 def parse_year_expression(expression: str) -> StructuredValue | None:
-    """「R4年度」「R5年度末」「2013年度」「R6-R12年度累計」「R4～R8年度」「R3,4の平均値」を読む。"""
+    """Read 「R4年度」, 「R5年度末」, 「2013年度」, 「R6-R12年度累計」, 「R4～R8年度」,
+    「R3,4の平均値」."""
     text = unicodedata.normalize("NFKC", expression).replace(" ", "")
     if match := _AVERAGE_EXPRESSION.match(text):
         start = era_to_fiscal_year(match["start"])
@@ -102,7 +107,7 @@ def parse_year_expression(expression: str) -> StructuredValue | None:
 
 
 def parse_value_text(text: str) -> StructuredValue:
-    """公表表記を構造化する。読めない部分は空のまま返す (例外は上げない)。"""
+    """Structure the published text. What cannot be read is left empty (no exception)."""
     normalized = unicodedata.normalize("NFKC", text or "").strip()
     compact = re.sub(r"\s+", "", normalized)
     if not compact:

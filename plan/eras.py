@@ -1,15 +1,16 @@
-"""和暦 (令和・平成・昭和) と年度の変換。
+"""Japanese eras (「令和」, 「平成」, 「昭和」) and fiscal years.
 
-年度 (fiscal year) は 4 月に始まり翌年 3 月に終わり、始まる年で呼ぶ (2024年度 = 2024-04-01〜2025-03-31)。
-令和 n = 2018 + n (R1 = 令和元 = 2019, R6 = 2024, R12 = 2030)、平成 n = 1988 + n (H25 = 2013、H31 = 2019)、
-昭和 n = 1925 + n。年度の表示は新しい方の元号を使う (2019年度は「令和元年度」)。
+A fiscal year (「年度」) starts in April, ends in March, and is named by the year it starts in
+(「2024年度」 = 2024-04-01 to 2025-03-31). 「令和」 n = 2018 + n (R1 = 「令和元」 = 2019, R6 = 2024,
+R12 = 2030), 「平成」 n = 1988 + n (H25 = 2013, H31 = 2019), 「昭和」 n = 1925 + n. A fiscal
+year is shown in the newer era (2019 is 「令和元年度」).
 """
 
 import datetime
 import re
 import unicodedata
 
-# 元号: (名称, 略号, 元年の西暦)。新しい順。
+# Eras: (name, abbreviation, Gregorian year of its first year), newest first.
 ERAS: tuple[tuple[str, str, int], ...] = (
     ("令和", "R", 2019),
     ("平成", "H", 1989),
@@ -23,9 +24,10 @@ _ERA_PATTERN = re.compile(
 
 
 def era_to_fiscal_year(text: str) -> int:
-    """「R6」「令和6」「令和元年度」「H25」「平成25年度」「2013」「２０１３年度」→ 西暦の年度。
+    """「R6」, 「令和6」, 「令和元年度」, 「H25」, 「平成25年度」, 「2013」, 「２０１３年度」 → the
+    Gregorian fiscal year.
 
-    解釈できない文字列には ValueError を上げる。
+    Raises ValueError for text it cannot read.
     """
     normalized = unicodedata.normalize("NFKC", text).strip()
     match = _ERA_PATTERN.match(normalized)
@@ -46,7 +48,7 @@ def era_to_fiscal_year(text: str) -> int:
 
 
 def fiscal_year_to_era(fiscal_year: int) -> tuple[str, int]:
-    """2024 → ("令和", 6)。年度の名前は新しい元号で呼ぶ (2019 → ("令和", 1))。"""
+    """2024 → ("令和", 6). A fiscal year is named in the newer era (2019 → ("令和", 1))."""
     for name, _abbreviation, first_year in ERAS:
         if fiscal_year >= first_year:
             return name, fiscal_year - first_year + 1
@@ -65,10 +67,10 @@ def format_fiscal_year(fiscal_year: int) -> str:
 
 
 def format_edition_title(fiscal_year: int) -> str:
-    """2024 → 「令和6年(2024年)版」(個別プロジェクト集の表紙の表記)。"""
+    """2024 → 「令和6年(2024年)版」 (as on the cover of the 「個別プロジェクト集」)."""
     return f"{era_year_label(fiscal_year)}年({fiscal_year}年)版"
 
 
 def fiscal_year_of(day: datetime.date) -> int:
-    """日付の属する年度。1〜3 月は前年の年度。"""
+    """The fiscal year a date falls in; January to March belong to the previous year's."""
     return day.year if day.month >= 4 else day.year - 1

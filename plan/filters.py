@@ -1,17 +1,20 @@
-"""個別プロジェクトの絞り込み (django-filter)。
+"""Filtering 「個別プロジェクト」 (django-filter).
 
-管理画面の書き出し、コマンドライン (``export_plan``)、テストが同じ ``ProjectFilterSet`` を使い、
-「何を選んだか」がどこでも同じ意味になるようにする。
+The admin's export, the command line (``export_plan``) and the tests use the same
+``ProjectFilterSet``, so that what was chosen means the same everywhere.
 
-- ``edition``: 版の年度 (西暦、例: 2024)。
-- ``goal``: 政策目標。「下支え」(政策目標を下支えする取り組み) または I〜IV。掲載先の基本施策が
-  その政策目標に属する事業 (複数施策に掲載された事業は、どれか一つが当たれば選ばれる)。
-- ``measure``: 基本施策 (pk)。その施策に掲載された事業。
-- ``bureau``: 所管局の名称 (例: 「産業経済局」、複数可)。共管の事業も含む。
-- ``is_new``: この版の新規事業 (<新>) かどうか。
-- ``q``: 名称・概要・KPI の文言の検索 (全角/半角を区別しない NFKC 検索、空白区切りは AND)。
+- ``edition``: the edition's fiscal year (Gregorian, e.g. 2024).
+- ``goal``: the 「政策目標」: 「下支え」 (「政策目標を下支えする取り組み」) or I–IV. Projects
+  listed under a 「基本施策」 of that goal (a project listed under several is chosen if any
+  matches).
+- ``measure``: a 「基本施策」 (pk): the projects listed under it.
+- ``bureau``: a 「所管局」's name (e.g. 「産業経済局」, several allowed); 「共管」 projects
+  included.
+- ``is_new``: whether the project is new in this edition (「<新>」).
+- ``q``: search of names, summaries and KPI wording (NFKC, full-/half-width alike; terms
+  separated by spaces are ANDed).
 
-掲載をたどる絞り込みは ``pk__in`` の副問い合わせで書き、同じ事業が行として重複しないようにする。
+Filters through listings are ``pk__in`` subqueries, so that no project appears twice as a row.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from accounts.models import Bureau
 from plan.eras import format_edition_title
 from plan.models import Edition, Listing, Measure, PolicyGoal, Project, ProjectQuerySet
 
-#: ``goal`` の値「下支え」は、番号のない「政策目標を下支えする取り組み」(PolicyGoal.code == "")。
+#: The ``goal`` value 「下支え」 is the unnumbered 「政策目標を下支えする取り組み」
+#: (PolicyGoal.code == "").
 FOUNDATION_GOAL = "下支え"
 
 GOAL_CHOICES = [
@@ -34,12 +38,13 @@ GOAL_CHOICES = [
 
 
 def _goal_code(value: str) -> str:
-    """「下支え」→ ""、「I」→ "I" (PolicyGoal.code の値)。"""
+    """「下支え」 → "", 「I」 → "I" (PolicyGoal.code's value)."""
     return PolicyGoal.Code.FOUNDATION.value if value == FOUNDATION_GOAL else value
 
 
 class ProjectFilterSet(django_filters.FilterSet):
-    """書き出す個別プロジェクトの選択。どの条件も省略でき、指定した条件はすべて満たす (AND)。"""
+    """The choice of 「個別プロジェクト」 to export. Every condition is optional; all given ones
+    must hold (AND)."""
 
     edition = django_filters.NumberFilter(field_name="edition__fiscal_year", label="版 (年度)")
     goal = django_filters.ChoiceFilter(
@@ -71,7 +76,8 @@ class ProjectFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # 版は一覧から選ぶ (値は年度のまま: コマンドやリンクでも ?edition=2024 と書ける)。
+        # The edition is chosen from a list (its value is the fiscal year, so commands and
+        # links can say ?edition=2024).
         editions = (
             Edition.objects.order_by("-fiscal_year")
             .values_list("fiscal_year", flat=True)
@@ -83,10 +89,11 @@ class ProjectFilterSet(django_filters.FilterSet):
 
     @property
     def qs(self) -> QuerySet[Project]:
-        """読めない条件 (例: 登録されていない所管局) があれば何も選ばない。
+        """Choose nothing when a condition cannot be read (e.g. an unregistered 「所管局」).
 
-        django-filter は不正な値の条件を黙って外す (すべてを選ぶ) ので、書き出しが思わぬ全件にならない
-        よう空にする。呼び出し側は ``is_valid()`` と ``errors`` で理由を示す。
+        django-filter silently drops a condition with an invalid value (choosing everything);
+        so that an export does not unexpectedly become everything, the result is empty. Callers
+        show the reason with ``is_valid()`` and ``errors``.
         """
         if self.is_bound and not self.is_valid():
             return self.queryset.none()

@@ -1,22 +1,24 @@
-"""検索用の正規化。
+"""Normalisation for search.
 
-全角・半角の違い (「ＣＯ２」と「CO2」、「（」と「(」) や大文字・小文字、PDF 由来の空白で検索が外れない
-よう、保存時と検索時の両方で同じ正規化 (NFKC + casefold + 空白除去) をかける。公表表記そのものは
-変えずに、別の列 (search_text) に正規化済みの文字列を持つ。
+So that full- and half-width forms (「ＣＯ２」 and 「CO2」, 「（」 and 「(」), case and spaces
+left by the PDF do not make a search miss, the same normalisation (NFKC + casefold + removing
+spaces) is applied when saving and when searching. The published text itself is unchanged; a
+separate column (search_text) holds the normalised text.
 
-検索語の数と長さには上限がある: 語ごとに条件が一つ増えるので、URL に何千語も並べると問い合わせが
-二乗で大きくなる (SQLite は「Expression tree is too large」、PostgreSQL はワーカーが落ちる)。
-どの一覧の検索も (管理画面、書き出しの絞り込み) ここを通る。
+The number and length of search terms are limited: each term adds a condition, so thousands of
+terms in a URL make the query grow quadratically (SQLite: 「Expression tree is too large」,
+PostgreSQL: a crashed worker). Every list's search (the admin, the export's filter) goes
+through here.
 """
 
 import re
 import unicodedata
 
 _WHITESPACE = re.compile(r"\s+")
-#: 制御文字 (NUL など)。PostgreSQL の文字列には NUL を入れられない。
+#: Control characters (NUL, ...). PostgreSQL strings cannot hold NUL.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
-#: 検索に使う語の数と、検索文字列の長さの上限 (超えた分は使わない)。
+#: The limits on the number of search terms and the search text's length (the excess is unused).
 MAX_SEARCH_TERMS = 10
 MAX_SEARCH_LENGTH = 200
 
@@ -26,13 +28,15 @@ def normalize_for_search(text: str) -> str:
 
 
 def limit_search_query(query: str) -> str:
-    """検索文字列を、重複を除いた最初の ``MAX_SEARCH_TERMS`` 語 (全体で ``MAX_SEARCH_LENGTH`` 文字
-    まで、制御文字を除く) に切り詰める。正規化はしない (Django の既定の検索にも渡せる)。"""
+    """Cut the search text to its first ``MAX_SEARCH_TERMS`` distinct terms (at most
+    ``MAX_SEARCH_LENGTH`` characters in all, control characters removed). Not normalised (so it
+    can go to Django's default search too)."""
     text = _CONTROL.sub(" ", (query or "")[:MAX_SEARCH_LENGTH])
     return " ".join(list(dict.fromkeys(text.split()))[:MAX_SEARCH_TERMS])
 
 
 def search_terms(query: str) -> list[str]:
-    """検索語を空白 (全角空白を含む) で区切り、それぞれ正規化する (重複なし、上限まで)。"""
+    """Split the search text at spaces (full-width ones included) and normalise each term
+    (distinct, up to the limit)."""
     terms = (normalize_for_search(term) for term in limit_search_query(query).split())
     return list(dict.fromkeys(term for term in terms if term))

@@ -10,7 +10,8 @@ from django.urls import reverse
 from accounts import permissions
 from accounts.models import Bureau, Role, User
 from tests.admin_forms import client_as, read_form
-from tests.factories import BureauFactory, UserFactory
+from tests.factories import UserFactory
+from tests.world import AccountsWorld, build_accounts_world
 
 pytestmark = pytest.mark.django_db
 
@@ -23,15 +24,8 @@ OLD_PASSWORD = "pass-Word-12345"  # tests.factories.UserFactory's
 
 
 @pytest.fixture
-def world():
-    toshi = BureauFactory(name="都市整備局")
-    return {
-        "sysadmin": UserFactory(username="sysadmin", role=Role.SYSTEM_ADMIN),
-        "other_sysadmin": UserFactory(username="sysadmin2", role=Role.SYSTEM_ADMIN),
-        "superuser": User.objects.create_superuser("root", "root@example.jp", OLD_PASSWORD),
-        "staff": UserFactory(username="toshi", role=Role.BUREAU_STAFF, bureaus=[toshi]),
-        "viewer": UserFactory(username="viewer", role=Role.VIEWER),
-    }
+def world() -> AccountsWorld:
+    return build_accounts_world(superuser_password=OLD_PASSWORD)
 
 
 def form_of(user_url: str, as_user, form_id: str) -> dict:
@@ -51,10 +45,10 @@ def snapshot() -> list:
 
 @pytest.mark.parametrize("target", ["superuser", "other_sysadmin"])
 def test_sysadmin_cannot_set_the_password_of_a_superuser_or_another_sysadmin(world, target):
-    account = world[target]
+    account = getattr(world, target)
     url = reverse("admin:auth_user_password_change", args=[account.pk])
     before = snapshot()
-    client = client_as(world["sysadmin"])
+    client = client_as(world.sysadmin)
     assert client.get(url).status_code == 403
     response = client.post(
         url,
@@ -68,13 +62,13 @@ def test_sysadmin_cannot_set_the_password_of_a_superuser_or_another_sysadmin(wor
 
 @pytest.mark.parametrize("target", ["superuser", "other_sysadmin"])
 def test_sysadmin_cannot_change_or_delete_a_superuser_or_another_sysadmin(world, target):
-    account = world[target]
+    account = getattr(world, target)
     url = reverse("admin:accounts_user_change", args=[account.pk])
-    data = form_of(url, world["superuser"], "user_form")
+    data = form_of(url, world.superuser, "user_form")
     data.update({"role": Role.VIEWER, "email": "taken@example.jp"})
     data.pop("is_active", None)  # switch the account off
     before = snapshot()
-    client = client_as(world["sysadmin"])
+    client = client_as(world.sysadmin)
     page = client.get(url)
     assert page.status_code == 200  # they may read it
     assert 'name="_save"' not in page.content.decode()
@@ -97,9 +91,9 @@ def test_sysadmin_cannot_change_or_delete_a_superuser_or_another_sysadmin(world,
 
 def test_sysadmin_cannot_create_a_sysadmin(world):
     url = reverse("admin:accounts_user_add")
-    data = form_of(url, world["sysadmin"], "user_form")
+    data = form_of(url, world.sysadmin, "user_form")
     data.pop("bureaus")
-    assert 'value="system_admin"' not in client_as(world["sysadmin"]).get(url).content.decode()
+    assert 'value="system_admin"' not in client_as(world.sysadmin).get(url).content.decode()
     data.update(
         {
             "username": "newadmin",
@@ -109,7 +103,7 @@ def test_sysadmin_cannot_create_a_sysadmin(world):
             "role": Role.SYSTEM_ADMIN,
         }
     )
-    response = client_as(world["sysadmin"]).post(url, data)
+    response = client_as(world.sysadmin).post(url, data)
     assert response.status_code == 200
     assert ROLE_REFUSED in response.content.decode()
     assert not User.objects.filter(username="newadmin").exists()
@@ -117,7 +111,7 @@ def test_sysadmin_cannot_create_a_sysadmin(world):
 
 def test_sysadmin_cannot_create_a_superuser_by_forging_fields(world):
     url = reverse("admin:accounts_user_add")
-    data = form_of(url, world["sysadmin"], "user_form")
+    data = form_of(url, world.sysadmin, "user_form")
     data.pop("bureaus")
     data.update(
         {
@@ -131,7 +125,7 @@ def test_sysadmin_cannot_create_a_superuser_by_forging_fields(world):
             "user_permissions": ["1", "2"],
         }
     )
-    response = client_as(world["sysadmin"]).post(url, data)
+    response = client_as(world.sysadmin).post(url, data)
     assert response.status_code == 302
     created = User.objects.get(username="newviewer")
     assert (created.role, created.is_superuser) == (Role.VIEWER, False)
@@ -139,9 +133,9 @@ def test_sysadmin_cannot_create_a_superuser_by_forging_fields(world):
 
 
 def test_sysadmin_cannot_promote_anyone_to_sysadmin_or_superuser(world):
-    viewer = world["viewer"]
+    viewer = world.viewer
     url = reverse("admin:accounts_user_change", args=[viewer.pk])
-    client = client_as(world["sysadmin"])
+    client = client_as(world.sysadmin)
     html = client.get(url).content.decode()
     assert 'value="system_admin"' not in html
     assert 'value="coordinator"' in html
@@ -161,8 +155,8 @@ def test_sysadmin_cannot_promote_anyone_to_sysadmin_or_superuser(world):
 
 
 def test_sysadmin_still_manages_ordinary_accounts(world):
-    staff = world["staff"]
-    client = client_as(world["sysadmin"])
+    staff = world.staff
+    client = client_as(world.sysadmin)
     url = reverse("admin:auth_user_password_change", args=[staff.pk])
     response = client.post(
         url,
@@ -174,9 +168,9 @@ def test_sysadmin_still_manages_ordinary_accounts(world):
 
 
 def test_granting_the_coordinator_role_is_recorded_and_shown_to_sysadmins(world):
-    staff = world["staff"]
+    staff = world.staff
     url = reverse("admin:accounts_user_change", args=[staff.pk])
-    client = client_as(world["sysadmin"])
+    client = client_as(world.sysadmin)
     data = read_form(client.get(url).content.decode(), "user_form")
     data["role"] = Role.COORDINATOR
     data["bureaus"] = [str(Bureau.objects.get(name="都市整備局").pk)]
@@ -186,7 +180,7 @@ def test_granting_the_coordinator_role_is_recorded_and_shown_to_sysadmins(world)
 
     entry = LogEntry.objects.get(change_message__startswith="役割")
     assert (entry.user, entry.object_id, entry.object_repr, entry.get_change_message()) == (
-        world["sysadmin"],
+        world.sysadmin,
         str(staff.pk),
         "toshi",
         "役割を「所管局担当者」から「取りまとめ担当」に変更しました。",
@@ -206,7 +200,7 @@ def test_granting_the_coordinator_role_is_recorded_and_shown_to_sysadmins(world)
 
 def test_a_new_account_with_a_role_is_recorded(world):
     url = reverse("admin:accounts_user_add")
-    client = client_as(world["sysadmin"])
+    client = client_as(world.sysadmin)
     data = read_form(client.get(url).content.decode(), "user_form")
     data.pop("bureaus")
     data.update(
@@ -234,18 +228,18 @@ def test_the_change_record_is_the_sysadmins_only(world, role):
 
 
 def test_the_policy_says_who_manages_which_account(world):
-    sysadmin = world["sysadmin"]
-    assert permissions.may_manage_account(sysadmin, world["staff"])
-    assert not permissions.may_manage_account(sysadmin, world["superuser"])
-    assert not permissions.may_manage_account(sysadmin, world["other_sysadmin"])
+    sysadmin = world.sysadmin
+    assert permissions.may_manage_account(sysadmin, world.staff)
+    assert not permissions.may_manage_account(sysadmin, world.superuser)
+    assert not permissions.may_manage_account(sysadmin, world.other_sysadmin)
     assert not permissions.may_manage_account(sysadmin, sysadmin)
-    assert not permissions.may_manage_account(world["viewer"], world["staff"])
+    assert not permissions.may_manage_account(world.viewer, world.staff)
     assert [role for role in Role.values if permissions.may_assign_role(sysadmin, role)] == [
         Role.BUREAU_STAFF,
         Role.COORDINATOR,
         Role.VIEWER,
     ]
-    assert not permissions.may_assign_role(world["viewer"], Role.VIEWER)
+    assert not permissions.may_assign_role(world.viewer, Role.VIEWER)
 
 
 def test_create_system_admin_makes_a_system_administrator_who_is_not_a_superuser(monkeypatch):

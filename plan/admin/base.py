@@ -21,7 +21,7 @@ class PlanContentAdmin(ChangeRequestAdminMixin, PolicyModelAdmin):
 
 
 class NormalizedSearchAdmin(PlanContentAdmin):
-    """Search through the model's ``search()`` queryset method (NFKC: 全角/半角を区別しない)."""
+    """Search through the model's ``search()`` queryset method (NFKC: full- and half-width alike)."""
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
@@ -34,7 +34,7 @@ def lines(values) -> str:
 
 
 class MeasureListFilter(admin.RelatedFieldListFilter):
-    """基本施策の絞り込み。名前に政策目標を含むので、政策目標を一度に読む。"""
+    """The 「基本施策」 filter. Its names include the 「政策目標」, so the goals are read at once."""
 
     def field_choices(self, field, request, model_admin):
         return [(measure.pk, str(measure)) for measure in Measure.objects.select_related("goal")]

@@ -1,4 +1,4 @@
-"""Admin for projects (個別プロジェクト) with their bureaus, listings and KPIs."""
+"""Admin for projects (「個別プロジェクト」) with their bureaus, listings and KPIs."""
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError

@@ -177,7 +177,7 @@ class WorkbookAdminMixin:
             return None
         return workbook_response(export_workbook(queryset), "個別プロジェクト集_選択.xlsx")
 
-    # --- 出力 ---
+    # --- Export (「出力」) ---
 
     def export_view(self, request):
         if not self.has_view_permission(request):
@@ -206,7 +206,7 @@ class WorkbookAdminMixin:
         }
         return TemplateResponse(request, "admin/plan/project/export.html", context)
 
-    # --- 取込 ---
+    # --- Import (「取込」) ---
 
     def import_view(self, request):
         if not self.has_change_permission(request):

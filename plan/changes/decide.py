@@ -37,10 +37,11 @@ def _check_may_decide(user, change_request: ChangeRequest) -> None:
 def change_request_approve(
     *, acting_user, change_request: ChangeRequest, revision: int | None = None
 ) -> ChangeRequest:
-    """承認: 申請全体を反映する。申請後にどれかのレコードが変わっていれば ChangeConflict。
+    """「承認」: apply the whole request; ChangeConflict if any record changed after submission.
 
-    申請の行をロックするので、二人が同時に承認しても反映は一度だけ (後の一人は「すでに承認済み」)。
-    ``revision`` (審査画面で表示した版) が今の版と違えば、何もせず RequestRevised。
+    The request's row is locked, so two people approving at once apply it once (the later one
+    is told it is already approved). If ``revision`` (the version the review page showed)
+    differs from the current one, nothing is done: RequestRevised.
     """
     change_request = _locked(change_request)
     _check_may_decide(acting_user, change_request)
@@ -59,7 +60,7 @@ def change_request_approve(
 def change_request_return(
     *, acting_user, change_request: ChangeRequest, comment: str, revision: int | None = None
 ) -> ChangeRequest:
-    """差し戻し: 申請者が修正して再申請できる。コメントは必須。"""
+    """「差し戻し」: the submitter may amend and resubmit. A comment is required."""
     comment = require_text(comment, "差し戻しのコメントを入力してください。")
     return _decide(acting_user, change_request, ChangeRequest.Status.RETURNED, comment, revision)
 
@@ -68,7 +69,7 @@ def change_request_return(
 def change_request_reject(
     *, acting_user, change_request: ChangeRequest, reason: str, revision: int | None = None
 ) -> ChangeRequest:
-    """却下: 理由は必須。"""
+    """「却下」: a reason is required."""
     reason = require_text(reason, "却下の理由を入力してください。")
     return _decide(acting_user, change_request, ChangeRequest.Status.REJECTED, reason, revision)
 
@@ -91,7 +92,7 @@ def _decide(
 
 @transaction.atomic
 def change_request_withdraw(*, acting_user, change_request: ChangeRequest) -> ChangeRequest:
-    """取り下げ: 申請者が、決定前 (審査待ち・差し戻し) に限って。"""
+    """「取り下げ」: by the submitter, only before a decision (「審査待ち」 or 「差し戻し」)."""
     change_request = _locked(change_request)
     if not permissions.may_withdraw(acting_user, change_request):
         raise PermissionDenied(permissions.WITHDRAWAL_REFUSED)

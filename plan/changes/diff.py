@@ -1,7 +1,7 @@
 """Human-readable differences of change items and historical records (before → after).
 
 Values are shown as a person reads them: related records by name, choices by label, booleans as
-はい/いいえ, empty as 「(空)」.
+「はい」/「いいえ」, empty as 「(空)」.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def field_label(model: type[models.Model], name: str) -> str:
 def display(
     field: models.Field, value, *, empty: str = EMPTY, names: RelatedNames | None = None
 ) -> str:
-    """A field's value as people read it: choices by label, booleans as はい/いいえ, related records
+    """A field's value as people read it: choices by label, booleans as 「はい」/「いいえ」, related records
     by name (from ``names`` when given, otherwise looked up), nothing as ``empty``."""
     if value is None or value == "":
         return empty

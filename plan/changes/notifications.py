@@ -1,8 +1,8 @@
 """Email about change requests (Django's email framework; the console backend in development).
 
-- 申請されたとき: 取りまとめ担当全員に。
-- 決定されたとき (承認・差し戻し・却下): 申請者に。
-どちらにも申請の画面へのリンクを付ける (SITE_URL + 管理画面の URL)。
+- When submitted: to every 「取りまとめ担当」.
+- When decided (「承認」, 「差し戻し」, 「却下」): to the submitter.
+Both link to the request's page (SITE_URL + the admin URL).
 
 Mail is sent after the request is committed: a failure to send is logged and never loses, hides
 or undoes the saved request (nor turns the response into an error).

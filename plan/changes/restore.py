@@ -13,9 +13,11 @@ from plan.models import ChangeRequest
 
 
 def project_restore(*, acting_user, project, record) -> ChangeRequest | None:
-    """過去の状態への復元: 履歴の一時点の事業 (項目、所管局とその順、掲載、KPI の結び付きとその順) を
-    提案値にする。所管局担当者は申請 (掲載が違えば取りまとめ担当の仕事なので拒まれる)、取りまとめ担当は
-    直接反映。その後に削除された基本施策・KPI への結び付きは戻せないので外す。
+    """Restore a past state: the project at one point of its history (fields, 「所管局」 and
+    their order, listings, KPI links and their order) becomes the proposed values. 「所管局担当者」
+    submit a request (refused if the listings differ: those are a coordinator's work);
+    「取りまとめ担当」 apply it directly. Links to 「基本施策」 or KPIs deleted since cannot come
+    back and are left out.
     """
     from kpis.models import Kpi, ProjectKpi
     from plan.models import Listing, Measure, ProjectBureau

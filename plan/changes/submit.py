@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Required, TypedDict, Unpack
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
@@ -18,6 +19,41 @@ from plan.changes.scope import RequestScope, open_request_for_task
 from plan.changes.values import require_text, snapshot, to_json
 from plan.changes.vocabulary import ProposedChange, Ref
 from plan.models import ChangeItem, ChangeRequest, ChangeRequestEvent, Edition
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from kpis.models import Kpi
+    from plan.models import Project
+
+
+class Submission(TypedDict, total=False):
+    """The keyword arguments of every way to record a set of changes: who acts, in which
+    edition, the changes, why and under which title; optionally the project or KPI the request
+    is about (a person has one open request per target and source) and where the changes come
+    from (the admin by default, or an import with its file name)."""
+
+    acting_user: Required[User]
+    edition: Required[Edition | None]
+    changes: Required[list[ProposedChange]]
+    reason: Required[str]
+    title: Required[str]
+    project: Project | None
+    kpi: Kpi | None
+    source: str
+    source_name: str
+    scope: RequestScope | None
+
+
+def _request_fields(submission: Submission) -> dict:
+    """What the request records about the changes besides who acts and why."""
+    return {
+        "edition": submission["edition"],
+        "title": submission["title"][:300],
+        "project": submission.get("project"),
+        "kpi": submission.get("kpi"),
+        "source": submission.get("source", ChangeRequest.Source.ADMIN),
+        "source_name": submission.get("source_name", ""),
+    }
 
 
 def _write_items(
@@ -77,56 +113,52 @@ def _describe_new(change: ProposedChange) -> str:
 
 
 @transaction.atomic
-def change_request_submit(
-    *,
-    acting_user,
-    edition: Edition | None,
-    changes: list[ProposedChange],
-    reason: str,
-    title: str,
-    project=None,
-    kpi=None,
-    source: str = ChangeRequest.Source.ADMIN,
-    source_name: str = "",
-    scope: RequestScope | None = None,
-) -> ChangeRequest:
-    """所管局担当者の変更を申請にする (公式の記録は変えない)。
+def change_request_submit(**submission: Unpack[Submission]) -> ChangeRequest:
+    """Turn a 「所管局担当者」's change into a request (the official record is unchanged).
 
-    ``scope`` (a form's records and its task, see plan.changes.scope): the changes join the user's
-    open request about the same project and its KPIs, replacing its items on the records the form
-    showed and keeping the others. Without it, an open request of the user about the same project
-    or KPI from the same source is replaced by the new content (修正).
+    With a ``scope`` (a form's records and its task, see plan.changes.scope), the changes join the
+    user's open request about the same project and its KPIs, replacing its items on the records
+    the form showed and keeping the others. Without it, an open request of the user about the
+    same project or KPI from the same source (「審査待ち」 or 「差し戻し」) is replaced by the new
+    content (an amendment).
     """
+    acting_user, changes = submission["acting_user"], submission["changes"]
     if not permissions.requires_approval(acting_user):
         raise PermissionDenied(permissions.SUBMISSION_REFUSED)
-    reason = require_text(reason, "変更理由を入力してください。")
+    reason = require_text(submission["reason"], "変更理由を入力してください。")
     check_changes(acting_user, changes)
+    fields = _request_fields(submission)
     existing = None
+    scope = submission.get("scope")
     if scope is not None:
         existing = open_request_for_task(acting_user, scope, lock=True)
         if existing is not None:
             # The request keeps what it is about; a KPI's request joined by its project's save
             # becomes the project's.
-            project = existing.project or project
-            kpi = existing.kpi or kpi
-            title = existing.title if existing.project is not None else title
-            source, source_name = existing.source, existing.source_name
-    elif project is not None or kpi is not None:
+            fields["project"] = existing.project or fields["project"]
+            fields["kpi"] = existing.kpi or fields["kpi"]
+            if existing.project is not None:
+                fields["title"] = existing.title
+            fields["source"], fields["source_name"] = existing.source, existing.source_name
+    elif fields["project"] is not None or fields["kpi"] is not None:
         existing = (
             ChangeRequest.objects.select_for_update()
-            .filter(submitted_by=acting_user, project=project, kpi=kpi, source=source)
+            .filter(
+                submitted_by=acting_user,
+                project=fields["project"],
+                kpi=fields["kpi"],
+                source=fields["source"],
+            )
             .open()
             .first()
         )
+    edition = fields.pop("edition")
     change_request = existing or ChangeRequest(edition=edition, submitted_by=acting_user)
     # Every submission and amendment is a new revision: a decision names the one it was shown.
     change_request.revision = existing.revision + 1 if existing is not None else 1
-    change_request.title = title[:300]
-    change_request.project = project
-    change_request.kpi = kpi
+    for name, value in fields.items():
+        setattr(change_request, name, value)
     change_request.reason = reason
-    change_request.source = source
-    change_request.source_name = source_name
     change_request.status = ChangeRequest.Status.PENDING
     change_request.submitted_at = timezone.now()
     # The earlier decision (a return) stays in the thread of events, no longer as the current one.
@@ -153,34 +185,20 @@ def change_request_submit(
 
 @transaction.atomic
 def change_direct_apply(
-    *,
-    acting_user,
-    edition: Edition | None,
-    changes: list[ProposedChange],
-    reason: str,
-    title: str,
-    project=None,
-    kpi=None,
-    source: str = ChangeRequest.Source.ADMIN,
-    source_name: str = "",
-    scope: RequestScope | None = None,
+    **submission: Unpack[Submission],
 ) -> tuple[ChangeRequest, dict[str, int]]:
-    """取りまとめ担当の編集: 申請と同じ形で記録し、その場で反映する。新規レコードの pk を返す。
-
-    ``scope`` is accepted for the one door's sake and not used (nothing waits to be joined)."""
+    """A 「取りまとめ担当」's edit: recorded in the shape of a request and applied at once.
+    Returns the new records' pks. A ``scope`` is accepted for the one door's sake and not used
+    (nothing waits to be joined)."""
+    acting_user, changes = submission["acting_user"], submission["changes"]
     if not permissions.may_apply_directly(acting_user):
         raise PermissionDenied(permissions.DIRECT_APPLY_REFUSED)
     check_changes(acting_user, changes)
     now = timezone.now()
     change_request = ChangeRequest.objects.create(
-        edition=edition,
-        title=title[:300],
-        project=project,
-        kpi=kpi,
+        **_request_fields(submission),
         status=ChangeRequest.Status.APPLIED_DIRECTLY,
-        source=source,
-        source_name=source_name,
-        reason=(reason or "").strip() or "取りまとめ担当による直接の編集",
+        reason=(submission["reason"] or "").strip() or "取りまとめ担当による直接の編集",
         submitted_by=acting_user,
         submitted_at=now,
         decided_by=acting_user,
@@ -208,34 +226,10 @@ class Proposal:
     created: dict[str, int] = field(default_factory=dict)
 
 
-def change_propose(
-    *,
-    acting_user,
-    edition: Edition | None,
-    changes: list[ProposedChange],
-    reason: str,
-    title: str,
-    project=None,
-    kpi=None,
-    source: str = ChangeRequest.Source.ADMIN,
-    source_name: str = "",
-    scope: RequestScope | None = None,
-) -> Proposal:
+def change_propose(**submission: Unpack[Submission]) -> Proposal:
     """One door for every change: bureau staff's becomes a change request (``change_request_submit``),
     a coordinator's is applied at once (``change_direct_apply``). The policy says which."""
-    arguments = {
-        "acting_user": acting_user,
-        "edition": edition,
-        "changes": changes,
-        "reason": reason,
-        "title": title,
-        "project": project,
-        "kpi": kpi,
-        "source": source,
-        "source_name": source_name,
-        "scope": scope,
-    }
-    if permissions.requires_approval(acting_user):
-        return Proposal(change_request_submit(**arguments), applied=False)
-    change_request, created = change_direct_apply(**arguments)
+    if permissions.requires_approval(submission["acting_user"]):
+        return Proposal(change_request_submit(**submission), applied=False)
+    change_request, created = change_direct_apply(**submission)
     return Proposal(change_request, applied=True, created=created)

@@ -13,11 +13,13 @@ class ChangeRequestQuerySet(models.QuerySet["ChangeRequest"]):
 
 
 class ChangeRequest(models.Model):
-    """変更申請: 所管局担当者の保存 (や取込) を、取りまとめ担当が承認するまで公式の記録に反映しない。
+    """A 「変更申請」: a save (or import) by 「所管局担当者」 reaches the official record only
+    when a 「取りまとめ担当」 approves it.
 
-    申請は一回の保存で触れたすべてのレコードの提案値 (ChangeItem) と、各レコードが基づいた版
-    (申請時点の値) を持つ。承認は全体を一度に反映し、どれかのレコードが申請後に変わっていれば
-    反映しない (更新の消失を防ぐ)。取りまとめ担当自身の編集は「直接反映」の申請として同じ形で残る。
+    It holds the proposed values (ChangeItem) of every record one save touched, and the version
+    each record was based on (its values when submitted). Approval applies it all at once, and
+    not at all if any record changed after submission (no lost updates). A coordinator's own
+    edit is kept in the same shape, as a 「直接反映」 request.
     """
 
     class Status(models.TextChoices):
@@ -136,11 +138,12 @@ class ChangeRequest(models.Model):
 
 
 class ChangeItem(models.Model):
-    """変更申請の中の一件のレコードへの変更 (作成・更新・削除)。
+    """A change to one record within a change request (create, update or delete).
 
-    ``base`` は申請時点の公式の値 (更新・削除)、``proposed`` は提案値 (作成では全項目、更新では
-    変える項目だけ)。まだ存在しないレコード (新規事業とその所管局など) は ``key`` で名付け、他の
-    項目の外部キーから {"ref": key} で指す。
+    ``base`` holds the official values when submitted (update, delete), ``proposed`` the
+    proposed ones (every field on create, only the changed ones on update). A record that does
+    not exist yet (a new project, its 「所管局」 links, ...) is named by ``key``, and other items'
+    foreign keys point to it as {"ref": key}.
     """
 
     class Operation(models.TextChoices):

@@ -1,11 +1,14 @@
 """The plan and its yearly editions: goals, measures, projects and their listings.
 
-構造: 計画 (Plan) → 版 (Edition, 例: 令和6年(2024年)版) → 政策目標 (PolicyGoal: 下支えする取り組み, I〜IV)
-→ 基本施策 (Measure) ← 掲載 (Listing: 施策ごとの No) → 個別プロジェクト (Project)。
+Structure: Plan (「計画」) → Edition (「版」, e.g. 「令和6年(2024年)版」) → PolicyGoal (「政策目標」:
+「下支えする取り組み」, I–IV) → Measure (「基本施策」) ← Listing (「掲載」: the No. within the
+measure) → Project (「個別プロジェクト」).
 
-一つのプロジェクトが複数の基本施策に掲載される (例: アジア・グリーン共創ハブ推進事業は 6 施策)。
-プロジェクトは一件のレコードで、No は施策ごとに異なりうるため掲載 (Listing) 側に持つ。
+One project may be listed under several measures (「アジア・グリーン共創ハブ推進事業」 under 6).
+The project is one record; its No. may differ per measure, so the Listing holds it.
 """
+
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,6 +22,9 @@ from simple_history.models import HistoricalRecords
 from plan.eras import format_edition_title
 from plan.models.history import ChangeAttribution
 from plan.search import normalize_for_search, search_terms
+
+if TYPE_CHECKING:
+    from accounts.models import Bureau
 
 #: The most characters an Excel cell holds: text the workbook carries must fit, or the export cuts it.
 CELL_TEXT_LIMIT = 32_767
@@ -48,7 +54,8 @@ def fits_a_cell(field_name: str):
 
 
 class Plan(models.Model):
-    """環境基本計画。他の市の計画も同じ仕組みで持てるよう、計画そのものを一件のレコードにする。"""
+    """The 「環境基本計画」. The plan itself is a record, so that another city's plan fits the same
+    structure."""
 
     name = models.CharField("計画名", max_length=200, unique=True)
     start_fiscal_year = models.PositiveSmallIntegerField("計画期間 (開始年度)")
@@ -76,10 +83,12 @@ class EditionStatus(models.TextChoices):
 
 
 class Edition(models.Model):
-    """個別プロジェクト集の年度版。毎年、前年度版を写して改訂する。
+    """A yearly edition of the 「個別プロジェクト集」, revised each year from a copy of the
+    previous one.
 
-    「編集中」の版だけが変えられる。取りまとめ担当が「公表」すると、版の内容 (政策目標・基本施策・
-    掲載・事業・所管局・KPI・基準値・目標値・KPI の結び付き) は凍結される (accounts.permissions)。
+    Only an edition 「編集中」 can be changed. When a coordinator publishes it (「公表」), its
+    content (goals, measures, listings, projects, their bureaus, KPIs, baselines, targets and the
+    links between projects and KPIs) is frozen (accounts.permissions).
     """
 
     Status = EditionStatus
@@ -162,7 +171,7 @@ class Edition(models.Model):
 
 
 class PolicyGoal(models.Model):
-    """政策目標。code は I〜IV、下支えする取り組み (基盤) は空文字。"""
+    """A 「政策目標」. ``code`` is I–IV, or empty for 「下支えする取り組み」 (the foundation)."""
 
     class Code(models.TextChoices):
         FOUNDATION = "", "(下支え)"
@@ -198,7 +207,7 @@ class PolicyGoal(models.Model):
 
     @property
     def label(self) -> str:
-        """「政策目標I 脱炭素…」、基盤は「政策目標を下支えする取り組み」。"""
+        """「政策目標I 脱炭素…」; the foundation is 「政策目標を下支えする取り組み」."""
         return f"政策目標{self.code} {self.title}" if self.code else self.title
 
     @property
@@ -207,7 +216,8 @@ class PolicyGoal(models.Model):
 
 
 class Measure(models.Model):
-    """基本施策。政策目標の中での番号 (1)〜(5)、名称、説明 (箇条書きを一行ずつ)。"""
+    """A 「基本施策」: its number (1)–(5) within the 「政策目標」, name and description (one
+    bullet per line)."""
 
     goal = models.ForeignKey(
         PolicyGoal, verbose_name="政策目標", on_delete=models.CASCADE, related_name="measures"
@@ -240,13 +250,14 @@ class Measure(models.Model):
 
 class ProjectQuerySet(models.QuerySet["Project"]):
     def for_bureaus(self, bureau_ids) -> "ProjectQuerySet":
-        """その局 (のどれか) が所管 (共管を含む) するプロジェクト。"""
+        """Projects for which (any of) these bureaus are responsible (「共管」 included)."""
         return self.filter(
             pk__in=ProjectBureau.objects.filter(bureau__in=bureau_ids).values("project")
         )
 
     def search(self, query: str) -> "ProjectQuerySet":
-        """名称・概要・KPI の文言を、全角/半角を区別せず (NFKC) 検索する。語は AND。"""
+        """Search names, summaries and KPI wording, full-/half-width alike (NFKC); terms are
+        ANDed."""
         queryset = self
         for term in search_terms(query):
             queryset = queryset.filter(
@@ -264,7 +275,7 @@ class ProjectQuerySet(models.QuerySet["Project"]):
 
 
 class Project(models.Model):
-    """個別プロジェクト (事業/取組)。掲載先が複数あっても一件。"""
+    """A 「個別プロジェクト」 (「事業/取組」): one record however many listings it has."""
 
     edition = models.ForeignKey(
         Edition, verbose_name="版", on_delete=models.CASCADE, related_name="projects"
@@ -290,7 +301,7 @@ class Project(models.Model):
         related_name="successors",
         help_text="次の版を作るときに結ばれる。実績・履歴・評価は、これをたどって年度をまたぐ。",
     )
-    bureaus = models.ManyToManyField(
+    bureaus: "models.ManyToManyField[Bureau, ProjectBureau]" = models.ManyToManyField(
         "accounts.Bureau",
         through="ProjectBureau",
         verbose_name="所管局",
@@ -334,7 +345,8 @@ class Project(models.Model):
 
 
 class ProjectBureau(models.Model):
-    """プロジェクトの所管局。公表資料の並び順 (例: 「環境局 総務市民局 財政・変革局」) を position で保つ。"""
+    """A project's 「所管局」; ``position`` keeps the published order
+    (e.g. 「環境局 総務市民局 財政・変革局」)."""
 
     project = models.ForeignKey(
         Project,
@@ -368,7 +380,8 @@ class ProjectBureau(models.Model):
 
 
 class Listing(models.Model):
-    """基本施策への掲載。No は施策の中での番号で、施策ごとに一意。"""
+    """A listing under a 「基本施策」. The No. is the number within the measure, unique per
+    measure."""
 
     measure = models.ForeignKey(
         Measure, verbose_name="基本施策", on_delete=models.CASCADE, related_name="listings"

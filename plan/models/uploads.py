@@ -7,11 +7,11 @@ from plan.models.structure import Edition
 
 
 class WorkbookUpload(models.Model):
-    """取込の下見と確定の間、アップロードされたブックを置いておく場所。
+    """Where an uploaded workbook waits between the import's preview and its confirmation.
 
-    データベースに置くので、複数のサーバーで動かしても確定の要求がどのサーバーに届いてもよい
-    (django-import-export の既定の一時フォルダはサーバー一台分)。確定または取消で消し、
-    一日より古いものは次のアップロードのときに消す。
+    It lives in the database, so with several servers the confirmation may reach any of them
+    (django-import-export's default temporary folder belongs to one server). Deleted on
+    confirmation or cancellation; those older than a day are deleted on the next upload.
     """
 
     uploaded_by = models.ForeignKey(

@@ -1,4 +1,4 @@
-"""The city's Excel workbook (個別プロジェクト集): its format, writing, reading, comparing with an edition,
+"""The city's Excel workbook (「個別プロジェクト集」): its format, writing, reading, comparing with an edition,
 and importing it as one change. The format is described in docs/workbook-format.md.
 
 Modules, in the order data flows:

@@ -11,7 +11,7 @@ from kpis.models import VALUE_PARTS, ValueKind
 from plan.models import Measure
 
 # ---------------------------------------------------------------------------------------------
-# シートと列
+# Sheets and columns
 
 LISTING_SHEET = "個別プロジェクト"
 KPI_SHEET = "KPI"
@@ -37,10 +37,11 @@ NEW_MARK = "<新>"
 MEGABYTE = 1024 * 1024
 DEFAULT_MAX_BYTES = 20 * MEGABYTE
 DEFAULT_MAX_ROWS = 20_000
-#: 展開後の大きさの上限 (ZIP 爆弾よけ): 圧縮後の上限のこの倍数、ただし最低 50 MB。
+#: The limit on the expanded size (against ZIP bombs): this multiple of the compressed limit,
+#: at least 50 MB.
 MAX_EXPANSION_RATIO = 30
 
-#: Excel が式として読みうる先頭の文字。
+#: First characters that Excel may read as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "＝", "＋", "－", "＠", "\t", "\r", "\n")
 
 CellKind = Literal["text", "integer", "decimal"]
@@ -56,7 +57,7 @@ class Column:
     header: str
     kind: CellKind = "text"
     width: float = 12
-    #: 見出しが必ずなければならない列か (セルが空でよいかは行ごとに決める)。
+    #: Whether the header must be present (whether a cell may be empty is decided per row).
     required: bool = True
 
 
@@ -85,7 +86,7 @@ KPI_COLUMNS: tuple[Column, ...] = (
 )
 
 # ---------------------------------------------------------------------------------------------
-# 書き出しと照合で共有する表記
+# Notation shared by writing and comparing
 
 
 def measure_label(measure: Measure) -> str:
@@ -94,16 +95,18 @@ def measure_label(measure: Measure) -> str:
 
 
 def circled_number(number: int) -> str:
-    """1 → ①。20 を超えると「(21)」。"""
+    """1 → ①; beyond 20, 「(21)」."""
     return chr(0x2460 + number - 1) if 1 <= number <= 20 else f"({number})"
 
 
 def kpi_cell_texts(kpis: Sequence[tuple[str, str, str]]) -> tuple[str, str, str]:
-    """「個別プロジェクト」シートの参照用三列 (事業目標, 基準値(年度), 目標値)。
+    """The 「個別プロジェクト」 sheet's three reference columns (「事業目標」, 「基準値(年度)」,
+    「目標値」).
 
-    ``kpis`` は ①②③ の順の (事業目標, 基準値の表記, 目標値の表記)。公表資料の書き方に合わせ、KPI が
-    一つならそのまま、複数なら ①②③ を付けて改行でつなぐ。値がなければ「-」(複数のうち一部だけがない
-    ときは「①-」)。KPI がなければ三列とも空。
+    ``kpis`` are (「事業目標」, the 「基準値」 text, the 「目標値」 text) in ①②③ order. As in the
+    published document: one KPI as it is; several numbered ①②③ and joined by line breaks. A
+    missing value is 「-」 (「①-」 when only some of several are missing). Without KPIs, all
+    three are empty.
     """
     if not kpis:
         return "", "", ""

@@ -48,12 +48,15 @@ from plan.workbook.state import DatabaseState
 
 
 def compare_with_database(contents: WorkbookContents, *, edition: Edition) -> Preview:
-    """読み込んだ中身を版のデータベースと突き合わせ、事業と KPI ごとに 新規 / 変更 (項目ごとの差分) /
-    変更なし / エラー に分ける。何も書き込まない。問い合わせの数は行の数によらない (一度に読んで比べる)。
+    """Compare the content read with the edition's database: each project and KPI is new,
+    changed (with a field-by-field diff), unchanged or in error. Writes nothing. The number of
+    queries does not depend on the rows (read once, then compared).
 
-    エラーになるもの: 登録されていない所管局、この版にない政策目標・基本施策、同じ事業コードの行の食い違い、
-    一つの事業が同じ基本施策に二度、取り込んだ後に一つの基本施策で No が重なる、版の中で事業/取組名が
-    重なる、「KPI」シートの KPI コードの重複と、この版にもファイルにもない事業コード。
+    Errors: an unregistered 「所管局」, a 「政策目標」 or 「基本施策」 not in this edition, rows
+    of one 「事業コード」 that disagree, a project listed twice under one 「基本施策」, two
+    listings with the same No. in one 「基本施策」 after the import, a 「事業/取組名」 repeated in
+    the edition, a repeated 「KPIコード」 on the 「KPI」 sheet, and a 「事業コード」 neither in the
+    edition nor in the file.
     """
     state = DatabaseState.load(edition)
     findings = Findings()
@@ -153,7 +156,7 @@ def _kpi_previews(
             check_structured_values(first, existing, state, findings)
         errors = _row_errors(rows) + tuple(findings.kpi_errors.get(code, []))
         data = kpi_data(code, first)
-        changes = ()
+        changes: tuple[FieldDiff, ...] = ()
         if not first.errors:
             changes = kpi_changes(existing, data, state) if existing else ()
         previews.append(

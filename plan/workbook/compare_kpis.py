@@ -7,6 +7,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import cast
+
+from django.db.models import Field
 
 from kpis.models import VALUE_FIELDS, Kpi, KpiValue, ValueKind
 from kpis.value_text import EMPTY as EMPTY_STRUCTURE
@@ -97,10 +100,13 @@ def _value_changes(
 
 
 def _part_text(name: str, value: object) -> str:
-    """A part of a value as people read it (the number as the workbook writes it), empty as ""."""
+    """A part of a value as the workbook writes it, empty as "": the number formatted, the
+    qualifier as itself (「▲」, not its choice label 「▲ (削減)」), the period by its label."""
     if isinstance(value, Decimal):
         value = format_decimal(value)
-    return display(KpiValue._meta.get_field(name), value, empty="")
+    if name == "qualifier":
+        return str(value or "")
+    return display(cast(Field, KpiValue._meta.get_field(name)), value, empty="")
 
 
 def check_structured_values(

@@ -9,6 +9,9 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
+
+from django.db.models import Field
 
 from accounts.models import Bureau
 from kpis.models import ProjectKpi
@@ -295,13 +298,13 @@ def _listing_occupants(
         if code not in groups:
             for measure_id, number in state.listings.get(project.pk, ()):
                 occupants[(measure_id, number)].append((code, None))
-    for code, project in built.data.items():
+    for code, data in built.data.items():
         rows_by_measure = {
             built.row_measures[row.row].pk: row.row
             for row in groups[code]
             if row.row in built.row_measures
         }
-        for placement in project.listings:
+        for placement in data.listings:
             occupants[(placement.measure_id, placement.number)].append(
                 (code, rows_by_measure.get(placement.measure_id))
             )
@@ -342,7 +345,9 @@ def project_changes(
 
 def _shown(name: str, value: str | bool) -> str:
     """Text as written; 「<新>」 (a boolean) as people read it."""
-    return display(Project._meta.get_field(name), value) if isinstance(value, bool) else value
+    if not isinstance(value, bool):
+        return value
+    return display(cast(Field, Project._meta.get_field(name)), value)
 
 
 def kpi_link_change(before: Sequence[str], after: Sequence[str]) -> FieldDiff:

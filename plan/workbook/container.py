@@ -28,18 +28,19 @@ from plan.workbook.results import (
 )
 
 # ---------------------------------------------------------------------------------------------
-# 読み込みの予算 (小さなファイルがサーバーを止めないように)
+# The reading budget (so that a small file cannot stop the server)
 #
-# 書き出した ×100 のブック (9,000 事業) は圧縮後 0.7 MB、展開後 13 MB、セル 14 万個。上限はその数倍。
+# The ×100 workbook as written (9,000 projects) is 0.7 MB compressed, 13 MB expanded, 140,000
+# cells. The limits are a few times that.
 
-#: 展開後の大きさの上限 (ZIP 爆弾よけ): 全体と、一つの部品 (シートなど)。
+#: The limit on the expanded size (against ZIP bombs): in all, and of one part (a sheet, etc.).
 MAX_EXPANDED_BYTES = 100 * MEGABYTE
 MAX_MEMBER_BYTES = 50 * MEGABYTE
-#: 行番号の上限は、データ行の上限 (max_rows) のこの倍 (間の空行を許す)。
+#: The limit on row numbers is this multiple of the data-row limit (max_rows), allowing blank rows.
 ROW_NUMBER_FACTOR = 5
-#: 列の上限 (シートの列は 30 に満たない)。
+#: The limit on columns (the sheets have fewer than 30).
 MAX_COLUMNS = 256
-#: ブック全体のセルの数、共有文字列の数、XML の要素の数の上限。
+#: The limits on the whole workbook's number of cells, shared strings and XML elements.
 MAX_CELLS = 1_000_000
 MAX_SHARED_STRINGS = 300_000
 MAX_ELEMENTS = 4_000_000
@@ -59,7 +60,7 @@ MSG_TOO_MANY_STRINGS = (
 MSG_TOO_COMPLEX = "ファイルの中身が複雑すぎて読み込めません (XML の要素が {limit:,} 個を超えます)。"
 
 # ---------------------------------------------------------------------------------------------
-# 読み込み: ファイルの確かめ
+# Reading: checking the file
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
@@ -79,7 +80,7 @@ def _too_large(limit: int) -> WorkbookRejected:
 def read_source(
     source: bytes | bytearray | memoryview | str | os.PathLike | IO[bytes], max_bytes: int
 ) -> bytes:
-    """ファイルの中身を、上限を超えないことを確かめてから読む (解析の前)。"""
+    """The file's content, read only after checking it is within the limits (before parsing)."""
     if isinstance(source, bytes | bytearray | memoryview):
         if len(source) > max_bytes:
             raise _too_large(max_bytes)
@@ -89,7 +90,7 @@ def read_source(
             raise _too_large(max_bytes)
         with open(source, "rb") as file:
             return file.read()
-    size = getattr(source, "size", None)  # Django の UploadedFile
+    size = getattr(source, "size", None)  # Django's UploadedFile
     if isinstance(size, int) and size > max_bytes:
         raise _too_large(max_bytes)
     if hasattr(source, "seek"):
@@ -108,7 +109,7 @@ def _looks_like_text(data: bytes) -> bool:
         try:
             head.decode(encoding)
         except UnicodeDecodeError as error:
-            if error.start >= len(head) - 3:  # 先頭 4 KB の切れ目で文字が割れただけ
+            if error.start >= len(head) - 3:  # only a character split at the 4 KB cut
                 return True
             continue
         return True
@@ -116,14 +117,16 @@ def _looks_like_text(data: bytes) -> bool:
 
 
 def check_container(data: bytes, max_bytes: int, *, max_rows: int | None = None) -> None:
-    """xlsx (ZIP の中に xl/workbook.xml) であることを、openpyxl に渡す前に確かめる。
+    """Check that this is an xlsx (a ZIP holding xl/workbook.xml) before openpyxl sees it.
 
-    ``max_rows`` (シートごとのデータ行の上限) を渡すと、XML の部品を流し読みして、行番号・列・セル・
-    共有文字列・要素の数が予算に収まることも確かめる (openpyxl が何分も何 GB も使う前に拒む)。"""
+    Given ``max_rows`` (the limit on data rows per sheet), also stream the XML parts and check
+    that row numbers, columns, cells, shared strings and elements are within the budget
+    (refusing before openpyxl spends minutes and gigabytes)."""
     if not data:
         raise WorkbookRejected(MSG_EMPTY_FILE)
     if data.startswith(_OLE2_MAGIC):
-        # 古い .xls も、パスワードで保護 (暗号化) した xlsx も OLE2 の入れ物。後者は EncryptedPackage を持つ。
+        # An old .xls and a password-protected (encrypted) xlsx are both OLE2 containers; the
+        # latter holds an EncryptedPackage.
         raise WorkbookRejected(MSG_ENCRYPTED if _ENCRYPTED_PACKAGE in data else MSG_XLS)
     if data.startswith(b"%PDF"):
         raise WorkbookRejected(MSG_PDF)
@@ -151,18 +154,19 @@ def check_container(data: bytes, max_bytes: int, *, max_rows: int | None = None)
 
 
 # ---------------------------------------------------------------------------------------------
-# 読み込み: openpyxl の前の下読み
+# Reading: a first pass before openpyxl
 #
-# openpyxl の読み取り専用モードは、セルの行番号までの欠けた行をすべて作り (3 億行目のセル一つで数分)、
-# 列番号までの空のセルを作り、共有文字列をすべてメモリに置く。その前に XML を expat で一度だけ流し読み
-# (木を作らない、要素ごとに定数の手間) して、行番号・列・セル・共有文字列・要素の数を確かめる。
+# openpyxl's read-only mode creates every missing row up to a cell's row number (minutes for one
+# cell in row 300,000,000), every empty cell up to its column, and keeps all shared strings in
+# memory. Before that, one streaming pass with expat (no tree, constant work per element) checks
+# the row numbers, columns, cells, shared strings and element count.
 
 _CHUNK = 256 * 1024
 _CELL_REFERENCE = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 
 
 class _PartScanner:
-    """一つのブックの XML の部品を順に流し読みし、予算を超えたら WorkbookRejected を上げる。"""
+    """Stream one workbook's XML parts in turn; raise WorkbookRejected when over the budget."""
 
     def __init__(self, row_limit: int) -> None:
         self.row_limit = row_limit
@@ -238,11 +242,11 @@ class _PartScanner:
 
     @staticmethod
     def _refuse_doctype(*args) -> None:
-        raise WorkbookRejected(MSG_CORRUPT)  # xlsx の XML に DTD はない (実体の展開よけ)
+        raise WorkbookRejected(MSG_CORRUPT)  # xlsx XML has no DTD (against entity expansion)
 
 
 def _scan_parts(data: bytes, entries: list[zipfile.ZipInfo], *, row_limit: int) -> None:
-    """XML の部品 (シート、共有文字列など) をすべて流し読みして予算を確かめる。"""
+    """Stream every XML part (sheets, shared strings, etc.) and check the budget."""
     scanner = _PartScanner(row_limit)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -256,13 +260,14 @@ def _scan_parts(data: bytes, entries: list[zipfile.ZipInfo], *, row_limit: int) 
 
 
 def rows_of(sheet) -> Iterator[tuple]:
-    """シートの行。openpyxl が中身を読めなければ (壊れた ZIP や XML) ファイル全体を拒む。"""
+    """The sheet's rows. If openpyxl cannot read the content (broken ZIP or XML), the whole
+    file is refused."""
     rows = sheet.iter_rows()
     while True:
         try:
             cells = next(rows)
         except StopIteration:
             return
-        except Exception as error:  # openpyxl の内部で信頼できない中身を読んでいる
+        except Exception as error:  # openpyxl is reading untrusted content inside
             raise WorkbookRejected(MSG_CORRUPT) from error
         yield cells

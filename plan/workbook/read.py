@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import re
@@ -59,9 +60,9 @@ from plan.workbook.results import (
 )
 
 # ---------------------------------------------------------------------------------------------
-# 読み込み: セル
+# Reading: cells
 
-#: 一つの KPI を共有できる事業の数の上限 (「KPI」シートの「事業コード」のセル一つに書ける数)。
+#: How many projects may share one KPI (codes in one 「事業コード」 cell of the 「KPI」 sheet).
 MAX_PROJECT_CODES = 1_000
 
 
@@ -75,7 +76,8 @@ def _is_empty(cell) -> bool:
 
 
 class _RowReader:
-    """一行のセルを、見出しの名前で型を確かめながら読む。エラーはシート・行・列の付いた Issue に集める。"""
+    """Read a row's cells by header name, checking their types. Errors are collected as Issues
+    with sheet, row and column."""
 
     def __init__(self, sheet: str, row: int, cells: tuple, columns: dict[str, int]) -> None:
         self.sheet = sheet
@@ -95,7 +97,7 @@ class _RowReader:
             return None
         cell = self.cells[index]
         if cell.data_type == "f":
-            return None  # 数式はすでにエラーにしてある
+            return None  # formulas are already errors
         if cell.data_type == "e":
             self.error(header, f"エラー値 ({cell.value}) は取り込めません")
             return None
@@ -149,7 +151,7 @@ class _RowReader:
         return value
 
     def decimal(self, header: str) -> Decimal | None:
-        """KpiValue.value: 全体 16 桁、小数点以下 4 桁まで。"""
+        """KpiValue.value: at most 16 digits, 4 of them after the decimal point."""
         cell = self._cell(header)
         value = None if cell is None else cell.value
         if isinstance(value, str) and not value.strip():
@@ -175,7 +177,8 @@ class _RowReader:
 
 
 def _split_names(text: str) -> tuple[str, ...]:
-    """「環境局 総務市民局」「P001, P003」→ 名前の並び (空白・読点・カンマで区切る)。"""
+    """「環境局 総務市民局」, 「P001, P003」 → a list of names (split at spaces, 「、」 and
+    commas)."""
     return tuple(part for part in re.split(r"[\s、,，]+", text) if part)
 
 
@@ -191,7 +194,8 @@ VALUE_FIELD_LABEL = {part.field: part.label for part in VALUE_PARTS}
 
 
 def _read_value(reader: _RowReader, kind: str) -> KpiValueData | None:
-    """基準値または目標値の七列。すべて空なら None (その値はない)。規則は KpiValue.clean() と同じ。"""
+    """The seven columns of a 「基準値」 or 「目標値」: None when all are empty (no such value).
+    The rules are KpiValue.clean()'s."""
 
     def header(part: str) -> str:
         return value_header(kind, part)
@@ -220,8 +224,7 @@ def _read_value(reader: _RowReader, kind: str) -> KpiValueData | None:
         period = ""
     if not text and header("表記") not in reader.failed:
         reader.error(header("表記"), "表記を入れてください (基準値・目標値には公表表記が必要です)")
-    candidate = KpiValue(
-        kind=kind,
+    data = KpiValueData(
         text=text,
         value=value,
         unit=unit,
@@ -230,23 +233,16 @@ def _read_value(reader: _RowReader, kind: str) -> KpiValueData | None:
         fiscal_year_end=fiscal_year_end,
         period=period,
     )
+    candidate = KpiValue(kind=kind, **dataclasses.asdict(data))
     try:
-        candidate.clean()  # 値の組み合わせの規則 (データベースには触れない)
+        candidate.clean()  # the rules on combinations of values (no database access)
     except ValidationError as error:
         for field_name, messages in error.message_dict.items():
             column = header(VALUE_FIELD_LABEL.get(field_name, "表記"))
             if column not in reader.failed:
                 for message in messages:
                     reader.error(column, message.rstrip("。"))
-    return KpiValueData(
-        text=text,
-        value=value,
-        unit=unit,
-        qualifier=qualifier,
-        fiscal_year=fiscal_year,
-        fiscal_year_end=fiscal_year_end,
-        period=period,
-    )
+    return data
 
 
 def _read_listing_row(reader: _RowReader) -> ListingRow:
@@ -307,7 +303,8 @@ def _read_kpi_row(reader: _RowReader) -> KpiRow:
 def _header_map(
     sheet_name: str, cells: tuple, columns: Sequence[Column], contents: WorkbookContents
 ) -> tuple[dict[str, int], bool]:
-    """見出し行から列の位置を決める。必須の列が欠ければ (False)。知らない列は警告。"""
+    """Column positions from the header row (False when a required column is missing). Unknown
+    columns are a warning."""
     known = {normalize_key(column.header): column.header for column in columns}
     positions: dict[str, int] = {}
     for index, cell in enumerate(cells):
@@ -346,14 +343,14 @@ def _header_map(
 def _read_sheet(
     workbook, sheet_name: str, columns: Sequence[Column], max_rows: int, contents: WorkbookContents
 ) -> Iterator[_RowReader]:
-    """シートの空でない行を一つずつ (見出しの確かめと数式の拒否を済ませて) 返す。"""
+    """The sheet's non-empty rows, one by one (headers checked and formulas refused)."""
     if sheet_name not in workbook.sheetnames:
         contents.errors.append(
             Issue(f"「{sheet_name}」シートがありません (シートの名前を変えていませんか)")
         )
         return
     sheet = workbook[sheet_name]
-    sheet.reset_dimensions()  # ファイルの記す範囲を信じず、すべての行を読む
+    sheet.reset_dimensions()  # do not trust the file's stated range; read every row
     rows = rows_of(sheet)
     header_cells = next(rows, ())
     positions, complete = _header_map(sheet_name, header_cells, columns, contents)
@@ -387,11 +384,13 @@ def read_workbook(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_rows: int = DEFAULT_MAX_ROWS,
 ) -> WorkbookContents:
-    """アップロードされたブックを読み、データベースに触れずに中身 (行のデータとエラー・警告) を返す。
+    """Read an uploaded workbook and return its content (row data, errors and warnings) without
+    touching the database.
 
-    ``file_or_bytes`` はバイト列、パス、またはファイル (Django の UploadedFile を含む)。大きさ
-    (``max_bytes``) は解析の前に確かめる。``max_rows`` はシートごとのデータ行 (空の行を除く) の上限。
-    ファイル全体を読めないときは ``WorkbookRejected`` (日本語のメッセージ付き) を上げる。
+    ``file_or_bytes`` is bytes, a path or a file (Django's UploadedFile included). The size
+    (``max_bytes``) is checked before parsing; ``max_rows`` limits data rows (blank rows aside)
+    per sheet. A file that cannot be read at all raises ``WorkbookRejected`` (with a Japanese
+    message).
     """
     data = read_source(file_or_bytes, max_bytes)
     check_container(data, max_bytes, max_rows=max_rows)
@@ -399,7 +398,7 @@ def read_workbook(
         workbook = load_workbook(
             io.BytesIO(data), read_only=True, data_only=False, keep_links=False
         )
-    except Exception as error:  # 中身が xlsx として読めない
+    except Exception as error:  # the content cannot be read as xlsx
         raise WorkbookRejected(MSG_CORRUPT) from error
     contents = WorkbookContents()
     try:

@@ -12,7 +12,7 @@ from plan.changes.diff import FieldDiff
 from plan.workbook.columns import SHEET_ORDER
 
 # ---------------------------------------------------------------------------------------------
-# メッセージ (ファイル全体を拒むもの)
+# Messages (refusing the whole file)
 
 MSG_EMPTY_FILE = "ファイルが空です。"
 MSG_TOO_LARGE = "ファイルが大きすぎます (上限 {limit})。"
@@ -29,7 +29,7 @@ MSG_TOO_MANY_ROWS = (
     "「{sheet}」シートの行が多すぎます (上限 {limit:,} 行)。ファイルを分けて取り込んでください。"
 )
 
-# セルのエラー
+# Cell errors
 MSG_NEED_TEXT = "文字列を入れてください"
 MSG_NEED_NUMBER = "数値を入れてください"
 MSG_NEED_INTEGER = "整数を入れてください"
@@ -38,12 +38,12 @@ MSG_FORMULA = "数式は取り込めません。数式ではなく値を入れ�
 
 
 # ---------------------------------------------------------------------------------------------
-# 結果の型
+# Result types
 
 
 @dataclass(frozen=True)
 class Issue:
-    """エラーまたは警告。シート・行・列 (見出しの名前) を示す。"""
+    """An error or a warning, with its sheet, row and column (the header's name)."""
 
     message: str
     sheet: str = ""
@@ -65,7 +65,7 @@ class Issue:
 
 
 class WorkbookRejected(Exception):
-    """ファイル全体を読めない (xlsx でない、大きすぎる、壊れているなど)。何も読まずに拒む。"""
+    """The whole file cannot be read (not an xlsx, too large, broken, ...): refused unread."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -74,7 +74,7 @@ class WorkbookRejected(Exception):
 
 @dataclass(frozen=True)
 class KpiValueData:
-    """基準値または目標値 (KpiValue の一件分)。"""
+    """A 「基準値」 or 「目標値」 (one KpiValue)."""
 
     text: str
     value: Decimal | None = None
@@ -87,7 +87,8 @@ class KpiValueData:
 
 @dataclass(frozen=True)
 class ListingRow:
-    """「個別プロジェクト」シートの一行 (掲載一件)。読めなかった欄は空 (number は None)。"""
+    """One row of the 「個別プロジェクト」 sheet (one listing). Unreadable cells are empty
+    (``number`` is None)."""
 
     row: int
     code: str
@@ -98,7 +99,7 @@ class ListingRow:
     name: str
     is_new: bool
     summary: str
-    #: 参照用の三列 (取り込まない)。列がなければ None。
+    #: The three reference columns (not imported); None without the columns.
     indicator: str | None = None
     baseline: str | None = None
     target: str | None = None
@@ -107,7 +108,7 @@ class ListingRow:
 
 @dataclass(frozen=True)
 class KpiRow:
-    """「KPI」シートの一行 (KPI 一件)。"""
+    """One row of the 「KPI」 sheet (one KPI)."""
 
     row: int
     code: str
@@ -120,13 +121,14 @@ class KpiRow:
 
 @dataclass
 class WorkbookContents:
-    """読み込んだブックの中身 (データベースとは照合していない)。``errors`` は行のエラーも含むすべて。"""
+    """A workbook's content as read (not compared with the database). ``errors`` holds all of
+    them, the rows' included."""
 
     listing_rows: list[ListingRow] = field(default_factory=list)
     kpi_rows: list[KpiRow] = field(default_factory=list)
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
-    #: 読み飛ばした空の行の数 (データの行の間にあったもの)。
+    #: How many blank rows were skipped (between the data rows).
     skipped_rows: int = 0
 
     @property
@@ -143,7 +145,7 @@ class Status(models.TextChoices):
 
 @dataclass(frozen=True)
 class ListingPlacement:
-    """掲載一件: 基本施策と、その中での No。"""
+    """One listing: the 「基本施策」 and the No. within it."""
 
     measure_id: int
     number: int
@@ -151,10 +153,10 @@ class ListingPlacement:
 
 @dataclass(frozen=True)
 class ProjectData:
-    """取り込み後の事業の値 (適用の段階がこのとおりに保存する)。
+    """A project's values after the import (the apply step saves exactly these).
 
-    bureau_ids は公表順 (ProjectBureau.position = 添字 + 1)、kpi_codes は ①②③ の順
-    (ProjectKpi.position = 添字 + 1)。kpi_codes には、このファイルで新しく作る KPI のコードも入る。
+    bureau_ids are in published order (ProjectBureau.position = index + 1), kpi_codes in ①②③
+    order (ProjectKpi.position = index + 1). kpi_codes include those of KPIs this file creates.
     """
 
     code: str
@@ -168,7 +170,8 @@ class ProjectData:
 
 @dataclass(frozen=True)
 class ProjectPreview:
-    """事業一件の判定。rows はその事業の行 (KPI の結び付きだけが変わるファイル外の事業は空)。"""
+    """The verdict on one project. ``rows`` are its rows (empty for a project outside the file
+    whose KPI links alone change)."""
 
     code: str
     status: Status
@@ -181,7 +184,8 @@ class ProjectPreview:
 
 @dataclass(frozen=True)
 class KpiData:
-    """取り込み後の KPI の値。project_codes はこの KPI を共有する事業のすべて (事業コード順)。"""
+    """A KPI's values after the import. ``project_codes``: every project sharing this KPI (by
+    「事業コード」)."""
 
     code: str
     indicator: str
@@ -203,10 +207,11 @@ class KpiPreview:
 
 @dataclass
 class Preview:
-    """取り込みの下見。エラーが一つでもあれば (``has_errors``) 何も適用してはならない。
+    """The import's preview. With a single error (``has_errors``) nothing may be applied.
 
-    projects: ファイルにある事業 (最初の行の順) と、ファイルにないが KPI の結び付きが変わる事業。
-    kpis: 「KPI」シートの KPI (最初の行の順)。ファイルにない事業・KPI は変えない (削除はしない)。
+    projects: the file's projects (in order of first row), and projects outside the file whose
+    KPI links change. kpis: the 「KPI」 sheet's KPIs (in order of first row). Projects and KPIs
+    missing from the file are left unchanged (never deleted).
     """
 
     edition_id: int
@@ -221,8 +226,9 @@ class Preview:
 
     @property
     def has_changes(self) -> bool:
-        return any(
-            item.status in (Status.NEW, Status.CHANGED) for item in [*self.projects, *self.kpis]
+        changed = (Status.NEW, Status.CHANGED)
+        return any(project.status in changed for project in self.projects) or any(
+            kpi.status in changed for kpi in self.kpis
         )
 
     def project_counts(self) -> dict[Status, int]:

@@ -12,7 +12,7 @@ from kpis.models import VALUE_FIELDS, Kpi, KpiValue, ProjectKpi
 from plan.models import Edition, Listing, Measure, PolicyGoal, Project, ProjectBureau
 
 # ---------------------------------------------------------------------------------------------
-# データベースとの照合
+# Comparing with the database
 
 
 class StoredProject(NamedTuple):
@@ -30,7 +30,7 @@ class StoredKpi(NamedTuple):
 
 
 class StoredValue(NamedTuple):
-    """KpiValue の値 (属性の名前はモデルと同じ)。"""
+    """A KpiValue's values (attributes named as in the model)."""
 
     text: str
     value: Decimal | None
@@ -43,8 +43,8 @@ class StoredValue(NamedTuple):
 
 @dataclass
 class DatabaseState:
-    """版の中身を一度に (一定の数の問い合わせで、事業や KPI はモデルを作らず値で) 読んだもの。
-    照合はこの上でだけ行う。"""
+    """An edition's content read at once (a fixed number of queries; projects and KPIs as
+    values, no model instances). Comparison works on this alone."""
 
     goals: list[PolicyGoal]
     measures: dict[int, Measure]

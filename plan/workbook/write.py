@@ -34,7 +34,7 @@ from plan.workbook.columns import (
 )
 
 # ---------------------------------------------------------------------------------------------
-# 書き出し
+# Writing
 
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill(fill_type="solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
@@ -42,12 +42,13 @@ _HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center", horizontal="cen
 _CELL_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
 
 
-#: KpiValue の列 (書き出しで読む順)。
+#: KpiValue's columns (in the order writing reads them).
 
 
 @dataclass
 class _ExportData:
-    """書き出しに要るものを、行の数によらない数の問い合わせで (モデルを作らずに値で) 読んだもの。"""
+    """What writing needs, read in a number of queries independent of the rows (as values, no
+    model instances)."""
 
     #: (pk, edition_id, code, name, summary, is_new)
     projects: list[tuple[int, int, str, str, str, bool]]
@@ -55,15 +56,15 @@ class _ExportData:
     #: project_id → [(measure_id, No)]
     listings: dict[int, list[tuple[int, int]]]
     measures: dict[int, Measure]
-    #: project_id → [kpi_id] (①②③ の順)
+    #: project_id → [kpi_id] (in ①②③ order)
     project_kpis: dict[int, list[int]]
     #: kpi_id → (code, indicator)
     kpis: dict[int, tuple[str, str]]
-    #: (kpi_id, kind) → KpiValue の値 (VALUE_FIELDS の順)
+    #: (kpi_id, kind) → KpiValue's values (in VALUE_FIELDS order)
     values: dict[tuple[int, str], tuple]
-    #: 「KPI」シートに書く KPI
+    #: The KPIs written to the 「KPI」 sheet
     sheet_kpi_ids: list[int]
-    #: kpi_id → [(project_id, project_code, position)] (事業コード順)
+    #: kpi_id → [(project_id, project_code, position)] (by 「事業コード」)
     kpi_projects: dict[int, list[tuple[int, str, int]]]
 
     @classmethod
@@ -98,7 +99,7 @@ class _ExportData:
         ):
             project_kpis[project_id].append(kpi_id)
         if kpi_queryset is None:
-            sheet_kpis = Kpi.objects.filter(pk__in=linked.values("kpi"))
+            sheet_kpis: QuerySet[Kpi] = Kpi.objects.filter(pk__in=linked.values("kpi"))
             wanted = sheet_kpis
         else:
             sheet_kpis = kpi_queryset
@@ -147,12 +148,13 @@ class _ExportData:
 def export_workbook(
     projects: QuerySet[Project], *, kpi_queryset: QuerySet[Kpi] | None = None
 ) -> bytes:
-    """事業 (と KPI) を市のブック (.xlsx) に書き出し、その中身をバイト列で返す。
+    """Write projects (and KPIs) to the city's workbook (.xlsx) and return its bytes.
 
-    ``projects`` は一つの版の事業 (複数の版が混ざれば ValueError)。「個別プロジェクト」シートには選ばれた
-    事業の掲載をすべて、公表資料の順 (政策目標・基本施策・No) で書く。``kpi_queryset`` を省くと、選ばれた
-    事業に結び付く KPI を「KPI」シートに書く。問い合わせの数は行の数によらない (8 回、
-    ``kpi_queryset`` を渡すと 9 回)。
+    ``projects`` are of one edition (a mix of editions is a ValueError). The 「個別プロジェクト」
+    sheet gets every listing of the chosen projects, in published order (「政策目標」,
+    「基本施策」, No.). Without ``kpi_queryset``, the 「KPI」 sheet gets the KPIs linked to the
+    chosen projects. The number of queries does not depend on the rows (8, or 9 with
+    ``kpi_queryset``).
     """
     data = _ExportData.load(projects, kpi_queryset)
     if len({edition_id for _pk, edition_id, *_rest in data.projects}) > 1:
@@ -184,8 +186,9 @@ class _CellStyle:
 
 
 def _data_cell(sheet, value: str | int | float | None, style: _CellStyle) -> WriteOnlyCell | None:
-    """折り返し・上揃えのセル。文字列の不正な制御文字は除き、式と読まれうる先頭の文字には
-    quotePrefix を付けて型を文字列に固定する。空のセルは書かない。"""
+    """A wrapped, top-aligned cell. Illegal control characters are removed from text, and text
+    whose first character could be read as a formula gets quotePrefix, fixing its type as text.
+    Empty cells are not written."""
     if value is None or value == "":
         return None
     if isinstance(value, str):
@@ -200,14 +203,16 @@ def _data_cell(sheet, value: str | int | float | None, style: _CellStyle) -> Wri
 
 
 def _start_sheet(sheet, columns: Sequence[Column], row_count: int) -> None:
-    """見出し行 (太字・固定・フィルタ) と列幅。write-only では最初の行より前に決める。"""
+    """The header row (bold, frozen, filtered) and column widths; write-only mode needs them
+    before the first row."""
     sheet.freeze_panes = "A2"
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     last = f"{get_column_letter(len(columns))}{max(row_count, 1) + 1}"
     sheet.auto_filter = AutoFilter(ref=f"A1:{last}")
-    # write-only のシートは <dimension> (使っている範囲) を書かない。openpyxl の read-only はそれが
-    # ないとシートを開くたびに全体を一度読むので、分かっている範囲を書かせる (write_top が参照する)。
+    # A write-only sheet writes no <dimension> (the range in use). Without it, openpyxl's
+    # read-only mode reads the whole sheet each time it opens it, so write the known range
+    # (write_top refers to it).
     sheet.calculate_dimension = lambda: f"A1:{last}"
     header = []
     for column in columns:
@@ -237,7 +242,7 @@ def _write_listing_sheet(sheet, data: _ExportData) -> None:
         for measure_id, number in data.listings.get(pk, ()):
             measure = data.measures[measure_id]
             order = (measure.goal.display_order, measure.number, number, code)
-            values = [
+            values: list[str | int] = [
                 code,
                 measure.goal.label,
                 measure_label(measure),
@@ -256,11 +261,12 @@ def _write_listing_sheet(sheet, data: _ExportData) -> None:
 
 
 def _kpis_in_project_order(data: _ExportData) -> list[int]:
-    """どの事業の ①②③ の順とも矛盾しない KPI の並び (同順なら KPI コード順)。
+    """An order of KPIs consistent with every project's ①②③ order (ties by 「KPIコード」).
 
-    取り込みでは事業の中の KPI の順を「KPI」シートの行の順から決めるので、書き出しもその順に並べる。
-    事業ごとの順序を辺とする位相順。矛盾 (循環) があれば残りをコード順に並べる (その事業は取り込むと
-    順序の変更として現れる)。
+    The import takes the KPIs' order within a project from the order of the 「KPI」 sheet's
+    rows, so writing follows that order: a topological order whose edges are each project's
+    order. On a contradiction (a cycle) the rest go by code (importing such a project then shows
+    an order change).
     """
     code_of = {kpi_id: data.kpis[kpi_id][0] for kpi_id in data.sheet_kpi_ids}
     positions: dict[int, list[tuple[int, str]]] = defaultdict(list)

@@ -21,20 +21,11 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import permissions
-from accounts.models import Bureau, Role, User
+from accounts.models import Bureau, User
 from kpis.models import Kpi
 from plan.models import ChangeRequest, Project
 from tests.admin_forms import read_form
-from tests.factories import (
-    BureauFactory,
-    KpiFactory,
-    KpiValueFactory,
-    ListingFactory,
-    MeasureFactory,
-    ProjectFactory,
-    ProjectKpiFactory,
-    UserFactory,
-)
+from tests.world import PolicyWorld, build_policy_world
 
 pytestmark = pytest.mark.django_db
 
@@ -90,65 +81,26 @@ def test_the_matrix_leaves_no_cell_out():
 
 
 @pytest.fixture
-def world():
-    sangyo = BureauFactory(name="産業経済局")
-    kowan = BureauFactory(name="港湾空港局")
-    kyoiku = BureauFactory(name="教育委員会")
-    toshi = BureauFactory(name="都市整備局")
-    kankyo = BureauFactory(name="環境局")
-    measure = MeasureFactory()
-    own_project = ProjectFactory(name="自局の事業", bureaus=[sangyo, kowan])
-    other_project = ProjectFactory(name="他局の事業", edition=own_project.edition, bureaus=[toshi])
-    ListingFactory(measure=measure, project=own_project, number=1)
-    ListingFactory(measure=measure, project=other_project, number=2)
-    shared_kpi = KpiFactory(edition=own_project.edition, indicator="共有の指標")
-    KpiValueFactory(kpi=shared_kpi, kind="target", text="100% (R12年度)")
-    other_kpi = KpiFactory(edition=own_project.edition, indicator="他局の指標")
-    ProjectKpiFactory(project=own_project, kpi=shared_kpi, position=1)
-    ProjectKpiFactory(project=other_project, kpi=shared_kpi, position=1)
-    ProjectKpiFactory(project=other_project, kpi=other_kpi, position=2)
-    users = {
-        "owner_staff": UserFactory(username="owner", role=Role.BUREAU_STAFF, bureaus=[sangyo]),
-        "co_owner_staff": UserFactory(username="coowner", role=Role.BUREAU_STAFF, bureaus=[kowan]),
-        "other_staff": UserFactory(username="otherstaff", role=Role.BUREAU_STAFF, bureaus=[kyoiku]),
-        "coordinator": UserFactory(username="coord", role=Role.COORDINATOR, bureaus=[kankyo]),
-        "viewer": UserFactory(username="view", role=Role.VIEWER),
-        "sysadmin": UserFactory(username="sysadmin", role=Role.SYSTEM_ADMIN),
-    }
-    target = UserFactory(username="target", role=Role.BUREAU_STAFF, bureaus=[toshi])
-    superuser = User.objects.create_superuser("root", "root@example.com", "pass-Root-12345")
-    return {
-        "bureaus": {
-            "産業経済局": sangyo,
-            "港湾空港局": kowan,
-            "教育委員会": kyoiku,
-            "都市整備局": toshi,
-            "環境局": kankyo,
-        },
-        "project": {"own": own_project, "other": other_project},
-        "kpi": {"own": shared_kpi, "other": other_kpi},
-        "users": users,
-        "target": target,
-        "superuser": superuser,
-    }
+def world() -> PolicyWorld:
+    return build_policy_world()
 
 
-def actor_user(world, actor):
-    return AnonymousUser() if actor == "anonymous" else world["users"][actor]
+def actor_user(world: PolicyWorld, actor):
+    return AnonymousUser() if actor == "anonymous" else world.actors[actor]
 
 
-def add_bureau(world, actor, scope) -> Bureau:
+def add_bureau(world: PolicyWorld, actor, scope) -> Bureau:
     """The bureau a new project gets: the actor's own (if any), or 都市整備局 for "other"."""
     if scope == "other":
-        return world["bureaus"]["都市整備局"]
-    own = {"owner_staff": "産業経済局", "co_owner_staff": "港湾空港局", "other_staff": "教育委員会"}
-    return world["bureaus"][own.get(actor, "環境局")]
+        return world.toshi
+    own = {"owner_staff": world.sangyo, "co_owner_staff": world.kowan, "other_staff": world.kyoiku}
+    return own.get(actor, world.kankyo)
 
 
-def membership_target(world, actor, scope) -> User:
+def membership_target(world: PolicyWorld, actor, scope) -> User:
     if scope == "own" and actor != "anonymous":
-        return world["users"][actor]
-    return world["target"]
+        return world.actors[actor]
+    return world.target
 
 
 # --- Against the policy ----------------------------------------------------------------------
@@ -157,7 +109,7 @@ def membership_target(world, actor, scope) -> User:
 @pytest.mark.parametrize(("actor", "action", "scope"), PROJECT_CELLS)
 def test_policy_projects(world, actor, action, scope):
     user = actor_user(world, actor)
-    project = world["project"][scope]
+    project = world.project(scope)
     if action == "view":
         allowed = user.has_perm("plan.view_project", project)
     elif action == "add":
@@ -177,24 +129,24 @@ def test_policy_projects(world, actor, action, scope):
 @pytest.mark.parametrize(("actor", "action", "scope"), KPI_CELLS)
 def test_policy_kpis(world, actor, action, scope):
     user = actor_user(world, actor)
-    allowed = user.has_perm(f"kpis.{action}_kpi", world["kpi"][scope])
+    allowed = user.has_perm(f"kpis.{action}_kpi", world.kpi(scope))
     assert allowed is KPI_MATRIX[actor][action][scope == "other"]
 
 
 # --- Through the admin URLs ------------------------------------------------------------------
 
 
-def client_for(world, actor) -> Client:
+def client_for(world: PolicyWorld, actor) -> Client:
     client = Client()
     if actor != "anonymous":
-        client.force_login(world["users"][actor])
+        client.force_login(world.actors[actor])
     return client
 
 
-def reference_form(world, url: str, form_id: str) -> dict:
+def reference_form(world: PolicyWorld, url: str, form_id: str) -> dict:
     """The form as a superuser sees it: what a forger would copy and post."""
     client = Client()
-    client.force_login(world["superuser"])
+    client.force_login(world.superuser)
     response = client.get(url)
     assert response.status_code == 200
     return read_form(response.content.decode(), form_id)
@@ -220,7 +172,7 @@ def proposed_values(model_label: str, field: str) -> list:
     ]
 
 
-def snapshot(world):
+def snapshot(world: PolicyWorld):
     return {
         "projects": sorted(Project.objects.values_list("pk", "name", "summary")),
         "project_bureaus": sorted(Project.bureaus.through.objects.values_list("project", "bureau")),
@@ -233,7 +185,7 @@ def snapshot(world):
 def test_admin_urls_projects(world, actor, action, scope):
     expected = PROJECT_MATRIX[actor][action][scope == "other"]
     client = client_for(world, actor)
-    project = world["project"][scope]
+    project = world.project(scope)
     before = snapshot(world)
 
     if action == "view":
@@ -322,8 +274,8 @@ def test_admin_urls_projects(world, actor, action, scope):
         url = reverse("admin:accounts_user_change", args=[target.pk])
         data = reference_form(world, url, "user_form")
         data["bureaus"] = [
-            str(world["bureaus"]["都市整備局"].pk),
-            str(world["bureaus"]["環境局"].pk),
+            str(world.toshi.pk),
+            str(world.kankyo.pk),
         ]
         response = client.post(url, data)
         if expected:
@@ -346,7 +298,7 @@ def test_admin_urls_projects(world, actor, action, scope):
 def test_admin_urls_kpis(world, actor, action, scope):
     expected = KPI_MATRIX[actor][action][scope == "other"]
     client = client_for(world, actor)
-    kpi = world["kpi"][scope]
+    kpi = world.kpi(scope)
     before = snapshot(world)
     url = reverse("admin:kpis_kpi_change", args=[kpi.pk])
     if action == "view":

@@ -114,7 +114,8 @@ def test_filters_by_goal_measure_bureau_and_new(coordinator_client, edition_2024
         assert response.status_code == 200
         return response.context["cl"].result_count
 
-    # IV: アジア・グリーン共創ハブ, インフラシステム輸出, 環境国際協力推進, 環境国際推進 (10 listings).
+    # IV: 「アジア・グリーン共創ハブ」, 「インフラシステム輸出」, 「環境国際協力推進」,
+    # 「環境国際推進」 (10 listings).
     assert count({"listings__measure__goal__id__exact": goal_iv.pk}) == 4
     assert count({"listings__measure__id__exact": measure.pk}) == 7
     assert count({"bureaus__id__exact": bureau.pk}) == 9

@@ -9,48 +9,19 @@ from django.urls import reverse
 from accounts.models import Role, User
 from plan.models import ChangeRequest, Project
 from tests.admin_forms import client_as, read_form
-from tests.factories import (
-    BureauFactory,
-    KpiFactory,
-    ListingFactory,
-    ProjectFactory,
-    ProjectKpiFactory,
-    UserFactory,
-)
+from tests.world import DoorsWorld, build_doors_world
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world():
-    sangyo, toshi, kankyo = (
-        BureauFactory(name="産業経済局"),
-        BureauFactory(name="都市整備局"),
-        BureauFactory(name="環境局"),
-    )
-    own = ProjectFactory(name="自局の事業", bureaus=[sangyo])
-    other = ProjectFactory(name="他局の事業", edition=own.edition, bureaus=[toshi])
-    listing = ListingFactory(project=own, number=1)
-    ListingFactory(project=other, measure=listing.measure, number=2)
-    ProjectKpiFactory(project=own, kpi=KpiFactory(edition=own.edition, indicator="自局の指標"))
-    ProjectKpiFactory(project=other, kpi=KpiFactory(edition=own.edition, indicator="他局の指標"))
-    staff = UserFactory(username="sangyo", role=Role.BUREAU_STAFF, bureaus=[sangyo])
-    return {
-        "sangyo": sangyo,
-        "toshi": toshi,
-        "kankyo": kankyo,
-        "own": own,
-        "other": other,
-        "staff": staff,
-        "coordinator": UserFactory(username="coordinator", role=Role.COORDINATOR, bureaus=[kankyo]),
-        "viewer": UserFactory(username="viewer", role=Role.VIEWER),
-        "sysadmin": UserFactory(username="sysadmin", role=Role.SYSTEM_ADMIN),
-    }
+def world() -> DoorsWorld:
+    return build_doors_world()
 
 
 def test_another_bureaus_project_opens_read_only(world):
-    response = client_as(world["staff"]).get(
-        reverse("admin:plan_project_change", args=[world["other"].pk])
+    response = client_as(world.staff).get(
+        reverse("admin:plan_project_change", args=[world.other.pk])
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -61,9 +32,7 @@ def test_another_bureaus_project_opens_read_only(world):
 
 
 def test_own_project_opens_for_editing_without_creating_bureaus_or_measures(world):
-    response = client_as(world["staff"]).get(
-        reverse("admin:plan_project_change", args=[world["own"].pk])
-    )
+    response = client_as(world.staff).get(reverse("admin:plan_project_change", args=[world.own.pk]))
     html = response.content.decode()
     assert 'name="_save"' in html
     assert 'name="kpi_links-0-kpi"' in html
@@ -75,8 +44,8 @@ def test_own_project_opens_for_editing_without_creating_bureaus_or_measures(worl
 
 def test_coordinator_gets_no_plus_for_bureaus_either(world):
     html = (
-        client_as(world["coordinator"])
-        .get(reverse("admin:plan_project_change", args=[world["own"].pk]))
+        client_as(world.coordinator)
+        .get(reverse("admin:plan_project_change", args=[world.own.pk]))
         .content.decode()
     )
     assert 'name="listings-0-measure"' in html
@@ -84,29 +53,29 @@ def test_coordinator_gets_no_plus_for_bureaus_either(world):
 
 
 def test_staff_cannot_hand_their_project_to_another_bureau(world):
-    client = client_as(world["staff"])
-    url = reverse("admin:plan_project_change", args=[world["own"].pk])
+    client = client_as(world.staff)
+    url = reverse("admin:plan_project_change", args=[world.own.pk])
     data = read_form(client.get(url).content.decode(), "project_form")
-    data["bureau_links-0-bureau"] = str(world["toshi"].pk)
+    data["bureau_links-0-bureau"] = str(world.toshi.pk)
     response = client.post(url, data)
     assert response.status_code == 200
     assert (
         "所管局には、あなたの所属する局を少なくとも一つ含めてください。"
         in response.content.decode()
     )
-    assert [b.name for b in world["own"].bureaus.all()] == ["産業経済局"]
+    assert [b.name for b in world.own.bureaus.all()] == ["産業経済局"]
 
 
 def test_staff_may_propose_a_co_owning_bureau(world):
-    client = client_as(world["staff"])
-    url = reverse("admin:plan_project_change", args=[world["own"].pk])
+    client = client_as(world.staff)
+    url = reverse("admin:plan_project_change", args=[world.own.pk])
     data = read_form(client.get(url).content.decode(), "project_form")
     data.update(
         {
             "bureau_links-TOTAL_FORMS": "2",
             "bureau_links-1-position": "2",
-            "bureau_links-1-bureau": str(world["toshi"].pk),
-            "bureau_links-1-project": str(world["own"].pk),
+            "bureau_links-1-bureau": str(world.toshi.pk),
+            "bureau_links-1-project": str(world.own.pk),
             "change_reason": "都市整備局と共管になったため",
         }
     )
@@ -115,24 +84,24 @@ def test_staff_may_propose_a_co_owning_bureau(world):
     assert response["Location"] == reverse(
         "admin:plan_changerequest_change", args=[change_request.pk]
     )
-    assert [b.name for b in world["own"].bureaus.all()] == ["産業経済局"]  # until approved
+    assert [b.name for b in world.own.bureaus.all()] == ["産業経済局"]  # until approved
     items = [
         (i.operation, i.model_label, i.proposed["bureau_id"]) for i in change_request.items.all()
     ]
-    assert items == [("create", "plan.projectbureau", world["toshi"].pk)]
+    assert items == [("create", "plan.projectbureau", world.toshi.pk)]
 
 
 def test_forged_inline_rows_on_another_bureaus_project_are_refused(world):
-    coordinator_form = client_as(world["coordinator"]).get(
-        reverse("admin:plan_project_change", args=[world["other"].pk])
+    coordinator_form = client_as(world.coordinator).get(
+        reverse("admin:plan_project_change", args=[world.other.pk])
     )
     data = read_form(coordinator_form.content.decode(), "project_form")
-    data["bureau_links-0-bureau"] = str(world["sangyo"].pk)  # take the project over
-    response = client_as(world["staff"]).post(
-        reverse("admin:plan_project_change", args=[world["other"].pk]), data
+    data["bureau_links-0-bureau"] = str(world.sangyo.pk)  # take the project over
+    response = client_as(world.staff).post(
+        reverse("admin:plan_project_change", args=[world.other.pk]), data
     )
     assert response.status_code == 403
-    assert [b.name for b in world["other"].bureaus.all()] == ["都市整備局"]
+    assert [b.name for b in world.other.bureaus.all()] == ["都市整備局"]
 
 
 @pytest.mark.parametrize(
@@ -145,16 +114,16 @@ def test_forged_inline_rows_on_another_bureaus_project_are_refused(world):
     ],
 )
 def test_staff_cannot_reach_user_bureau_or_group_administration(world, url_name):
-    assert client_as(world["staff"]).get(reverse(url_name)).status_code == 403
+    assert client_as(world.staff).get(reverse(url_name)).status_code == 403
 
 
 def test_staff_cannot_edit_their_own_user_or_memberships(world):
-    staff = world["staff"]
+    staff = world.staff
     url = reverse("admin:accounts_user_change", args=[staff.pk])
     client = client_as(staff)
     assert client.get(url).status_code == 403
     response = client.post(
-        url, {"username": "sangyo", "role": Role.COORDINATOR, "bureaus": [world["toshi"].pk]}
+        url, {"username": "sangyo", "role": Role.COORDINATOR, "bureaus": [world.toshi.pk]}
     )
     assert response.status_code == 403
     staff.refresh_from_db()
@@ -163,7 +132,7 @@ def test_staff_cannot_edit_their_own_user_or_memberships(world):
 
 
 def test_system_administrator_cannot_raise_their_own_rights(world):
-    sysadmin = world["sysadmin"]
+    sysadmin = world.sysadmin
     client = client_as(sysadmin)
     url = reverse("admin:accounts_user_change", args=[sysadmin.pk])
     html = client.get(url).content.decode()
@@ -179,8 +148,8 @@ def test_system_administrator_cannot_raise_their_own_rights(world):
 
 def test_system_administrator_form_offers_no_superuser_or_permission_fields(world):
     html = (
-        client_as(world["sysadmin"])
-        .get(reverse("admin:accounts_user_change", args=[world["staff"].pk]))
+        client_as(world.sysadmin)
+        .get(reverse("admin:accounts_user_change", args=[world.staff.pk]))
         .content.decode()
     )
     assert 'name="role"' in html
@@ -190,16 +159,16 @@ def test_system_administrator_form_offers_no_superuser_or_permission_fields(worl
 
 
 def test_history_is_readable_by_all_roles_and_not_by_anonymous(world):
-    url = reverse("admin:plan_project_history", args=[world["other"].pk])
-    assert client_as(world["staff"]).get(url).status_code == 200
-    assert client_as(world["viewer"]).get(url).status_code == 200
+    url = reverse("admin:plan_project_history", args=[world.other.pk])
+    assert client_as(world.staff).get(url).status_code == 200
+    assert client_as(world.viewer).get(url).status_code == 200
     response = Client().get(url)
     assert response.status_code == 302 and reverse("admin:login") in response["Location"]
 
 
 def test_autocomplete_requires_sign_in(world):
     params = {"term": "指標", "app_label": "kpis", "model_name": "projectkpi", "field_name": "kpi"}
-    assert client_as(world["staff"]).get(reverse("admin:autocomplete"), params).status_code == 200
+    assert client_as(world.staff).get(reverse("admin:autocomplete"), params).status_code == 200
     response = Client().get(reverse("admin:autocomplete"), params)
     assert response.status_code == 302
 
@@ -214,20 +183,20 @@ def index_models(user) -> dict[str, list[str]]:
 
 def test_index_shows_each_role_only_what_it_can_use(world):
     plan_models = ["Edition", "Measure", "Plan", "PolicyGoal", "Project"]
-    assert index_models(world["staff"]) == {
+    assert index_models(world.staff) == {
         "accounts": ["Bureau"],
         "evaluation": ["EvaluationRound", "EvaluationSheet"],
         "kpis": ["Kpi"],
         "plan": ["ChangeRequest", *plan_models],  # their own change requests
     }
-    assert "ChangeRequest" in index_models(world["coordinator"])["plan"]
-    assert index_models(world["viewer"]) == {
+    assert "ChangeRequest" in index_models(world.coordinator)["plan"]
+    assert index_models(world.viewer) == {
         "accounts": ["Bureau"],
         "evaluation": ["EvaluationRound", "EvaluationSheet"],  # the confirmed sheets
         "kpis": ["Kpi"],
         "plan": plan_models,
     }
-    assert index_models(world["sysadmin"])["accounts"] == [
+    assert index_models(world.sysadmin)["accounts"] == [
         "AccountChangeRecord",
         "Bureau",
         "FailedSignInRecord",
@@ -238,7 +207,7 @@ def test_index_shows_each_role_only_what_it_can_use(world):
 
 
 def test_viewer_index_offers_no_add_links(world):
-    response = client_as(world["viewer"]).get(reverse("admin:index"))
+    response = client_as(world.viewer).get(reverse("admin:index"))
     for app in response.context["app_list"]:
         for model in app["models"]:
             assert model["add_url"] is None, model["object_name"]
@@ -250,7 +219,7 @@ def changelist_names(client, params=None) -> list[str]:
 
 
 def test_staff_start_on_their_own_bureaus_projects_and_can_see_all(world):
-    client = client_as(world["staff"])
+    client = client_as(world.staff)
     assert changelist_names(client) == ["自局の事業"]
     assert changelist_names(client, {"own": "all"}) == ["他局の事業", "自局の事業"]
     html = client.get(reverse("admin:plan_project_changelist")).content.decode()
@@ -258,11 +227,11 @@ def test_staff_start_on_their_own_bureaus_projects_and_can_see_all(world):
 
 
 def test_coordinator_starts_on_the_whole_plan(world):
-    assert changelist_names(client_as(world["coordinator"])) == ["他局の事業", "自局の事業"]
+    assert changelist_names(client_as(world.coordinator)) == ["他局の事業", "自局の事業"]
 
 
 def test_kpi_list_has_the_same_own_bureau_filter(world):
-    response = client_as(world["staff"]).get(reverse("admin:kpis_kpi_changelist"))
+    response = client_as(world.staff).get(reverse("admin:kpis_kpi_changelist"))
     assert [kpi.indicator for kpi in response.context["cl"].result_list] == ["自局の指標"]
 
 
@@ -283,8 +252,8 @@ def test_django_permission_rows_grant_nothing_outside_the_policy(world):
     """A permission granted by hand in Django's tables is ignored: the policy is the only source."""
     from django.contrib.auth.models import Permission
 
-    viewer = world["viewer"]
+    viewer = world.viewer
     viewer.user_permissions.add(Permission.objects.get(codename="change_project"))
     viewer = User.objects.get(pk=viewer.pk)
-    assert not viewer.has_perm("plan.change_project", world["own"])
+    assert not viewer.has_perm("plan.change_project", world.own)
     assert Project.objects.filter(name="自局の事業").exists()

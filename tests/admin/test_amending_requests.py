@@ -11,20 +11,25 @@ from kpis.models import KpiValue
 from plan import changes
 from plan.models import ChangeRequest
 from tests.admin_forms import client_as, read_form
-from tests.safety_world import make_world
+from tests.world import build_plan_world
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def world():
-    world = make_world()
-    target = KpiValue.objects.get(kpi=world["kpi"], kind="target")
+    """The KPI's target with its structured parts filled in, as the 2024 edition has them."""
+    world = build_plan_world()
+    target = KpiValue.objects.get(kpi=world.kpi, kind="target")
     target.value, target.unit, target.qualifier = Decimal(1400), "MW", "最大"
     target.fiscal_year, target.period = 2030, "fiscal_year"
     target.save()
-    world["target"] = target
     return world
+
+
+@pytest.fixture
+def target(world) -> KpiValue:
+    return KpiValue.objects.get(kpi=world.kpi, kind="target")
 
 
 def kpi_url(kpi) -> str:
@@ -53,14 +58,14 @@ def submit_kpi_form(client, kpi, **row_values) -> tuple[int, dict]:
     return client.post(kpi_url(kpi), data).status_code, data
 
 
-def test_a_returned_kpi_request_keeps_its_text_change_when_only_the_year_is_fixed(world):
-    staff, kpi = world["staff"], world["kpi"]
+def test_a_returned_kpi_request_keeps_its_text_change_when_only_the_year_is_fixed(world, target):
+    staff, kpi = world.staff, world.kpi
     client = client_as(staff)
     status, _data = submit_kpi_form(client, kpi, text="最大1400MW (R12年度末)")
     assert status == 302
     change_request = ChangeRequest.objects.get()
     changes.change_request_return(
-        acting_user=world["coordinator"],
+        acting_user=world.coordinator,
         change_request=change_request,
         comment="年度の意味も「年度末」にしてください。",
     )
@@ -69,7 +74,7 @@ def test_a_returned_kpi_request_keeps_its_text_change_when_only_the_year_is_fixe
     assert f"あなたの変更申請 #{change_request.pk} を修正しています" in page
     assert "差し戻しのコメント: 年度の意味も「年度末」にしてください。" in page
     data = read_form(page, "kpi_form")
-    row = values_row(data, world["target"])
+    row = values_row(data, target)
     assert data[row + "text"] == "最大1400MW (R12年度末)"  # the proposal, not the official text
     assert data[row + "period"] == "fiscal_year"
 
@@ -82,11 +87,11 @@ def test_a_returned_kpi_request_keeps_its_text_change_when_only_the_year_is_fixe
     assert [item.proposed for item in change_request.items.all()] == [
         {"text": "最大1400MW (R12年度末)", "period": "fiscal_year_end"}
     ]
-    assert KpiValue.objects.get(pk=world["target"].pk).text == "最大1400MW (R12年度)"
+    assert KpiValue.objects.get(pk=target.pk).text == "最大1400MW (R12年度)"
 
 
 def test_a_pending_project_request_shows_its_proposed_rows_and_keeps_them(world):
-    staff, project = world["staff"], world["project"]
+    staff, project = world.staff, world.project
     client = client_as(staff)
     data = read_form(client.get(project_url(project)).content.decode(), "project_form")
     data["kpi_links-0-position"] = "9"
@@ -107,9 +112,9 @@ def test_a_pending_project_request_shows_its_proposed_rows_and_keeps_them(world)
 
 
 def test_reverting_a_field_to_the_official_value_drops_it_from_the_request(world):
-    client = client_as(world["staff"])
-    submit_kpi_form(client, world["kpi"], text="最大1400MW (R12年度末)", period="fiscal_year_end")
-    status, _data = submit_kpi_form(client, world["kpi"], text="最大1400MW (R12年度)")
+    client = client_as(world.staff)
+    submit_kpi_form(client, world.kpi, text="最大1400MW (R12年度末)", period="fiscal_year_end")
+    status, _data = submit_kpi_form(client, world.kpi, text="最大1400MW (R12年度)")
     assert status == 302
     assert [item.proposed for item in ChangeRequest.objects.get().items.all()] == [
         {"period": "fiscal_year_end"}
@@ -117,26 +122,26 @@ def test_reverting_a_field_to_the_official_value_drops_it_from_the_request(world
 
 
 def test_a_row_the_request_adds_is_shown_again_and_kept(world):
-    client = client_as(world["staff"])
-    data = read_form(client.get(kpi_url(world["kpi"])).content.decode(), "kpi_form")
+    client = client_as(world.staff)
+    data = read_form(client.get(kpi_url(world.kpi)).content.decode(), "kpi_form")
     data.update(
         {
             "values-TOTAL_FORMS": "2",
             "values-1-id": "",
-            "values-1-kpi": str(world["kpi"].pk),
+            "values-1-kpi": str(world.kpi.pk),
             "values-1-kind": "baseline",
             "values-1-text": "436MW (R2年度)",
             "change_reason": "基準値の追加",
         }
     )
-    assert client.post(kpi_url(world["kpi"]), data).status_code == 302
+    assert client.post(kpi_url(world.kpi), data).status_code == 302
 
-    data = read_form(client.get(kpi_url(world["kpi"])).content.decode(), "kpi_form")
+    data = read_form(client.get(kpi_url(world.kpi)).content.decode(), "kpi_form")
     assert (data["values-TOTAL_FORMS"], data["values-1-kind"], data["values-1-text"]) == (
         "2",
         "baseline",
         "436MW (R2年度)",
     )
-    assert client.post(kpi_url(world["kpi"]), data).status_code == 302
+    assert client.post(kpi_url(world.kpi), data).status_code == 302
     (item,) = ChangeRequest.objects.get().items.all()
     assert (item.operation, item.proposed["text"]) == ("create", "436MW (R2年度)")

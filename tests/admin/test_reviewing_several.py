@@ -10,14 +10,14 @@ from plan import changes
 from plan.changes import ProposedChange
 from plan.models import ChangeRequest, ChangeRequestEvent
 from tests.admin_forms import client_as
-from tests.safety_world import make_world
+from tests.world import build_plan_world
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def world():
-    return make_world()
+    return build_plan_world()
 
 
 def submit(user, record, values, title) -> ChangeRequest:
@@ -39,18 +39,18 @@ def approve_selected(client, requests):
 
 
 def test_approving_several_checks_and_records_each(world):
-    approvable = submit(world["staff"], world["project"], {"summary": "第一案"}, "概要")
-    conflicting = submit(world["staff"], world["kpi"], {"indicator": "再エネ導入量"}, "KPI")
-    world["kpi"].indicator = "市内の再エネ導入量"  # changed after the request: a conflict
-    world["kpi"].save()
-    world["coordinator2"].role = Role.BUREAU_STAFF
-    world["coordinator2"].save()
-    world["coordinator2"].bureaus.add(world["sangyo"])
-    own = submit(world["coordinator2"], world["project"], {"name": "鳥獣被害対策推進事業"}, "名称")
-    world["coordinator2"].role = Role.COORDINATOR  # promoted since: still their own request
-    world["coordinator2"].save()
+    approvable = submit(world.staff, world.project, {"summary": "第一案"}, "概要")
+    conflicting = submit(world.staff, world.kpi, {"indicator": "再エネ導入量"}, "KPI")
+    world.kpi.indicator = "市内の再エネ導入量"  # changed after the request: a conflict
+    world.kpi.save()
+    world.coordinator2.role = Role.BUREAU_STAFF
+    world.coordinator2.save()
+    world.coordinator2.bureaus.add(world.sangyo)
+    own = submit(world.coordinator2, world.project, {"name": "鳥獣被害対策推進事業"}, "名称")
+    world.coordinator2.role = Role.COORDINATOR  # promoted since: still their own request
+    world.coordinator2.save()
 
-    response = approve_selected(client_as(world["coordinator2"]), [approvable, conflicting, own])
+    response = approve_selected(client_as(world.coordinator2), [approvable, conflicting, own])
 
     shown = [str(message) for message in response.context["messages"]]
     assert shown == [
@@ -73,15 +73,15 @@ def test_approving_several_checks_and_records_each(world):
 
 
 def test_staff_are_not_offered_the_action(world):
-    submit(world["staff"], world["project"], {"summary": "第一案"}, "概要")
-    page = client_as(world["staff"]).get(reverse("admin:plan_changerequest_changelist"))
+    submit(world.staff, world.project, {"summary": "第一案"}, "概要")
+    page = client_as(world.staff).get(reverse("admin:plan_changerequest_changelist"))
     assert "approve_selected" not in page.content.decode()
 
 
 def test_the_review_page_links_to_the_next_request_in_the_queue(world):
-    older = submit(world["staff"], world["project"], {"summary": "第一案"}, "概要")
-    newer = submit(world["staff"], world["kpi"], {"indicator": "再エネ導入量"}, "KPI")
-    client = client_as(world["coordinator"])
+    older = submit(world.staff, world.project, {"summary": "第一案"}, "概要")
+    newer = submit(world.staff, world.kpi, {"indicator": "再エネ導入量"}, "KPI")
+    client = client_as(world.coordinator)
 
     def next_link(change_request) -> str:
         html = client.get(

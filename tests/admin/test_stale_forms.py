@@ -9,7 +9,7 @@ from plan import changes
 from plan.changes import ProposedChange
 from plan.models import ChangeRequest, Project, ProjectBureau
 from tests.admin_forms import client_as, read_form
-from tests.safety_world import make_world
+from tests.world import PlanWorld, build_plan_world
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +19,8 @@ STALE = (
 
 
 @pytest.fixture
-def world():
-    return make_world()
+def world() -> PlanWorld:
+    return build_plan_world()
 
 
 def open_form(user, url):
@@ -32,21 +32,21 @@ def project_url(project) -> str:
     return reverse("admin:plan_project_change", args=[project.pk])
 
 
-def approve_staff_summary(world, summary: str) -> None:
+def approve_staff_summary(world: PlanWorld, summary: str) -> None:
     change_request = changes.change_request_submit(
-        acting_user=world["staff"],
-        edition=world["project"].edition,
-        changes=[ProposedChange.update(world["project"], {"summary": summary})],
+        acting_user=world.staff,
+        edition=world.project.edition,
+        changes=[ProposedChange.update(world.project, {"summary": summary})],
         reason="内容の更新",
-        title=world["project"].name,
-        project=world["project"],
+        title=world.project.name,
+        project=world.project,
     )
-    changes.change_request_approve(acting_user=world["coordinator2"], change_request=change_request)
+    changes.change_request_approve(acting_user=world.coordinator2, change_request=change_request)
 
 
 def test_a_coordinators_stale_form_does_not_revert_an_approved_request(world):
-    project = world["project"]
-    client, data = open_form(world["coordinator"], project_url(project))
+    project = world.project
+    client, data = open_form(world.coordinator, project_url(project))
     approve_staff_summary(world, "有害鳥獣の捕獲と被害の防止を行う。")
 
     data.update({"name": "鳥獣被害対策推進事業"})
@@ -64,7 +64,7 @@ def test_a_coordinators_stale_form_does_not_revert_an_approved_request(world):
         "鳥獣被害対策事業",
         "有害鳥獣の捕獲と被害の防止を行う。",
     )
-    assert not ChangeRequest.objects.filter(submitted_by=world["coordinator"]).exists()
+    assert not ChangeRequest.objects.filter(submitted_by=world.coordinator).exists()
 
     fresh = read_form(html, "project_form")
     fresh.update({"name": "鳥獣被害対策推進事業"})
@@ -77,10 +77,10 @@ def test_a_coordinators_stale_form_does_not_revert_an_approved_request(world):
 
 
 def test_a_staff_form_opened_before_a_direct_edit_proposes_nothing(world):
-    project = world["project"]
-    client, data = open_form(world["staff"], project_url(project))
+    project = world.project
+    client, data = open_form(world.staff, project_url(project))
     changes.change_direct_apply(
-        acting_user=world["coordinator"],
+        acting_user=world.coordinator,
         edition=project.edition,
         changes=[ProposedChange.update(project, {"summary": "取りまとめ担当の修正。"})],
         reason="表記の統一",
@@ -93,16 +93,16 @@ def test_a_staff_form_opened_before_a_direct_edit_proposes_nothing(world):
 
     assert response.status_code == 409
     assert "概要「取りまとめ担当の修正。」" in response.content.decode()
-    assert not ChangeRequest.objects.filter(submitted_by=world["staff"]).exists()
+    assert not ChangeRequest.objects.filter(submitted_by=world.staff).exists()
 
 
 def test_a_changed_inline_row_makes_the_form_stale(world):
-    kpi = world["kpi"]
+    kpi = world.kpi
     url = reverse("admin:kpis_kpi_change", args=[kpi.pk])
-    client, data = open_form(world["coordinator"], url)
+    client, data = open_form(world.coordinator, url)
     value = KpiValue.objects.get(kpi=kpi)
     changes.change_direct_apply(
-        acting_user=world["coordinator2"],
+        acting_user=world.coordinator2,
         edition=kpi.edition,
         changes=[ProposedChange.update(value, {"text": "最大1500MW (R12年度)"})],
         reason="目標の見直し",
@@ -121,9 +121,9 @@ def test_a_changed_inline_row_makes_the_form_stale(world):
 
 
 def test_an_added_bureau_row_makes_the_form_stale(world):
-    project = world["project"]
-    client, data = open_form(world["coordinator"], project_url(project))
-    ProjectBureau.objects.create(project=project, bureau=world["toshi"], position=2)
+    project = world.project
+    client, data = open_form(world.coordinator, project_url(project))
+    ProjectBureau.objects.create(project=project, bureau=world.toshi, position=2)
 
     data.update({"name": "鳥獣被害対策推進事業"})
     response = client.post(project_url(project), data)
@@ -134,8 +134,8 @@ def test_an_added_bureau_row_makes_the_form_stale(world):
 
 
 def test_a_form_without_its_version_is_refused(world):
-    project = world["project"]
-    client, data = open_form(world["coordinator"], project_url(project))
+    project = world.project
+    client, data = open_form(world.coordinator, project_url(project))
     del data["_edit_version"]
     data.update({"name": "鳥獣被害対策推進事業"})
     response = client.post(project_url(project), data)
@@ -144,8 +144,8 @@ def test_a_form_without_its_version_is_refused(world):
 
 
 def test_a_tampered_inline_id_is_a_form_error_not_a_new_row(world):
-    project, other = world["project"], world["other"]
-    client, data = open_form(world["coordinator"], project_url(project))
+    project, other = world.project, world.other
+    client, data = open_form(world.coordinator, project_url(project))
     others_link = ProjectBureau.objects.get(project=other)
     assert data["bureau_links-0-id"] == str(ProjectBureau.objects.get(project=project).pk)
     data["bureau_links-0-id"] = str(others_link.pk)

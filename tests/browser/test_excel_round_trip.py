@@ -89,7 +89,7 @@ def test_staff_export_edit_and_import_then_the_coordinator_approves(
     path = tmp_path / download.suggested_filename
     download.save_as(path)
 
-    # 編集: the 概要 of P002, found by header name and 事業コード.
+    # Edit (「編集」): the 「概要」 of P002, found by header name and 「事業コード」.
     assert edit_summary(path, PROJECT_CODE, NEW_SUMMARY) >= 1
 
     # 取込: upload → preview → submit as a change request.

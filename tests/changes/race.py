@@ -14,10 +14,14 @@ from __future__ import annotations
 import json
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
+
+if TYPE_CHECKING:
+    from tests.world import PlanWorld
 
 
 def _client(user) -> Client:
@@ -26,21 +30,21 @@ def _client(user) -> Client:
     return client
 
 
-def race(world: dict, rounds: int) -> dict[str, int]:
+def race(world: PlanWorld, rounds: int) -> dict[str, int]:
     from plan import changes
     from plan.changes import ProposedChange
     from plan.models import ChangeRequest, Project
     from tests.admin_forms import read_form
 
-    project = world["project"]
-    editor, approver = _client(world["coordinator"]), _client(world["coordinator2"])
+    project = world.project
+    editor, approver = _client(world.coordinator), _client(world.coordinator2)
     url = reverse("admin:plan_project_change", args=[project.pk])
     totals = {"rounds": rounds, "approved": 0, "edited": 0, "refused": 0, "lost": 0, "errors": 0}
     for number in range(1, rounds + 1):
         summary, name = f"第{number}回の概要", f"鳥獣被害対策事業 (第{number}回)"
         current = Project.objects.get(pk=project.pk)
         change_request = changes.change_request_submit(
-            acting_user=world["staff"],
+            acting_user=world.staff,
             edition=current.edition,
             changes=[ProposedChange.update(current, {"summary": summary})],
             reason="内容の更新",
@@ -76,7 +80,7 @@ def race(world: dict, rounds: int) -> dict[str, int]:
         final = Project.objects.get(pk=project.pk)
         approved = ChangeRequest.objects.get(pk=change_request.pk).status == "approved"
         edited = ChangeRequest.objects.filter(
-            submitted_by=world["coordinator"], status="applied", items__proposed__name=name
+            submitted_by=world.coordinator, status="applied", items__proposed__name=name
         ).exists()
         totals["approved"] += approved
         totals["edited"] += edited
@@ -93,9 +97,9 @@ def main(rounds: int) -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
-    from tests.safety_world import make_world
+    from tests.world import build_plan_world
 
-    print(json.dumps(race(make_world(), rounds)))
+    print(json.dumps(race(build_plan_world(), rounds)))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from tests.changes.race import race
-from tests.safety_world import make_world
+from tests.world import build_plan_world
 
 ROUNDS = 20
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -28,7 +28,7 @@ def check(totals: dict) -> None:
 def test_approval_racing_a_direct_edit_on_postgresql():
     if connection.vendor != "postgresql":
         pytest.skip("runs against PostgreSQL (DATABASE_URL=postgres://...)")
-    check(race(make_world(), ROUNDS))
+    check(race(build_plan_world(), ROUNDS))
 
 
 def test_approval_racing_a_direct_edit_on_sqlite(tmp_path):

@@ -12,8 +12,8 @@ from django.urls import reverse
 from plan.models import Project
 from plan.workbook import LISTING_SHEET, export_workbook, workbook_import_preview
 from tests.admin_forms import client_as, read_form
-from tests.safety_world import make_world
 from tests.workbook_samples import column_of, edit_workbook
+from tests.world import PlanWorld, build_plan_world
 
 pytestmark = pytest.mark.django_db
 
@@ -21,12 +21,12 @@ LONG = "あ" * 40_000
 
 
 @pytest.fixture
-def world():
-    return make_world()
+def world() -> PlanWorld:
+    return build_plan_world()
 
 
 def test_the_model_refuses_a_summary_longer_than_a_cell(world):
-    project = world["project"]
+    project = world.project
     project.summary = LONG
     with pytest.raises(ValidationError) as error:
         project.full_clean()
@@ -39,18 +39,18 @@ def test_the_model_refuses_a_summary_longer_than_a_cell(world):
 
 def test_the_database_refuses_a_summary_longer_than_a_cell(world):
     with pytest.raises(IntegrityError), transaction.atomic():
-        Project.objects.filter(pk=world["project"].pk).update(summary=LONG)
+        Project.objects.filter(pk=world.project.pk).update(summary=LONG)
 
 
 def test_the_admin_form_refuses_a_summary_longer_than_a_cell(world):
-    client = client_as(world["coordinator"])
-    url = reverse("admin:plan_project_change", args=[world["project"].pk])
+    client = client_as(world.coordinator)
+    url = reverse("admin:plan_project_change", args=[world.project.pk])
     data = read_form(client.get(url).content.decode(), "project_form")
     data["summary"] = LONG
     response = client.post(url, data)
     assert response.status_code == 200
     assert "32767 文字以下" in response.content.decode()
-    assert Project.objects.get(pk=world["project"].pk).summary == "有害鳥獣から市民を守る。"
+    assert Project.objects.get(pk=world.project.pk).summary == "有害鳥獣から市民を守る。"
 
 
 def replace_in_parts(data: bytes, marker: str, text: str) -> bytes:
@@ -63,7 +63,7 @@ def replace_in_parts(data: bytes, marker: str, text: str) -> bytes:
 
 
 def test_the_import_names_the_cell_that_is_too_long(world):
-    project = world["project"]
+    project = world.project
     data = export_workbook(Project.objects.filter(edition=project.edition))
 
     def mark(workbook):
@@ -74,7 +74,7 @@ def test_the_import_names_the_cell_that_is_too_long(world):
                 sheet.cell(row, summary).value = "LONG-SUMMARY"
 
     result = workbook_import_preview(
-        acting_user=world["coordinator"],
+        acting_user=world.coordinator,
         edition=project.edition,
         file=replace_in_parts(edit_workbook(data, mark), "LONG-SUMMARY", LONG),
     )

@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.test import TestCase
 from django.urls import reverse
 
 from accounts.models import Role
@@ -14,80 +15,41 @@ from plan import changes
 from plan.changes import ProposedChange
 from plan.models import ChangeRequest, Project
 from tests.admin_forms import client_as, read_form
-from tests.factories import (
-    BureauFactory,
-    KpiFactory,
-    KpiValueFactory,
-    ListingFactory,
-    ProjectFactory,
-    ProjectKpiFactory,
-    UserFactory,
-)
+from tests.world import PlanWorld, build_plan_world
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(django_capture_on_commit_callbacks):
-    sangyo, kankyo, toshi = (BureauFactory(name=n) for n in ("産業経済局", "環境局", "都市整備局"))
-    project = ProjectFactory(
-        name="鳥獣被害対策事業", summary="有害鳥獣から市民を守る。", bureaus=[sangyo]
-    )
-    other = ProjectFactory(name="道路サポーター事業", edition=project.edition, bureaus=[toshi])
-    ListingFactory(project=project, number=7)
-    shared = KpiFactory(edition=project.edition, indicator="市内再エネ導入量")
-    KpiValueFactory(kpi=shared, kind="target", text="最大1400MW (R12年度)")
-    ProjectKpiFactory(project=project, kpi=shared)
-    ProjectKpiFactory(project=other, kpi=shared)
-    return {
-        "project": project,
-        "other": other,
-        "kpi": shared,
-        "sangyo": sangyo,
-        "toshi": toshi,
-        "staff": UserFactory(
-            username="sangyo", email="sangyo@example.jp", role=Role.BUREAU_STAFF, bureaus=[sangyo]
-        ),
-        "toshi_staff": UserFactory(username="toshi", role=Role.BUREAU_STAFF, bureaus=[toshi]),
-        "coordinator": UserFactory(
-            username="coordinator",
-            email="coordinator@example.jp",
-            role=Role.COORDINATOR,
-            bureaus=[kankyo],
-        ),
-        "coordinator2": UserFactory(
-            username="coordinator2", email="c2@example.jp", role=Role.COORDINATOR, bureaus=[kankyo]
-        ),
-        "viewer": UserFactory(username="viewer", role=Role.VIEWER),
-        # Email is sent when the transaction commits; run those callbacks in these tests.
-        "on_commit": django_capture_on_commit_callbacks,
-    }
+def world() -> PlanWorld:
+    return build_plan_world(kpi_shared=True)
 
 
 def propose_summary(
-    world, summary: str, reason: str = "R6年度の事業内容に合わせる"
+    world: PlanWorld, summary: str, reason: str = "R6年度の事業内容に合わせる"
 ) -> ChangeRequest:
     """sangyo edits the project's summary in the admin, as a person would."""
-    client = client_as(world["staff"])
-    url = reverse("admin:plan_project_change", args=[world["project"].pk])
+    client = client_as(world.staff)
+    url = reverse("admin:plan_project_change", args=[world.project.pk])
     data = read_form(client.get(url).content.decode(), "project_form")
     data.update({"summary": summary, "change_reason": reason})
-    with world["on_commit"](execute=True):
+    # Email is sent when the transaction commits; run those callbacks.
+    with TestCase.captureOnCommitCallbacks(execute=True):
         response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
-    return ChangeRequest.objects.filter(submitted_by=world["staff"]).latest("submitted_at")
+    return ChangeRequest.objects.filter(submitted_by=world.staff).latest("submitted_at")
 
 
-def decide(world, change_request, decision, comment="", user="coordinator"):
-    with world["on_commit"](execute=True):
-        return client_as(world[user]).post(
+def decide(world: PlanWorld, change_request, decision, comment="", user="coordinator"):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client_as(getattr(world, user)).post(
             reverse("admin:plan_changerequest_decide", args=[change_request.pk]),
             {"decision": decision, "comment": comment},
         )
 
 
 def test_whole_cycle_through_the_admin(world):
-    project = world["project"]
+    project = world.project
     change_request = propose_summary(world, "有害鳥獣の捕獲と被害の防止を行う。")
 
     # The official record is unchanged; the request holds the proposal and the version it was based on.
@@ -107,7 +69,7 @@ def test_whole_cycle_through_the_admin(world):
     assert f"/admin/plan/changerequest/{change_request.pk}/change/" in mail.outbox[0].body
 
     # The coordinator sees the field-by-field diff.
-    review = client_as(world["coordinator"]).get(
+    review = client_as(world.coordinator).get(
         reverse("admin:plan_changerequest_change", args=[change_request.pk])
     )
     html = review.content.decode()
@@ -141,9 +103,7 @@ def test_whole_cycle_through_the_admin(world):
     assert record.change_request_id == change_request.pk
     assert mail.outbox[-1].to == ["sangyo@example.jp"]
     assert "「承認・反映済み」" in mail.outbox[-1].subject
-    history = client_as(world["staff"]).get(
-        reverse("admin:plan_project_history", args=[project.pk])
-    )
+    history = client_as(world.staff).get(reverse("admin:plan_project_history", args=[project.pk]))
     history_html = history.content.decode()
     assert "概要: 有害鳥獣から市民を守る。 → 有害鳥獣の捕獲と被害の防止を行う。" in history_html
     assert "<td>sangyo</td>" in history_html
@@ -158,9 +118,9 @@ def test_return_amend_and_resubmit(world):
     assert "差し戻し" in mail.outbox[-1].subject
 
     # The staff see the request came back, on the project and on the index.
-    client = client_as(world["staff"])
+    client = client_as(world.staff)
     page = client.get(
-        reverse("admin:plan_project_change", args=[world["project"].pk])
+        reverse("admin:plan_project_change", args=[world.project.pk])
     ).content.decode()
     assert "差し戻しのコメント: KPI との関係を書いてください。" in page
     assert 'name="summary"' in page and "最初の案" in page  # the form shows their proposal
@@ -174,8 +134,8 @@ def test_return_amend_and_resubmit(world):
     assert ChangeRequest.objects.count() == 1
 
     decide(world, amended, "approve")
-    world["project"].refresh_from_db()
-    assert world["project"].summary == "二番目の案 (KPI: 相談件数)"
+    world.project.refresh_from_db()
+    assert world.project.summary == "二番目の案 (KPI: 相談件数)"
 
 
 def test_reject_needs_a_reason_and_changes_nothing(world):
@@ -193,31 +153,29 @@ def test_reject_needs_a_reason_and_changes_nothing(world):
         "rejected",
         "事業の統合が決まったため",
     )
-    world["project"].refresh_from_db()
-    assert world["project"].summary == "有害鳥獣から市民を守る。"
+    world.project.refresh_from_db()
+    assert world.project.summary == "有害鳥獣から市民を守る。"
 
 
 def test_withdraw_by_the_submitter_only(world):
     change_request = propose_summary(world, "取り下げる案")
-    response = client_as(world["toshi_staff"]).post(
+    response = client_as(world.toshi_staff).post(
         reverse("admin:plan_changerequest_withdraw", args=[change_request.pk])
     )
     assert response.status_code == 404  # not theirs to see
-    response = client_as(world["staff"]).post(
+    response = client_as(world.staff).post(
         reverse("admin:plan_changerequest_withdraw", args=[change_request.pk])
     )
     assert response.status_code == 302
     change_request.refresh_from_db()
     assert change_request.status == "withdrawn"
     with pytest.raises(PermissionDenied):
-        changes.change_request_approve(
-            acting_user=world["coordinator"], change_request=change_request
-        )
+        changes.change_request_approve(acting_user=world.coordinator, change_request=change_request)
 
 
 def test_staff_save_requires_a_reason(world):
-    client = client_as(world["staff"])
-    url = reverse("admin:plan_project_change", args=[world["project"].pk])
+    client = client_as(world.staff)
+    url = reverse("admin:plan_project_change", args=[world.project.pk])
     data = read_form(client.get(url).content.decode(), "project_form")
     data["summary"] = "理由のない変更"
     response = client.post(url, data)
@@ -229,13 +187,13 @@ def test_staff_save_requires_a_reason(world):
 def test_conflict_refuses_approval_and_applies_nothing(world):
     change_request = propose_summary(world, "古い版に基づく案")
     # Meanwhile a coordinator edits the project directly.
-    client = client_as(world["coordinator"])
-    url = reverse("admin:plan_project_change", args=[world["project"].pk])
+    client = client_as(world.coordinator)
+    url = reverse("admin:plan_project_change", args=[world.project.pk])
     data = read_form(client.get(url).content.decode(), "project_form")
     data.update({"summary": "取りまとめ担当の直接の修正", "name": "鳥獣被害対策事業(改)"})
     assert client.post(url, data).status_code == 302
 
-    review = client_as(world["coordinator2"]).get(
+    review = client_as(world.coordinator2).get(
         reverse("admin:plan_changerequest_change", args=[change_request.pk])
     )
     assert "競合" in review.content.decode()
@@ -244,42 +202,42 @@ def test_conflict_refuses_approval_and_applies_nothing(world):
     assert "「鳥獣被害対策事業」は申請の後に変更されています。" in messages
     change_request.refresh_from_db()
     assert change_request.status == "pending"
-    world["project"].refresh_from_db()
-    assert world["project"].summary == "取りまとめ担当の直接の修正"
+    world.project.refresh_from_db()
+    assert world.project.summary == "取りまとめ担当の直接の修正"
 
 
 def test_coordinator_edits_apply_directly_and_are_recorded(world):
-    client = client_as(world["coordinator"])
-    url = reverse("admin:plan_project_change", args=[world["project"].pk])
+    client = client_as(world.coordinator)
+    url = reverse("admin:plan_project_change", args=[world.project.pk])
     data = read_form(client.get(url).content.decode(), "project_form")
     data["summary"] = "直接の修正"
     assert client.post(url, data).status_code == 302
-    world["project"].refresh_from_db()
-    assert world["project"].summary == "直接の修正"
+    world.project.refresh_from_db()
+    assert world.project.summary == "直接の修正"
     change_request = ChangeRequest.objects.get()
     assert (change_request.status, change_request.submitted_by, change_request.decided_by) == (
         "applied",
-        world["coordinator"],
-        world["coordinator"],
+        world.coordinator,
+        world.coordinator,
     )
-    record = world["project"].history.latest()
-    assert (record.proposed_by, record.approved_by) == (world["coordinator"], world["coordinator"])
+    record = world.project.history.latest()
+    assert (record.proposed_by, record.approved_by) == (world.coordinator, world.coordinator)
 
 
 def test_coordinator_deletion_is_recorded(world):
-    project = world["other"]
-    response = client_as(world["coordinator"]).post(
+    project = world.other
+    response = client_as(world.coordinator).post(
         reverse("admin:plan_project_delete", args=[project.pk]), {"post": "yes"}
     )
     assert response.status_code == 302
     assert not Project.objects.filter(pk=project.pk).exists()
     record = Project.history.filter(id=project.pk).latest()
-    assert (record.history_type, record.approved_by) == ("-", world["coordinator"])
+    assert (record.history_type, record.approved_by) == ("-", world.coordinator)
 
 
 def test_nobody_approves_their_own_request(world):
     change_request = propose_summary(world, "自分で承認したい案")
-    staff = world["staff"]
+    staff = world.staff
     staff.role = Role.COORDINATOR  # promoted after submitting
     staff.save()
     with pytest.raises(PermissionDenied, match="自分の申請は承認・差し戻し・却下できません。"):
@@ -300,33 +258,33 @@ def test_people_without_a_part_cannot_decide(world, who):
     assert response.status_code in (302, 403, 404)
     change_request.refresh_from_db()
     assert change_request.status == "pending"
-    world["project"].refresh_from_db()
-    assert world["project"].summary == "有害鳥獣から市民を守る。"
+    world.project.refresh_from_db()
+    assert world.project.summary == "有害鳥獣から市民を守る。"
 
 
 def test_visibility_of_requests(world):
     change_request = propose_summary(world, "見える人だけの案")
     url = reverse("admin:plan_changerequest_change", args=[change_request.pk])
-    assert client_as(world["viewer"]).get(url).status_code == 403
+    assert client_as(world.viewer).get(url).status_code == 403
     assert (
-        client_as(world["viewer"]).get(reverse("admin:plan_changerequest_changelist")).status_code
+        client_as(world.viewer).get(reverse("admin:plan_changerequest_changelist")).status_code
         == 403
     )
-    assert client_as(world["toshi_staff"]).get(url).status_code == 404
-    changelist = client_as(world["toshi_staff"]).get(reverse("admin:plan_changerequest_changelist"))
+    assert client_as(world.toshi_staff).get(url).status_code == 404
+    changelist = client_as(world.toshi_staff).get(reverse("admin:plan_changerequest_changelist"))
     assert changelist.context["cl"].result_count == 0
-    assert client_as(world["staff"]).get(url).status_code == 200
-    assert client_as(world["coordinator"]).get(url).status_code == 200
+    assert client_as(world.staff).get(url).status_code == 200
+    assert client_as(world.coordinator).get(url).status_code == 200
 
 
 def test_queue_filters_and_index_count(world):
     propose_summary(world, "一件目")
-    client = client_as(world["coordinator"])
+    client = client_as(world.coordinator)
     index = client.get(reverse("admin:index")).content.decode()
     assert "審査待ちの変更申請: 1件" in index
     queue = client.get(
         reverse("admin:plan_changerequest_changelist"),
-        {"status__exact": "pending", "bureaus__id__exact": world["sangyo"].pk, "age": "1"},
+        {"status__exact": "pending", "bureaus__id__exact": world.sangyo.pk, "age": "1"},
     )
     assert queue.context["cl"].result_count == 1
     queue = client.get(reverse("admin:plan_changerequest_changelist"), {"age": "7"})
@@ -334,8 +292,8 @@ def test_queue_filters_and_index_count(world):
 
 
 def test_shared_kpi_change_shows_every_project_that_shares_it(world):
-    client = client_as(world["staff"])
-    url = reverse("admin:kpis_kpi_change", args=[world["kpi"].pk])
+    client = client_as(world.staff)
+    url = reverse("admin:kpis_kpi_change", args=[world.kpi.pk])
     data = read_form(client.get(url).content.decode(), "kpi_form")
     data.update(
         {
@@ -348,39 +306,39 @@ def test_shared_kpi_change_shows_every_project_that_shares_it(world):
     )
     assert client.post(url, data).status_code == 302
     change_request = ChangeRequest.objects.get()
-    assert change_request.kpi == world["kpi"]
+    assert change_request.kpi == world.kpi
     assert sorted(b.name for b in change_request.bureaus.all()) == ["産業経済局", "都市整備局"]
     html = (
-        client_as(world["coordinator"])
+        client_as(world.coordinator)
         .get(reverse("admin:plan_changerequest_change", args=[change_request.pk]))
         .content.decode()
     )
     assert "この KPI を共有する事業 (2件): 鳥獣被害対策事業、道路サポーター事業" in html
     # The other bureau's staff have a part in it: the KPI is theirs too.
     assert (
-        client_as(world["toshi_staff"])
+        client_as(world.toshi_staff)
         .get(reverse("admin:plan_changerequest_change", args=[change_request.pk]))
         .status_code
         == 200
     )
     decide(world, change_request, "approve")
-    assert world["kpi"].values.get(kind="target").text == "最大1500MW (R12年度)"
+    assert world.kpi.values.get(kind="target").text == "最大1500MW (R12年度)"
 
 
 def test_new_project_by_staff_is_created_on_approval(world):
-    client = client_as(world["staff"])
+    client = client_as(world.staff)
     url = reverse("admin:plan_project_add")
     data = read_form(client.get(url).content.decode(), "project_form")
     data.update(
         {
-            "edition": str(world["project"].edition_id),
+            "edition": str(world.project.edition_id),
             "code": "P091",
             "name": "スマート農業推進事業",
             "summary": "新しい事業",
             "change_reason": "R7年度の新規事業",
             "bureau_links-TOTAL_FORMS": "1",
             "bureau_links-0-position": "1",
-            "bureau_links-0-bureau": str(world["sangyo"].pk),
+            "bureau_links-0-bureau": str(world.sangyo.pk),
         }
     )
     assert client.post(url, data).status_code == 302
@@ -388,23 +346,23 @@ def test_new_project_by_staff_is_created_on_approval(world):
     decide(world, ChangeRequest.objects.get(), "approve")
     created = Project.objects.get(code="P091")
     assert [b.name for b in created.bureaus.all()] == ["産業経済局"]
-    assert created.history.get().proposed_by == world["staff"]
+    assert created.history.get().proposed_by == world.staff
 
 
 def test_services_refuse_what_the_policy_refuses(world):
     with pytest.raises(PermissionDenied):
         changes.change_request_submit(
-            acting_user=world["staff"],
-            edition=world["other"].edition,
-            changes=[ProposedChange.update(world["other"], {"summary": "他局の事業を書き換える"})],
+            acting_user=world.staff,
+            edition=world.other.edition,
+            changes=[ProposedChange.update(world.other, {"summary": "他局の事業を書き換える"})],
             reason="越権",
             title="越権",
         )
     with pytest.raises(ValidationError, match="変更理由を入力してください。"):
         changes.change_request_submit(
-            acting_user=world["staff"],
-            edition=world["project"].edition,
-            changes=[ProposedChange.update(world["project"], {"summary": "x"})],
+            acting_user=world.staff,
+            edition=world.project.edition,
+            changes=[ProposedChange.update(world.project, {"summary": "x"})],
             reason=" ",
             title="x",
         )
@@ -412,11 +370,11 @@ def test_services_refuse_what_the_policy_refuses(world):
 
 
 def test_restore_a_past_state_as_a_change_request(world):
-    project = world["project"]
+    project = world.project
     change_request = propose_summary(world, "新しい概要")
     decide(world, change_request, "approve")
     first = project.history.earliest()  # created by the factory, before the change
-    response = client_as(world["staff"]).post(
+    response = client_as(world.staff).post(
         reverse("admin:plan_project_restore", args=[project.pk, first.history_id])
     )
     assert response.status_code == 302
@@ -428,13 +386,11 @@ def test_restore_a_past_state_as_a_change_request(world):
 def test_audit_log_for_coordinators_only(world):
     change_request = propose_summary(world, "監査ログに載る案")
     decide(world, change_request, "approve")
-    response = client_as(world["coordinator"]).get(reverse("admin:plan_changerequest_audit"))
+    response = client_as(world.coordinator).get(reverse("admin:plan_changerequest_audit"))
     assert response.status_code == 200
     html = response.content.decode()
     assert "概要: 有害鳥獣から市民を守る。 → 監査ログに載る案" in html
-    assert (
-        client_as(world["staff"]).get(reverse("admin:plan_changerequest_audit")).status_code == 403
-    )
+    assert client_as(world.staff).get(reverse("admin:plan_changerequest_audit")).status_code == 403
 
 
 @pytest.mark.django_db(transaction=True)
@@ -458,7 +414,7 @@ def test_two_coordinators_approving_at_once_apply_it_once(world):
             connections.close_all()
 
     threads = [
-        threading.Thread(target=approve, args=(world[name],))
+        threading.Thread(target=approve, args=(getattr(world, name),))
         for name in ("coordinator", "coordinator2")
     ]
     for thread in threads:
@@ -469,44 +425,44 @@ def test_two_coordinators_approving_at_once_apply_it_once(world):
         "approved",
         "この申請はすでに「承認・反映済み」です。審査待ちの申請だけを決定できます。",
     ]
-    assert Project.history.filter(id=world["project"].pk, history_type="~").count() == 1
+    assert Project.history.filter(id=world.project.pk, history_type="~").count() == 1
 
 
 def test_kpi_models_are_recorded_too(world):
     changes.change_direct_apply(
-        acting_user=world["coordinator"],
-        edition=world["kpi"].edition,
-        changes=[ProposedChange.update(world["kpi"], {"indicator": "市内再エネ導入量 (MW)"})],
+        acting_user=world.coordinator,
+        edition=world.kpi.edition,
+        changes=[ProposedChange.update(world.kpi, {"indicator": "市内再エネ導入量 (MW)"})],
         reason="表記の統一",
         title="KPI",
-        kpi=world["kpi"],
+        kpi=world.kpi,
     )
-    record = Kpi.history.filter(id=world["kpi"].pk).latest()
+    record = Kpi.history.filter(id=world.kpi.pk).latest()
     assert (record.indicator, record.approved_by, record.history_change_reason) == (
         "市内再エネ導入量 (MW)",
-        world["coordinator"],
+        world.coordinator,
         "表記の統一",
     )
 
 
 def test_staff_cannot_attach_records_to_another_bureaus_project(world):
     """Forged: from the KPI form, link a KPI to another bureau's project (or move a link there)."""
-    own_link = world["kpi"].project_links.get(project=world["project"])
+    own_link = world.kpi.project_links.get(project=world.project)
     attempts = [
         ProposedChange.create(
             type(own_link),
-            {"project_id": world["other"].pk, "kpi_id": world["kpi"].pk, "position": 9},
+            {"project_id": world.other.pk, "kpi_id": world.kpi.pk, "position": 9},
             key="x",
         ),
-        ProposedChange.update(own_link, {"project_id": world["other"].pk}),
+        ProposedChange.update(own_link, {"project_id": world.other.pk}),
     ]
     for change in attempts:
         with pytest.raises(
             PermissionDenied, match="変更できない事業や KPI に結び付けることはできません。"
         ):
             changes.change_request_submit(
-                acting_user=world["staff"],
-                edition=world["project"].edition,
+                acting_user=world.staff,
+                edition=world.project.edition,
                 changes=[change],
                 reason="越権",
                 title="越権",
@@ -516,9 +472,7 @@ def test_staff_cannot_attach_records_to_another_bureaus_project(world):
 
 def test_amending_starts_from_the_reason_already_given(world):
     propose_summary(world, "最初の案", reason="事業内容の更新")
-    page = client_as(world["staff"]).get(
-        reverse("admin:plan_project_change", args=[world["project"].pk])
-    )
+    page = client_as(world.staff).get(reverse("admin:plan_project_change", args=[world.project.pk]))
     assert read_form(page.content.decode(), "project_form")["change_reason"] == "事業内容の更新"
 
 
@@ -533,17 +487,17 @@ def test_loaded_edition_has_a_first_version_in_history(db):
 
 
 def test_users_are_shown_by_name(world):
-    world["staff"].last_name, world["staff"].first_name = "産業経済局", "担当者"
-    assert str(world["staff"]) == "産業経済局 担当者 (sangyo)"
-    assert world["staff"].get_short_name() == "産業経済局 担当者"
-    assert str(world["viewer"]) == "viewer"
+    world.staff.last_name, world.staff.first_name = "産業経済局", "担当者"
+    assert str(world.staff) == "産業経済局 担当者 (sangyo)"
+    assert world.staff.get_short_name() == "産業経済局 担当者"
+    assert str(world.viewer) == "viewer"
 
 
 def test_restore_brings_back_bureaus_and_kpi_links_too(world):
     """A coordinator restores the version before 都市整備局 became co-owner and a KPI was dropped."""
-    project = world["project"]
+    project = world.project
     changes.change_direct_apply(
-        acting_user=world["coordinator"],
+        acting_user=world.coordinator,
         edition=project.edition,
         changes=[ProposedChange.update(project, {"summary": "共管になった後の概要"})],
         reason="概要の更新",
@@ -553,12 +507,12 @@ def test_restore_brings_back_bureaus_and_kpi_links_too(world):
     version = project.history.latest()  # the version to come back to: 産業経済局 only, one KPI
     project.refresh_from_db()
     changes.change_direct_apply(
-        acting_user=world["coordinator"],
+        acting_user=world.coordinator,
         edition=project.edition,
         changes=[
             ProposedChange.create(
                 type(project.bureau_links.get()),
-                {"project_id": project.pk, "bureau_id": world["toshi"].pk, "position": 2},
+                {"project_id": project.pk, "bureau_id": world.toshi.pk, "position": 2},
                 key="co-owner",
             ),
             ProposedChange.delete(project.kpi_links.get()),
@@ -571,7 +525,7 @@ def test_restore_brings_back_bureaus_and_kpi_links_too(world):
     assert sorted(b.name for b in project.bureaus.all()) == ["産業経済局", "都市整備局"]
 
     change_request = changes.project_restore(
-        acting_user=world["coordinator"], project=project, record=version
+        acting_user=world.coordinator, project=project, record=version
     )
     assert change_request.status == "applied"
     project.refresh_from_db()

@@ -7,23 +7,23 @@ from plan import changes
 from plan.changes import ProposedChange
 from plan.models import ChangeRequest
 from tests.admin_forms import client_as, read_form
-from tests.safety_world import make_world
+from tests.world import PlanWorld, build_plan_world
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world():
-    return make_world()
+def world() -> PlanWorld:
+    return build_plan_world()
 
 
-def propose_summary(world, summary: str) -> ChangeRequest:
-    client = client_as(world["staff"])
-    url = reverse("admin:plan_project_change", args=[world["project"].pk])
+def propose_summary(world: PlanWorld, summary: str) -> ChangeRequest:
+    client = client_as(world.staff)
+    url = reverse("admin:plan_project_change", args=[world.project.pk])
     data = read_form(client.get(url).content.decode(), "project_form")
     data.update({"summary": summary, "change_reason": "内容の更新"})
     assert client.post(url, data).status_code == 302
-    return ChangeRequest.objects.get(submitted_by=world["staff"])
+    return ChangeRequest.objects.get(submitted_by=world.staff)
 
 
 def test_every_submission_and_amendment_is_a_new_revision(world):
@@ -35,7 +35,7 @@ def test_every_submission_and_amendment_is_a_new_revision(world):
 
 def test_approving_an_amended_request_is_refused_and_shows_the_new_content(world):
     change_request = propose_summary(world, "捕獲を行う。")
-    coordinator = client_as(world["coordinator"])
+    coordinator = client_as(world.coordinator)
     review_url = reverse("admin:plan_changerequest_change", args=[change_request.pk])
     decision = read_form(coordinator.get(review_url).content.decode(), "decision-form")
     assert decision["revision"] == "1"
@@ -54,22 +54,22 @@ def test_approving_an_amended_request_is_refused_and_shows_the_new_content(world
     )
     assert '<td class="after">捕獲と防護柵の設置を行う。</td>' in html
     change_request.refresh_from_db()
-    world["project"].refresh_from_db()
+    world.project.refresh_from_db()
     assert (change_request.status, change_request.revision) == ("pending", 2)
-    assert world["project"].summary == "有害鳥獣から市民を守る。"
+    assert world.project.summary == "有害鳥獣から市民を守る。"
 
     # Approving what is now shown applies it.
     decision = read_form(html, "decision-form")
     decision["approve"] = "承認して反映"
     coordinator.post(reverse("admin:plan_changerequest_decide", args=[change_request.pk]), decision)
-    world["project"].refresh_from_db()
-    assert world["project"].summary == "捕獲と防護柵の設置を行う。"
+    world.project.refresh_from_db()
+    assert world.project.summary == "捕獲と防護柵の設置を行う。"
 
 
 def test_the_engine_refuses_a_decision_on_another_revision(world):
-    project = world["project"]
+    project = world.project
     arguments = {
-        "acting_user": world["staff"],
+        "acting_user": world.staff,
         "edition": project.edition,
         "reason": "内容の更新",
         "title": project.name,
@@ -83,13 +83,13 @@ def test_the_engine_refuses_a_decision_on_another_revision(world):
     )
     with pytest.raises(changes.RequestRevised):
         changes.change_request_reject(
-            acting_user=world["coordinator"],
+            acting_user=world.coordinator,
             change_request=change_request,
             reason="不要",
             revision=1,
         )
     approved = changes.change_request_approve(
-        acting_user=world["coordinator"], change_request=change_request, revision=2
+        acting_user=world.coordinator, change_request=change_request, revision=2
     )
     project.refresh_from_db()
     assert (approved.status, project.summary) == ("approved", "二回目")

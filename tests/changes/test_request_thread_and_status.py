@@ -9,24 +9,24 @@ from plan import changes
 from plan.changes import ProposedChange
 from plan.models import ChangeRequest, ChangeRequestEvent
 from tests.admin_forms import client_as
-from tests.safety_world import make_world
+from tests.world import build_plan_world
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def world():
-    return make_world()
+    return build_plan_world()
 
 
 def submit_summary(world, summary: str, reason: str = "概要の更新") -> ChangeRequest:
     return changes.change_request_submit(
-        acting_user=world["staff"],
-        edition=world["project"].edition,
-        changes=[ProposedChange.update(world["project"], {"summary": summary})],
+        acting_user=world.staff,
+        edition=world.project.edition,
+        changes=[ProposedChange.update(world.project, {"summary": summary})],
         reason=reason,
-        title=world["project"].name,
-        project=world["project"],
+        title=world.project.name,
+        project=world.project,
     )
 
 
@@ -40,10 +40,10 @@ def thread(change_request) -> list[tuple[str, str, int, str]]:
 def test_the_thread_keeps_every_submission_and_decision(world):
     change_request = submit_summary(world, "第一案")
     changes.change_request_return(
-        acting_user=world["coordinator"], change_request=change_request, comment="KPI も書いて"
+        acting_user=world.coordinator, change_request=change_request, comment="KPI も書いて"
     )
     change_request = submit_summary(world, "第二案", reason="差し戻しを受けて")
-    changes.change_request_approve(acting_user=world["coordinator2"], change_request=change_request)
+    changes.change_request_approve(acting_user=world.coordinator2, change_request=change_request)
     assert thread(change_request) == [
         ("submitted", "sangyo", 1, "概要の更新"),
         ("returned", "coordinator", 1, "KPI も書いて"),
@@ -55,7 +55,7 @@ def test_the_thread_keeps_every_submission_and_decision(world):
 def test_a_resubmitted_request_shows_no_earlier_decision_as_current(world):
     change_request = submit_summary(world, "第一案")
     changes.change_request_return(
-        acting_user=world["coordinator"], change_request=change_request, comment="KPI も書いて"
+        acting_user=world.coordinator, change_request=change_request, comment="KPI も書いて"
     )
     change_request = submit_summary(world, "第二案")
     assert (
@@ -64,7 +64,7 @@ def test_a_resubmitted_request_shows_no_earlier_decision_as_current(world):
         change_request.decision_comment,
     ) == (None, None, "")
     page = (
-        client_as(world["coordinator2"])
+        client_as(world.coordinator2)
         .get(reverse("admin:plan_changerequest_change", args=[change_request.pk]))
         .content.decode()
     )
@@ -76,29 +76,29 @@ def test_a_resubmitted_request_shows_no_earlier_decision_as_current(world):
 def test_the_submitter_of_a_returned_request_is_offered_to_amend_it(world):
     change_request = submit_summary(world, "第一案")
     changes.change_request_return(
-        acting_user=world["coordinator"], change_request=change_request, comment="KPI も書いて"
+        acting_user=world.coordinator, change_request=change_request, comment="KPI も書いて"
     )
     page = (
-        client_as(world["staff"])
+        client_as(world.staff)
         .get(reverse("admin:plan_changerequest_change", args=[change_request.pk]))
         .content.decode()
     )
-    project_url = reverse("admin:plan_project_change", args=[world["project"].pk])
+    project_url = reverse("admin:plan_project_change", args=[world.project.pk])
     assert f'<a href="{project_url}" class="button" id="amend-link">修正する</a>' in page
 
 
 def test_direct_changes_and_withdrawals_are_in_the_thread_too(world):
     proposal = changes.change_propose(
-        acting_user=world["coordinator"],
-        edition=world["project"].edition,
-        changes=[ProposedChange.update(world["project"], {"summary": "直接"})],
+        acting_user=world.coordinator,
+        edition=world.project.edition,
+        changes=[ProposedChange.update(world.project, {"summary": "直接"})],
         reason="誤字の訂正",
         title="誤字",
-        project=world["project"],
+        project=world.project,
     )
     assert thread(proposal.change_request) == [("applied", "coordinator", 1, "誤字の訂正")]
     withdrawn = submit_summary(world, "第一案")
-    changes.change_request_withdraw(acting_user=world["staff"], change_request=withdrawn)
+    changes.change_request_withdraw(acting_user=world.staff, change_request=withdrawn)
     assert [event[0] for event in thread(withdrawn)] == ["submitted", "withdrawn"]
 
 
@@ -114,13 +114,11 @@ def test_the_project_list_shows_and_filters_the_request_status(world, decision, 
     change_request = submit_summary(world, "第一案")
     if decision == "return":
         changes.change_request_return(
-            acting_user=world["coordinator"], change_request=change_request, comment="直して"
+            acting_user=world.coordinator, change_request=change_request, comment="直して"
         )
     elif decision == "approve":
-        changes.change_request_approve(
-            acting_user=world["coordinator"], change_request=change_request
-        )
-    client = client_as(world["coordinator"])
+        changes.change_request_approve(acting_user=world.coordinator, change_request=change_request)
+    client = client_as(world.coordinator)
     url = reverse("admin:plan_project_changelist")
     response = client.get(url)
     rows = {row.name: row.request_status for row in response.context["cl"].result_list}
@@ -137,15 +135,15 @@ def column_value(label: str) -> str:
 
 
 def test_the_kpi_list_shows_a_request_on_its_target(world):
-    target = world["kpi"].values.get(kind="target")
+    target = world.kpi.values.get(kind="target")
     changes.change_request_submit(
-        acting_user=world["staff"],
-        edition=world["kpi"].edition,
+        acting_user=world.staff,
+        edition=world.kpi.edition,
         changes=[ProposedChange.update(target, {"text": "最大1500MW (R12年度)"})],
         reason="目標の見直し",
         title="KPI",
     )
-    response = client_as(world["staff"]).get(
+    response = client_as(world.staff).get(
         reverse("admin:kpis_kpi_changelist"), {"own": "all", "request": "pending"}
     )
     assert [kpi.indicator for kpi in response.context["cl"].result_list] == ["市内再エネ導入量"]

@@ -10,7 +10,7 @@ from kpis.models import KpiValue
 from kpis.value_text import disagreement
 from plan.models import ChangeRequest
 from tests.admin_forms import client_as, read_form
-from tests.safety_world import make_world
+from tests.world import build_plan_world
 
 
 @pytest.mark.parametrize(
@@ -44,13 +44,13 @@ def test_disagreement(text, value, unit, qualifier, expected):
 
 @pytest.mark.django_db
 def test_the_kpi_form_refuses_a_text_that_contradicts_the_number():
-    world = make_world()
-    target = KpiValue.objects.get(kpi=world["kpi"], kind="target")
+    world = build_plan_world()
+    target = KpiValue.objects.get(kpi=world.kpi, kind="target")
     target.value, target.unit, target.qualifier = Decimal(1400), "MW", "最大"
     target.fiscal_year, target.period = 2030, "fiscal_year"
     target.save()
-    client = client_as(world["staff"])
-    url = reverse("admin:kpis_kpi_change", args=[world["kpi"].pk])
+    client = client_as(world.staff)
+    url = reverse("admin:kpis_kpi_change", args=[world.kpi.pk])
     data = read_form(client.get(url).content.decode(), "kpi_form")
     data.update({"values-0-text": "最大1500MW (R12年度)", "change_reason": "目標の見直し"})
 
@@ -76,15 +76,15 @@ def test_the_review_shows_the_number_beside_a_changed_text():
     from plan.changes import ProposedChange
     from plan.changes.diff import describe_items
 
-    world = make_world()
-    target = KpiValue.objects.get(kpi=world["kpi"], kind="target")
+    world = build_plan_world()
+    target = KpiValue.objects.get(kpi=world.kpi, kind="target")
     change_request = changes.change_request_submit(
-        acting_user=world["staff"],
-        edition=world["kpi"].edition,
+        acting_user=world.staff,
+        edition=world.kpi.edition,
         changes=[ProposedChange.update(target, {"text": "最大1400MW (R12年度末)"})],
         reason="表記の訂正",
         title="KPI",
-        kpi=world["kpi"],
+        kpi=world.kpi,
     )
     (diff,) = describe_items(change_request.items.select_related("change_request"))
     assert [(row.label, row.before, row.after) for row in diff.fields] == [

@@ -181,7 +181,8 @@ def test_household_waste_kpi_shared_by_seven_projects(edition_2024):
 
 
 def test_international_kpis_shared_including_the_copy_with_a_year_typo(edition_2024):
-    """環境国際協力推進事業 の写しは「(12年度)」と元号が抜けていた: 直したうえで同じ KPI を共有する。"""
+    """The copy under 「環境国際協力推進事業」 lost the era (「(12年度)」): corrected, it shares
+    the same KPI."""
     kpi = Kpi.objects.get(indicator="環境国際ビジネス参入企業数及び案件額(累計)")
     assert sorted(kpi.projects.values_list("name", flat=True)) == [
         "アジア・グリーン共創ハブ推進事業",

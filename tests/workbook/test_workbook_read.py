@@ -549,7 +549,7 @@ def test_wrong_cell_types(edition_2024, exported, sheet, row, header, value, mes
     assert preview.has_errors
     assert messages(preview.errors) == messages(contents.errors)
     # A record with an unreadable cell is an error, with no values and no (misleading) diff
-    # (a row without a readable 事業コード belongs to no record at all).
+    # (a row without a readable 「事業コード」 belongs to no record at all).
     errors = [item for item in [*preview.projects, *preview.kpis] if item.status == Status.ERROR]
     assert len(errors) == (0 if header == "事業コード" else 1)
     assert all(item.data is None and item.changes == () for item in errors)
@@ -738,3 +738,25 @@ def test_too_many_rows(exported):
 def test_issue_without_place():
     assert str(Issue("ファイルが空です。")) == "ファイルが空です。"
     assert str(Issue("x", "KPI")) == "「KPI」シート: x"
+
+
+@pytest.mark.parametrize(
+    ("text", "qualifier"),
+    [("▲1400MW (R12年度)", "▲"), ("1400MW以上 (R12年度)", "以上")],
+)
+def test_a_qualifier_change_shows_the_qualifier_as_the_workbook_writes_it(
+    edition_2024, exported, text, qualifier
+):
+    def edit(workbook):
+        sheet = workbook["KPI"]
+        # K007 is on row 8: its target 「最大1400MW (R12年度)」 gets another qualifier.
+        sheet.cell(row=8, column=column_of(sheet, "目標値 表記")).value = text
+        sheet.cell(row=8, column=column_of(sheet, "目標値 修飾語")).value = qualifier
+
+    preview = preview_of(edit_workbook(exported, edit), edition_2024)
+    assert preview.errors == [] and preview.warnings == []
+    k007 = next(kpi for kpi in preview.kpis if kpi.code == "K007")
+    assert k007.changes == (
+        FieldDiff("target.text", "目標値 公表表記", "最大1400MW (R12年度)", text),
+        FieldDiff("target.qualifier", "目標値 修飾語", "最大", qualifier),
+    )

@@ -1,11 +1,12 @@
-"""最初の (または追加の) システム管理者を用意する: サーバーで実行できる人だけの操作。
+"""Set up the first (or another) system administrator: only for people who can run commands on
+the server.
 
     python manage.py create_system_admin USERNAME [--email ADDRESS]
 
-利用者がいなければ作り (パスワードは環境変数 SYSTEM_ADMIN_PASSWORD、なければ端末で 2 回たずねる)、
-いればその役割を「システム管理者」にする (パスワードは変えない)。スーパーユーザーは作らない:
-日々の運用にスーパーユーザーは要らない。管理画面のシステム管理者は、この役割を誰にも与えられない
-(accounts/permissions.py の may_assign_role)。
+Creates the user if missing (password from the SYSTEM_ADMIN_PASSWORD variable, otherwise asked
+twice at the terminal); otherwise makes their role 「システム管理者」 (password unchanged). It
+creates no superuser: daily operation needs none. System administrators in the admin cannot
+grant this role to anyone (may_assign_role in accounts/permissions.py).
 """
 
 from __future__ import annotations

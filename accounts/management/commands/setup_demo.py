@@ -1,7 +1,8 @@
-"""make run の準備: 2024年版を (まだなければ) 読み込み、役割ごとのデモ利用者を作る。
+"""Prepare ``make run``: load the 2024 edition (unless present) and create a demo user per role.
 
-何度実行してもデータは保たれる: 版がすでにあれば読み込まず、既存の利用者は作り直さない
-(パスワードも変えない)。デモ利用者はこのコマンドだけが作る (マイグレーションでは作らない)。
+Running it again keeps the data: an existing edition is not reloaded, existing users are not
+recreated (nor their passwords changed). Only this command creates demo users (no migration
+does).
 """
 
 import os
@@ -18,7 +19,7 @@ from plan.models import Edition
 EDITION_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "edition-2024.json"
 DEFAULT_DEMO_PASSWORD = "kitakyushu-demo-2024"
 
-# username, 役割, 所属局, 表示名
+# username, role (「役割」), bureaus (「所属局」), display name (「表示名」)
 DEMO_USERS = (
     ("coordinator", Role.COORDINATOR, ("環境局",), "環境局 取りまとめ担当"),
     ("kankyo", Role.BUREAU_STAFF, ("環境局",), "環境局 担当者"),

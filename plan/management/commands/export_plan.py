@@ -1,10 +1,11 @@
-"""個別プロジェクト集を市の Excel ブック (.xlsx) に書き出す。
+"""Export the 「個別プロジェクト集」 to the city's Excel workbook (.xlsx).
 
     python manage.py export_plan -o FILE.xlsx [--edition 2024] [--bureau 産業経済局]
                                  [--goal IV] [--new] [--query 水素]
 
-何を書き出すかは管理画面と同じ ``ProjectFilterSet`` で選ぶ (同じ条件なら同じ事業)。版を省くと最新の版。
-条件が読めない (例: 登録されていない所管局) ときや書き込めないときは、理由を示して 0 以外で終わる。
+What to export is chosen with the admin's ``ProjectFilterSet`` (same conditions, same projects).
+Without an edition, the latest. When a condition cannot be read (e.g. an unregistered 「所管局」)
+or the file cannot be written, it says why and exits non-zero.
 """
 
 from __future__ import annotations

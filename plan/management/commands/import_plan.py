@@ -1,13 +1,15 @@
-"""市の Excel ブックを取り込む (管理画面の「Excel 取込」と同じ規則)。
+"""Import the city's Excel workbook (by the same rules as the admin's 「Excel 取込」).
 
     python manage.py import_plan FILE.xlsx --user USERNAME [--edition 2024] [--dry-run]
 
-利用者の権限で取り込む: 所管局担当者の取込は一件の変更申請になり、取りまとめ担当の取込はすぐに反映して
-ファイル名とともに履歴に残す。どこかにエラーがあれば何も書き込まず、エラーを並べて 0 以外で終わる。
---dry-run は下見だけ (何も書き込まない)。
+Imports with the user's rights: a 「所管局担当者」's import becomes one 「変更申請」; a
+「取りまとめ担当」's is applied at once and kept in the history with the file name. With any
+error nothing is written; the errors are listed and it exits non-zero. --dry-run only previews
+(writes nothing).
 
-読むのは通常のファイルだけで、上限 (plan.workbook.DEFAULT_MAX_BYTES) を 1 バイト超えるところまでしか
-読まない: /dev/zero やパイプ、ディレクトリ、上限を超えるファイルは、読み始める前に断る。
+Only regular files are read, and never more than one byte past the limit
+(plan.workbook.DEFAULT_MAX_BYTES): /dev/zero, pipes, directories and files over the limit are
+refused before reading starts.
 """
 
 from __future__ import annotations
