@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts import permissions
 from accounts.admin_base import PolicyModelAdmin
 from plan import changes
-from plan.admin.history import HISTORY_MODELS, history_records, history_rows
+from plan.admin.history import HISTORY_MODELS, LatestHistory, history_rows
 from plan.changes.diff import describe_items
 from plan.models import ChangeRequest
 from plan.search import limit_search_query
@@ -219,8 +219,7 @@ class ChangeRequestAdmin(PolicyModelAdmin):
     def audit_view(self, request):
         if not permissions.may_apply_directly(request.user):
             raise PermissionDenied
-        records = history_records(HISTORY_MODELS)
-        page = Paginator(records, 100).get_page(request.GET.get("page"))
+        page = Paginator(LatestHistory(HISTORY_MODELS), 100).get_page(request.GET.get("page"))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
