@@ -1,6 +1,8 @@
 """Base classes of the plan's admin: permissions from the policy, writes through the change engine."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import lookup_spawns_duplicates
+from django.contrib.admin.views.main import ChangeList
 from django.utils.html import format_html_join
 
 from accounts.admin_base import PolicyModelAdmin
@@ -25,7 +27,39 @@ def lines(values) -> str:
     return format_html_join("", "{}<br>", ((value,) for value in values))
 
 
-class MeasureListFilter(admin.RelatedFieldListFilter):
+class SubqueryRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A filter on a related field across a to-many relation (「政策目標」「所管局」) that filters by
+    a subquery of the matching records' keys, so the list needs no DISTINCT over its rows."""
+
+    def queryset(self, request, queryset):
+        matching = super().queryset(request, queryset.model._default_manager.all())
+        if matching.query.where:
+            return queryset.filter(pk__in=matching.values("pk"))
+        return queryset
+
+
+class SubqueryFilterChangeList(ChangeList):
+    """A changelist whose to-many filters filter by subquery (``SubqueryRelatedFieldListFilter``):
+    its rows are distinct unless another parameter or the search spans a to-many relation."""
+
+    def get_filters(self, request):
+        specs, has_filters, remaining, duplicates, active = super().get_filters(request)
+        if duplicates:
+            joined = [
+                spec.field_path
+                for spec in specs
+                if isinstance(spec, admin.FieldListFilter)
+                and not isinstance(spec, SubqueryRelatedFieldListFilter)
+                and spec.used_parameters
+            ]
+            duplicates = any(
+                lookup_spawns_duplicates(self.lookup_opts, path)
+                for path in [*joined, *remaining]
+            )
+        return specs, has_filters, remaining, duplicates, active
+
+
+class MeasureListFilter(SubqueryRelatedFieldListFilter):
     """基本施策の絞り込み。名前に政策目標を含むので、政策目標を一度に読む。"""
 
     def field_choices(self, field, request, model_admin):

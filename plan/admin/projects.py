@@ -8,7 +8,13 @@ from django.urls import path
 from accounts import permissions
 from accounts.admin_base import OwnBureauListFilter, PolicyTabularInline
 from kpis.models import ProjectKpi
-from plan.admin.base import MeasureListFilter, NormalizedSearchAdmin, lines
+from plan.admin.base import (
+    MeasureListFilter,
+    NormalizedSearchAdmin,
+    SubqueryFilterChangeList,
+    SubqueryRelatedFieldListFilter,
+    lines,
+)
 from plan.admin.history import ProjectHistoryMixin
 from plan.admin.workbook import WorkbookAdminMixin
 from plan.models import Listing, Project, ProjectBureau
@@ -78,9 +84,9 @@ class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmi
     list_display_links = ("code", "name_column")
     list_filter = (
         OwnBureauListFilter,
-        "listings__measure__goal",
+        ("listings__measure__goal", SubqueryRelatedFieldListFilter),
         ("listings__measure", MeasureListFilter),
-        "bureaus",
+        ("bureaus", SubqueryRelatedFieldListFilter),
         "is_new",
         "edition",
     )
@@ -103,6 +109,9 @@ class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmi
             ),
             *super().get_urls(),
         ]
+
+    def get_changelist(self, request, **kwargs):
+        return SubqueryFilterChangeList
 
     def get_queryset(self, request):
         return (
