@@ -30,6 +30,9 @@ class SharingProjectInline(PolicyTabularInline):
     verbose_name = "この KPI を持つ事業"
     verbose_name_plural = "この KPI を持つ事業 (共有)"
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project", "kpi")  # the row's name
+
 
 @admin.register(Kpi)
 class KpiAdmin(NormalizedSearchAdmin):

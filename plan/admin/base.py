@@ -2,10 +2,9 @@
 
 from django.contrib import admin
 from django.contrib.admin.utils import lookup_spawns_duplicates
-from django.contrib.admin.views.main import ChangeList
 from django.utils.html import format_html_join
 
-from accounts.admin_base import PolicyModelAdmin
+from accounts.admin_base import PolicyChangeList, PolicyModelAdmin
 from plan.admin.change_form import ChangeRequestAdminMixin
 from plan.models import Measure
 
@@ -38,7 +37,7 @@ class SubqueryRelatedFieldListFilter(admin.RelatedFieldListFilter):
         return queryset
 
 
-class SubqueryFilterChangeList(ChangeList):
+class SubqueryFilterChangeList(PolicyChangeList):
     """A changelist whose to-many filters filter by subquery (``SubqueryRelatedFieldListFilter``):
     its rows are distinct unless another parameter or the search spans a to-many relation."""
 
@@ -53,8 +52,7 @@ class SubqueryFilterChangeList(ChangeList):
                 and spec.used_parameters
             ]
             duplicates = any(
-                lookup_spawns_duplicates(self.lookup_opts, path)
-                for path in [*joined, *remaining]
+                lookup_spawns_duplicates(self.lookup_opts, path) for path in [*joined, *remaining]
             )
         return specs, has_filters, remaining, duplicates, active
 

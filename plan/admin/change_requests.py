@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts import permissions
 from accounts.admin_base import PolicyModelAdmin
 from plan import changes
+from plan.admin.base import SubqueryFilterChangeList, SubqueryRelatedFieldListFilter
 from plan.admin.history import HISTORY_MODELS, LatestHistory, history_rows
 from plan.changes.diff import describe_items
 from plan.models import ChangeRequest
@@ -72,7 +73,7 @@ class ChangeRequestAdmin(PolicyModelAdmin):
     list_display_links = ("number", "title")
     list_filter = (
         "status",
-        "bureaus",
+        ("bureaus", SubqueryRelatedFieldListFilter),
         ("submitted_by", SubmitterListFilter),
         AgeListFilter,
         "source",
@@ -88,6 +89,9 @@ class ChangeRequestAdmin(PolicyModelAdmin):
             .filter(permissions.change_requests_visible_to(request.user))
             .prefetch_related("bureaus")
         )
+
+    def get_changelist(self, request, **kwargs):
+        return SubqueryFilterChangeList
 
     def get_search_results(self, request, queryset, search_term):
         return super().get_search_results(request, queryset, limit_search_query(search_term))

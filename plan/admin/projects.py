@@ -26,6 +26,9 @@ class ProjectBureauInline(PolicyTabularInline):
     autocomplete_fields = ("bureau",)
     min_num = 1
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project", "bureau")  # the row's name
+
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         user = request.user
@@ -49,6 +52,9 @@ class ProjectListingInline(PolicyTabularInline):
     fields = ("measure", "number")
     autocomplete_fields = ("measure",)
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("measure__goal", "project")
+
 
 class ProjectKpiInline(PolicyTabularInline):
     model = ProjectKpi
@@ -59,7 +65,12 @@ class ProjectKpiInline(PolicyTabularInline):
     verbose_name_plural = "KPI (事業目標)"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("kpi").prefetch_related("kpi__values")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("kpi", "project")
+            .prefetch_related("kpi__values")
+        )
 
     @admin.display(description="基準値 (年度)")
     def baseline(self, link) -> str:

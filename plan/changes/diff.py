@@ -246,7 +246,9 @@ def previous_records(records: Sequence) -> list:
 
 def _latest_before(versions: list, record):
     earlier = [version for version in versions if version.history_date < record.history_date]
-    return max(earlier, key=lambda version: (version.history_date, version.history_id), default=None)
+    return max(
+        earlier, key=lambda version: (version.history_date, version.history_id), default=None
+    )
 
 
 def _previous(record):
