@@ -221,6 +221,9 @@ class ChangeRequestAdmin(PolicyModelAdmin):
     # --- The audit log (coordinators) ---
 
     def audit_view(self, request):
+        """The newest changes to the plan, 100 a page (``LatestHistory``). Queries: at most five per
+        history model, whatever the number of historical rows (pinned in
+        tests/admin/test_page_query_counts.py)."""
         if not permissions.may_apply_directly(request.user):
             raise PermissionDenied
         page = Paginator(LatestHistory(HISTORY_MODELS), 100).get_page(request.GET.get("page"))

@@ -149,7 +149,10 @@ class ProjectHistoryMixin:
     version to the change engine's ``project_restore``)."""
 
     def history_view(self, request, object_id, extra_context=None):
-        """The 「履歴」 page of a project: its own changes and those of its bureaus, listings and KPIs."""
+        """The 「履歴」 page of a project: its own changes and those of its bureaus, listings and KPIs.
+
+        Queries: a fixed number per history model, whatever the number of versions (pinned in
+        tests/admin/test_page_query_counts.py)."""
         project = get_object_or_404(Project._base_manager, pk=object_id)
         if not self.has_view_permission(request, project):
             raise PermissionDenied
