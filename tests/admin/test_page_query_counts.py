@@ -11,10 +11,10 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from kpis.models import Kpi, ProjectKpi
+from kpis.models import ProjectKpi
 from plan import changes
 from plan.changes import ProposedChange
-from plan.models import ChangeRequest, Project
+from plan.models import ChangeRequest
 from tests.factories import (
     BureauFactory,
     KpiFactory,
