@@ -201,7 +201,9 @@ class ProjectQuerySet(models.QuerySet["Project"]):
     def with_kpi_count(self) -> "ProjectQuerySet":
         """Each project with ``kpi_count``, its KPI links, counted in a subquery (no GROUP BY over
         the project's columns, and a count of the list leaves it out)."""
-        links = self.model._meta.get_field("kpi_links").related_model._default_manager
+        from django.apps import apps
+
+        links = apps.get_model("kpis", "ProjectKpi")._default_manager
         counted = (
             links.filter(project=OuterRef("pk"))
             .order_by()
