@@ -70,7 +70,7 @@ class LatestHistory:
         self.limit = limit
 
     def count(self) -> int:
-        return sum(model.history.all()[: self.limit].count() for model in self.models)
+        return sum(model.history.order_by()[: self.limit].count() for model in self.models)
 
     def __len__(self) -> int:
         return self.count()
