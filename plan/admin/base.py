@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.admin.utils import lookup_spawns_duplicates
+from django.core.paginator import Paginator
 from django.utils.html import format_html_join
 
 from accounts.admin_base import PolicyChangeList, PolicyModelAdmin
@@ -62,3 +63,21 @@ class MeasureListFilter(SubqueryRelatedFieldListFilter):
 
     def field_choices(self, field, request, model_admin):
         return [(measure.pk, str(measure)) for measure in Measure.objects.select_related("goal")]
+
+
+class KeysFirstPaginator(Paginator):
+    """A changelist's pages by their keys first: the ordering and the slice run on narrow rows in
+    a subquery (``pk IN (SELECT pk ... ORDER BY ... LIMIT/OFFSET)``), and only the page's rows are
+    read whole and annotated. Sorting every wide row to skip to page 50 costs several times more.
+    (A DISTINCT list is paged as usual.)"""
+
+    def page(self, number):
+        if not hasattr(self.object_list, "query") or self.object_list.query.distinct:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        keys = self.object_list.values("pk")[bottom:top]
+        return self._get_page(self.object_list.filter(pk__in=keys), number, self)

@@ -9,6 +9,7 @@ from accounts import permissions
 from accounts.admin_base import OwnBureauListFilter, PolicyTabularInline
 from kpis.models import ProjectKpi
 from plan.admin.base import (
+    KeysFirstPaginator,
     MeasureListFilter,
     NormalizedSearchAdmin,
     SubqueryFilterChangeList,
@@ -123,6 +124,9 @@ class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmi
 
     def get_changelist(self, request, **kwargs):
         return SubqueryFilterChangeList
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return KeysFirstPaginator(queryset, per_page, orphans, allow_empty_first_page)
 
     def get_queryset(self, request):
         return (
