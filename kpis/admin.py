@@ -36,6 +36,9 @@ class SharingProjectInline(PolicyTabularInline):
 
 @admin.register(Kpi)
 class KpiAdmin(NormalizedSearchAdmin):
+    """Queries: the change form at most 22 whatever the number of projects sharing the KPI
+    (tests/admin/test_page_query_counts.py)."""
+
     list_display = ("code", "indicator", "baseline", "target", "project_column", "project_count")
     list_display_links = ("code", "indicator")
     list_filter = (OwnBureauListFilter, "project_links__project__bureaus", "edition")

@@ -84,6 +84,9 @@ class ProjectKpiInline(PolicyTabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmin):
+    """Queries: the list at most 19 whatever its rows and filters; the change form at most 26
+    whatever its listings, bureaus and KPIs (tests/admin/test_page_query_counts.py)."""
+
     list_display = (
         "code",
         "goal_column",
