@@ -29,6 +29,9 @@ The pages, each requested with Django's test client signed in as a coordinator (
 環境局) and as bureau staff (``sangyo``, 産業経済局); see ``PAGES``. Each page is requested once to
 warm up (with CaptureQueriesContext: the query count, and the status must be 200), then
 ``--repeat`` times timed (without capturing); the table shows the median and the 95th percentile.
+It also shows the ratio of the medians of the process's CPU time per request (「CPU ratio」): on a
+shared machine the wall-clock ratio moves with the other processes' load, the CPU time much less
+(it leaves out the PostgreSQL server's own work, which the query count and wall clock show).
 The floor is measured the same way, as the same user, with the floor table refilled (bulk_create)
 to the page's row count; a page of the project list beyond the first is compared with the same page
 of the floor.
@@ -503,10 +506,12 @@ def measure_requests(client, url: str, repeat: int) -> dict:
     if response.status_code != 200:
         raise RuntimeError(f"GET {url} answered {response.status_code}")
     seconds = []
+    cpu_seconds = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         response = client.get(url)
         seconds.append(time.perf_counter() - start)
+        cpu_seconds.append(time.process_time() - cpu_start)
         if response.status_code != 200:
             raise RuntimeError(f"GET {url} answered {response.status_code}")
     return {
@@ -514,6 +519,7 @@ def measure_requests(client, url: str, repeat: int) -> dict:
         "queries": len(captured),
         "sql": [query["sql"] for query in captured],
         "median_ms": statistics.median(seconds) * 1000,
+        "cpu_median_ms": statistics.median(cpu_seconds) * 1000,
         "p95_ms": percentile(seconds, 0.95) * 1000,
         "content": response.content,
     }
@@ -586,6 +592,9 @@ def measure_scale(edition, scale: int, prepared: dict, *, repeat: int) -> dict:
                     "floor_median_ms": floor["median_ms"],
                     "floor_queries": floor["queries"],
                     "ratio": result["median_ms"] / floor["median_ms"],
+                    "cpu_median_ms": result["cpu_median_ms"],
+                    "floor_cpu_median_ms": floor["cpu_median_ms"],
+                    "cpu_ratio": result["cpu_median_ms"] / floor["cpu_median_ms"],
                 }
             )
     fill_floor(0)
@@ -654,15 +663,16 @@ COLUMNS = (
     ("p95_ms", "p95 ms"),
     ("floor_median_ms", "floor median ms"),
     ("ratio", "ratio"),
+    ("cpu_ratio", "CPU ratio"),
     ("queries", "queries"),
 )
-NUMERIC = {"rows", "median_ms", "p95_ms", "floor_median_ms", "ratio", "queries"}
+NUMERIC = {"rows", "median_ms", "p95_ms", "floor_median_ms", "ratio", "cpu_ratio", "queries"}
 
 
 def _cell(key: str, value) -> str:
     if key in {"median_ms", "p95_ms", "floor_median_ms"}:
         return f"{value:,.1f}"
-    if key == "ratio":
+    if key in {"ratio", "cpu_ratio"}:
         return f"{value:.2f}×"
     if key in {"rows", "queries"}:
         return f"{value:,}"

@@ -70,9 +70,15 @@ class SharingProjectInline(PolicyTabularInline):
     verbose_name = "この KPI を持つ事業"
     verbose_name_plural = "この KPI を持つ事業 (共有)"
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project", "kpi")  # the row's name
+
 
 @admin.register(Kpi)
 class KpiAdmin(NormalizedSearchAdmin):
+    """Queries: the change form at most 26 whatever the number of projects sharing the KPI
+    (tests/admin/test_page_query_counts.py)."""
+
     list_display = (
         "code",
         "indicator",

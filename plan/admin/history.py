@@ -6,6 +6,7 @@ from itertools import chain
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -20,27 +21,113 @@ from plan.models import Listing, Measure, PolicyGoal, Project, ProjectBureau
 HISTORY_MODELS = (Project, ProjectBureau, Listing, Measure, PolicyGoal, Kpi, KpiValue, ProjectKpi)
 
 
-def history_records(models, filters=None, limit: int = 2000):
+#: The newest historical rows of each model that a history page or the audit log reads (a budget).
+HISTORY_LIMIT = 2000
+
+#: The relations each model's ``__str__`` reads: loaded once for a page's historical records.
+NAME_RELATIONS = {
+    Measure: ("goal",),
+    ProjectBureau: ("project", "bureau"),
+    Listing: ("measure__goal", "project"),
+    ProjectKpi: ("project", "kpi"),
+}
+
+
+def _attributed(model):
+    return model.history.select_related("history_user", "proposed_by", "approved_by")
+
+
+def history_records(models, filters=None, limit: int = HISTORY_LIMIT):
     """Historical rows of several models, newest first, with who proposed and approved them.
 
     ``filters`` maps a model to a Q on its historical rows; models without one are left out.
+    Queries: one per model.
     """
     querysets = []
     for model in models:
-        queryset = model.history.select_related("history_user", "proposed_by", "approved_by")
+        queryset = _attributed(model)
         if filters is not None:
             if model not in filters:
                 continue
             queryset = queryset.filter(filters[model])
-        querysets.append(queryset.order_by("-history_date")[:limit])
+        querysets.append(queryset.order_by("-history_date", "-history_id")[:limit])
     return sorted(
         chain.from_iterable(querysets), key=lambda record: record.history_date, reverse=True
     )
 
 
+class LatestHistory:
+    """``history_records(models)`` as a sequence that a Paginator pages in the database: the newest
+    ``limit`` historical rows of each model, newest first, without reading them all.
+
+    ``count()`` is a bounded count per model; a slice reads the dates and ids of each model's
+    newest rows down to the slice's end, merges them, and loads the slice's records (queries: three
+    per model at most, whatever the number of rows).
+    """
+
+    def __init__(self, models, limit: int = HISTORY_LIMIT):
+        self.models = tuple(models)
+        self.limit = limit
+
+    def count(self) -> int:
+        return sum(model.history.order_by()[: self.limit].count() for model in self.models)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list:
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("LatestHistory is read by slices.")
+        start = index.start or 0
+        stop = self.limit * len(self.models) if index.stop is None else index.stop
+        newest = []
+        for model in self.models:
+            keys = model.history.order_by("-history_date", "-history_id").values_list(
+                "history_date", "history_id"
+            )
+            newest += [(date, model, pk) for date, pk in keys[: min(stop, self.limit)]]
+        # The same order as history_records: by date, ties in the models' order (a stable sort).
+        chosen = sorted(newest, key=lambda key: key[0], reverse=True)[start:stop]
+        wanted: dict = {}
+        for _date, model, pk in chosen:
+            wanted.setdefault(model, []).append(pk)
+        loaded = {
+            (model, record.history_id): record
+            for model, pks in wanted.items()
+            for record in _attributed(model).filter(history_id__in=pks)
+        }
+        return [loaded[(model, pk)] for _date, model, pk in chosen]
+
+
+def instance_names(records) -> list[str]:
+    """What each historical record's row was called at that version (``str(record.instance)``),
+    with the relations the names read loaded once per model (``NAME_RELATIONS``)."""
+    instances = [_instance(record) for record in records]
+    by_model: dict = {}
+    for instance in instances:
+        by_model.setdefault(type(instance), []).append(instance)
+    for model, same in by_model.items():
+        if NAME_RELATIONS.get(model):
+            prefetch_related_objects(same, *NAME_RELATIONS[model])
+    return [str(instance) for instance in instances]
+
+
+def _instance(record):
+    """The record's row as it was (``record.instance`` without reading back the fields the history
+    leaves out, which no name shows)."""
+    model = record.instance_type
+    return model(
+        **{
+            field.attname: getattr(record, field.attname)
+            for field in model._meta.concrete_fields
+            if hasattr(record, field.attname)
+        }
+    )
+
+
 def history_rows(records) -> list[dict]:
-    """The rows of a history page: each record with the fields it changed (related records'
-    names are loaded once for the page)."""
+    """The rows of a history page: each record with the fields it changed (previous versions,
+    related records' names and the records' own names are loaded once for the page)."""
     records = list(records)
     return [
         {
@@ -48,10 +135,12 @@ def history_rows(records) -> list[dict]:
             "is_project": record.instance_type is Project,
             "model_name": record.instance_type._meta.verbose_name,
             "type": HISTORY_TYPES.get(record.history_type, record.history_type),
-            "object": str(record.instance),
+            "object": name,
             "fields": fields,
         }
-        for record, fields in zip(records, describe_histories(records), strict=True)
+        for record, name, fields in zip(
+            records, instance_names(records), describe_histories(records), strict=True
+        )
     ]
 
 
@@ -60,7 +149,10 @@ class ProjectHistoryMixin:
     version to the change engine's ``project_restore``)."""
 
     def history_view(self, request, object_id, extra_context=None):
-        """The 「履歴」 page of a project: its own changes and those of its bureaus, listings and KPIs."""
+        """The 「履歴」 page of a project: its own changes and those of its bureaus, listings and KPIs.
+
+        Queries: a fixed number per history model, whatever the number of versions (pinned in
+        tests/admin/test_page_query_counts.py)."""
         project = get_object_or_404(Project._base_manager, pk=object_id)
         if not self.has_view_permission(request, project):
             raise PermissionDenied

@@ -8,7 +8,14 @@ from django.urls import path
 from accounts import permissions
 from accounts.admin_base import OwnBureauListFilter, PolicyTabularInline
 from kpis.models import ProjectKpi
-from plan.admin.base import MeasureListFilter, NormalizedSearchAdmin, lines
+from plan.admin.base import (
+    KeysFirstPaginator,
+    MeasureListFilter,
+    NormalizedSearchAdmin,
+    SubqueryFilterChangeList,
+    SubqueryRelatedFieldListFilter,
+    lines,
+)
 from plan.admin.history import ProjectHistoryMixin
 from plan.admin.request_status import (
     RequestStatusListFilter,
@@ -24,6 +31,9 @@ class ProjectBureauInline(PolicyTabularInline):
     fields = ("position", "bureau")
     autocomplete_fields = ("bureau",)
     min_num = 1
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project", "bureau")  # the row's name
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -48,6 +58,9 @@ class ProjectListingInline(PolicyTabularInline):
     fields = ("measure", "number")
     autocomplete_fields = ("measure",)
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("measure__goal", "project")
+
 
 class ProjectKpiInline(PolicyTabularInline):
     model = ProjectKpi
@@ -58,7 +71,12 @@ class ProjectKpiInline(PolicyTabularInline):
     verbose_name_plural = "KPI (事業目標)"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("kpi").prefetch_related("kpi__values")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("kpi", "project")
+            .prefetch_related("kpi__values")
+        )
 
     @admin.display(description="基準値 (年度)")
     def baseline(self, link) -> str:
@@ -71,6 +89,9 @@ class ProjectKpiInline(PolicyTabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmin):
+    """Queries: the list at most 19 whatever its rows and filters; the change form at most 32
+    whatever its listings, bureaus and KPIs (tests/admin/test_page_query_counts.py)."""
+
     list_display = (
         "code",
         "goal_column",
@@ -84,9 +105,9 @@ class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmi
     list_display_links = ("code", "name_column")
     list_filter = (
         OwnBureauListFilter,
-        "listings__measure__goal",
+        ("listings__measure__goal", SubqueryRelatedFieldListFilter),
         ("listings__measure", MeasureListFilter),
-        "bureaus",
+        ("bureaus", SubqueryRelatedFieldListFilter),
         "is_new",
         "edition",
         RequestStatusListFilter,
@@ -126,6 +147,12 @@ class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmi
         ]
 
     request_status = request_status_column
+
+    def get_changelist(self, request, **kwargs):
+        return SubqueryFilterChangeList
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return KeysFirstPaginator(queryset, per_page, orphans, allow_empty_first_page)
 
     def get_queryset(self, request):
         return with_request_status(

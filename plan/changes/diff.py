@@ -7,11 +7,12 @@ Values are shown as a person reads them: related records by name, choices by lab
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.apps import apps
 from django.db import models
+from django.db.models import OuterRef, Subquery
 
 from plan.changes.values import snapshot, tracked_fields
 from plan.models import ChangeItem
@@ -220,8 +221,10 @@ def describe_history(
 
 
 def describe_histories(records: Iterable) -> list[list[FieldDiff]]:
-    """``describe_history`` for each record, with the related records' names loaded once for all."""
-    pairs = [(record, _previous(record)) for record in records]
+    """``describe_history`` for each record, with the previous versions and the related records'
+    names loaded once for all (a query per model, not per record)."""
+    records = list(records)
+    pairs = list(zip(records, previous_records(records), strict=True))
     references = []
     for record, previous in pairs:
         fields = [
@@ -232,6 +235,43 @@ def describe_histories(records: Iterable) -> list[list[FieldDiff]]:
                 references += [(f, getattr(source, f.attname, None)) for f in fields]
     names = related_names(references)
     return [describe_history(record, names=names, previous=previous) for record, previous in pairs]
+
+
+def previous_records(records: Sequence) -> list:
+    """The record each update changed (None for an addition or a deletion), as ``prev_record``
+    reads it (the same row's latest version before it), in one query per model."""
+    updates: dict[type[models.Model], list] = defaultdict(list)
+    for record in records:
+        if record.history_type == "~":
+            updates[record.instance_type].append(record)
+    found: dict[tuple[type[models.Model], object], list] = defaultdict(list)
+    for model, updated in updates.items():
+        history = model.history  # type: ignore[attr-defined]
+        latest_before = (
+            history.filter(id=OuterRef("id"), history_date__lt=OuterRef("history_date"))
+            .order_by("-history_date", "-history_id")
+            .values("history_id")[:1]
+        )
+        previous_ids = (
+            history.filter(history_id__in=[record.history_id for record in updated])
+            .annotate(previous_id=Subquery(latest_before))
+            .values("previous_id")
+        )
+        for version in history.filter(history_id__in=previous_ids):
+            found[(model, version.id)].append(version)
+    return [
+        _latest_before(found[(record.instance_type, record.id)], record)
+        if record.history_type == "~"
+        else None
+        for record in records
+    ]
+
+
+def _latest_before(versions: list, record):
+    earlier = [version for version in versions if version.history_date < record.history_date]
+    return max(
+        earlier, key=lambda version: (version.history_date, version.history_id), default=None
+    )
 
 
 def _previous(record):

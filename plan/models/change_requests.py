@@ -181,6 +181,10 @@ class ChangeItem(models.Model):
                 name="change_item_target_matches_operation",
             ),
         ]
+        # The open requests about a record (change forms, conflicts) look items up by record.
+        indexes = [
+            models.Index(fields=["model_label", "object_pk"], name="change_item_record_lookup"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_operation_display()}: {self.object_repr}"

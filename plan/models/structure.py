@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import Count, Q
-from django.db.models.functions import Length
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import LessThanOrEqual
 from simple_history.models import HistoricalRecords
 
@@ -271,7 +271,19 @@ class ProjectQuerySet(models.QuerySet["Project"]):
         return queryset
 
     def with_kpi_count(self) -> "ProjectQuerySet":
-        return self.annotate(kpi_count=Count("kpi_links", distinct=True))
+        """Each project with ``kpi_count``, its KPI links, counted in a subquery (no GROUP BY over
+        the project's columns, and a count of the list leaves it out)."""
+        from django.apps import apps
+
+        links = apps.get_model("kpis", "ProjectKpi")._default_manager
+        counted = (
+            links.filter(project=OuterRef("pk"))
+            .order_by()
+            .values("project")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return self.annotate(kpi_count=Coalesce(Subquery(counted), 0))
 
 
 class Project(models.Model):

@@ -1,0 +1,158 @@
+"""Every admin page reads a bounded number of queries, whatever the number of rows behind it.
+
+Each page is requested at two sizes (a few rows, and many times as many): the same cap holds at
+both, so the count does not grow with the rows (a listing, a sharing project, a version, a request).
+How fast the pages are is measured in the page benchmark (benchmarks/pages.py), not here.
+"""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Role
+from kpis.models import ProjectKpi
+from plan import changes
+from plan.changes import ProposedChange
+from plan.models import ChangeRequest
+from tests.factories import (
+    BureauFactory,
+    KpiFactory,
+    KpiValueFactory,
+    ListingFactory,
+    MeasureFactory,
+    PolicyGoalFactory,
+    ProjectFactory,
+    ProjectKpiFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+SIZES = [3, 24]
+
+
+def build(rows: int) -> dict:
+    """A project listed ``rows`` times with ``rows`` versions, a KPI it shares with ``rows`` other
+    projects of the same bureau, and ``rows`` pending change requests by the bureau's staff."""
+    bureau, other = BureauFactory(), BureauFactory()
+    goal = PolicyGoalFactory()
+    project = ProjectFactory(bureaus=[bureau, other])
+    for _ in range(rows):
+        ListingFactory(project=project, measure=MeasureFactory(goal=goal))
+    kpi = KpiFactory(edition=project.edition)
+    KpiValueFactory(kpi=kpi, kind="baseline", text="10件 (R5年度)")
+    KpiValueFactory(kpi=kpi, kind="target", text="20件 (R12年度)")
+    ProjectKpiFactory(project=project, kpi=kpi)
+    sharing = [ProjectFactory(edition=project.edition, bureaus=[bureau]) for _ in range(rows)]
+    for shared in sharing:
+        ProjectKpiFactory(project=shared, kpi=kpi)
+        ListingFactory(project=shared, measure=MeasureFactory(goal=goal))
+    for number in range(rows):
+        project.summary = f"概要 {number}"
+        project.save()
+    staff = UserFactory(role=Role.BUREAU_STAFF, bureaus=[bureau])
+    for shared in sharing:
+        changes.change_request_submit(
+            acting_user=staff,
+            edition=shared.edition,
+            changes=[ProposedChange.update(shared, {"summary": "見直した概要"})],
+            reason="見直し",
+            title=shared.name,
+            project=shared,
+        )
+    return {
+        "project": project,
+        "kpi": kpi,
+        "goal": goal,
+        "bureau": bureau,
+        "staff": staff,
+        "coordinator": UserFactory(role=Role.COORDINATOR),
+    }
+
+
+def history_rows(response) -> int:
+    table = response.content.decode().split('id="change-history"', 1)[1].split("</table>", 1)[0]
+    return table.count("<tr>") - 1  # less the header
+
+
+def changelist_rows(response) -> int:
+    return len(re.findall(r'<tr[^>]*>\s*<td class="action-checkbox">', response.content.decode()))
+
+
+@pytest.mark.parametrize("rows", SIZES)
+@pytest.mark.parametrize(("role", "cap"), [("coordinator", 31), ("staff", 32)])
+def test_project_change_form(client, django_assert_max_num_queries, rows, role, cap):
+    world = build(rows)
+    client.force_login(world[role])
+    with django_assert_max_num_queries(cap):
+        response = client.get(reverse("admin:plan_project_change", args=[world["project"].pk]))
+    assert response.status_code == 200
+    formsets = {
+        f.opts.model._meta.model_name: f.formset for f in response.context["inline_admin_formsets"]
+    }
+    assert len(formsets["listing"].forms) == rows
+
+
+@pytest.mark.parametrize("rows", SIZES)
+@pytest.mark.parametrize(("role", "cap"), [("coordinator", 23), ("staff", 26)])
+def test_kpi_change_form(client, django_assert_max_num_queries, rows, role, cap):
+    world = build(rows)
+    client.force_login(world[role])
+    with django_assert_max_num_queries(cap):
+        response = client.get(reverse("admin:kpis_kpi_change", args=[world["kpi"].pk]))
+    assert response.status_code == 200
+    assert ProjectKpi.objects.filter(kpi=world["kpi"]).count() == rows + 1
+
+
+@pytest.mark.parametrize("rows", SIZES)
+@pytest.mark.parametrize("role", ["coordinator", "staff"])
+def test_project_history_page(client, django_assert_max_num_queries, rows, role):
+    world = build(rows)
+    client.force_login(world[role])
+    with django_assert_max_num_queries(30):
+        response = client.get(reverse("admin:plan_project_history", args=[world["project"].pk]))
+    assert response.status_code == 200
+    assert history_rows(response) > rows
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_audit_log(client, django_assert_max_num_queries, rows):
+    world = build(rows)
+    client.force_login(world["coordinator"])
+    with django_assert_max_num_queries(45):
+        response = client.get(reverse("admin:plan_changerequest_audit"))
+    assert response.status_code == 200
+    assert history_rows(response) == {3: 32, 24: 100}[rows]
+
+
+@pytest.mark.parametrize("rows", SIZES)
+@pytest.mark.parametrize(
+    "filter_name", ["", "listings__measure__goal__id__exact", "bureaus__id__exact"]
+)
+def test_project_list_filters(client, django_assert_max_num_queries, rows, filter_name):
+    world = build(rows)
+    client.force_login(world["coordinator"])
+    value = {"": None, "listings__measure__goal__id__exact": world["goal"].pk}.get(
+        filter_name, world["bureau"].pk
+    )
+    with django_assert_max_num_queries(18):
+        response = client.get(
+            reverse("admin:plan_project_changelist"), {filter_name: value} if filter_name else {}
+        )
+    assert changelist_rows(response) == rows + 1
+
+
+@pytest.mark.parametrize("rows", SIZES)
+@pytest.mark.parametrize(("role", "cap"), [("coordinator", 11), ("staff", 12)])
+def test_change_request_queue(client, django_assert_max_num_queries, rows, role, cap):
+    world = build(rows)
+    client.force_login(world[role])
+    with django_assert_max_num_queries(cap):
+        response = client.get(
+            reverse("admin:plan_changerequest_changelist"),
+            {"bureaus__id__exact": world["bureau"].pk},
+        )
+    assert response.status_code == 200
+    assert ChangeRequest.objects.count() == rows
+    assert response.content.decode().count('class="field-title"') == rows
