@@ -8,6 +8,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import timezone
 
 
 class BureauManager(models.Manager["Bureau"]):
@@ -78,31 +79,46 @@ class User(AbstractUser):
 # Sign-in records kept by django-axes, shown in the admin under Japanese names.
 
 
+def _record_name(what: str, record) -> str:
+    """django-axes names its records in English (「Access Log for … @ …」)."""
+    when = timezone.localtime(record.attempt_time).strftime("%Y-%m-%d %H:%M")
+    return f"{record.username or '(利用者名なし)'} の{what} ({when})"
+
+
 class LockoutRecord(AccessAttempt):
-    """連続したサインイン失敗の記録。ロックの判定に使う。削除するとロックが解ける。"""
+    """連続したログイン失敗の記録。ロックの判定に使う。削除するとロックが解ける。"""
 
     class Meta:
         proxy = True
-        verbose_name = "サインイン失敗の集計 (ロック)"
-        verbose_name_plural = "サインイン失敗の集計 (ロック)"
+        verbose_name = "ログイン失敗の集計 (ロック)"
+        verbose_name_plural = "ログイン失敗の集計 (ロック)"
+
+    def __str__(self) -> str:
+        return _record_name("ログイン失敗の集計", self)
 
 
 class SignInRecord(AccessLog):
-    """成功したサインインとサインアウトの記録。"""
+    """成功したログインとログアウトの記録。"""
 
     class Meta:
         proxy = True
-        verbose_name = "サインイン・サインアウトの記録"
-        verbose_name_plural = "サインイン・サインアウトの記録"
+        verbose_name = "ログイン・ログアウトの記録"
+        verbose_name_plural = "ログイン・ログアウトの記録"
+
+    def __str__(self) -> str:
+        return _record_name("ログイン", self)
 
 
 class FailedSignInRecord(AccessFailureLog):
-    """失敗したサインインの記録 (一回ごと)。"""
+    """失敗したログインの記録 (一回ごと)。"""
 
     class Meta:
         proxy = True
-        verbose_name = "サインイン失敗の記録"
-        verbose_name_plural = "サインイン失敗の記録"
+        verbose_name = "ログイン失敗の記録"
+        verbose_name_plural = "ログイン失敗の記録"
+
+    def __str__(self) -> str:
+        return _record_name("ログイン失敗", self)
 
 
 class AccountChangeRecord(LogEntry):

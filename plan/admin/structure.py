@@ -34,7 +34,7 @@ class MeasureInline(PolicyTabularInline):
 
 @admin.register(PolicyGoal)
 class PolicyGoalAdmin(PlanContentAdmin):
-    list_display = ("label", "edition", "display_order", "measure_count")
+    list_display = ("goal_name", "edition", "display_order", "measure_count")
     list_select_related = ("edition__plan",)
     list_filter = ("edition",)
     search_fields = ("title", "tagline")
@@ -45,6 +45,10 @@ class PolicyGoalAdmin(PlanContentAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(measure_count=Count("measures"))
+
+    @admin.display(description="政策目標", ordering="display_order")
+    def goal_name(self, goal) -> str:
+        return goal.label
 
     @admin.display(description="基本施策数", ordering="measure_count")
     def measure_count(self, goal) -> int:

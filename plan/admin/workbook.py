@@ -150,7 +150,7 @@ class WorkbookAdminMixin:
         }
         return super().changelist_view(request, extra_context)
 
-    @admin.action(description="選択した事業を Excel に出力", permissions=("view",))
+    @admin.action(description="選択した事業を Excel 出力", permissions=("view",))
     def export_selected(self, request, queryset):
         editions = set(queryset.values_list("edition", flat=True))
         if len(editions) != 1:
@@ -239,7 +239,7 @@ class WorkbookAdminMixin:
         items += [("kpi", item) for item in result.preview.kpis if item.status in shown]
         page = Paginator(items, PREVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
         return {
-            "title": f"Excel 取込の下見: {preview.file_name}",
+            "title": f"Excel 取込の内容確認: {preview.file_name}",
             "file_name": preview.file_name,
             "result": result,
             "upload": preview.upload,
@@ -275,7 +275,8 @@ class WorkbookAdminMixin:
             if len(refused.issues) > MAX_SHOWN_ISSUES:
                 messages.error(request, f"ほか {len(refused.issues) - MAX_SHOWN_ISSUES:,} 件")
             messages.error(
-                request, "下見の後にデータが変わったため取り込めませんでした。何も変えていません。"
+                request,
+                "内容を確認した後にデータが変わったため取り込めませんでした。何も変えていません。",
             )
             return HttpResponseRedirect(reverse("admin:plan_project_import"))
         if change_request is None:

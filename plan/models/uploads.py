@@ -7,7 +7,7 @@ from plan.models.structure import Edition
 
 
 class WorkbookUpload(models.Model):
-    """取込の下見と確定の間、アップロードされたブックを置いておく場所。
+    """取込内容の確認と確定の間、アップロードされたブックを置いておく場所。
 
     データベースに置くので、複数のサーバーで動かしても確定の要求がどのサーバーに届いてもよい
     (django-import-export の既定の一時フォルダはサーバー一台分)。確定または取消で消し、

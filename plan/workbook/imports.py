@@ -65,7 +65,8 @@ def workbook_import_preview(*, acting_user, edition: Edition, file) -> ImportPre
             column = "事業コード" if group.sheet != "KPI" else "KPIコード"
             errors.append(
                 Issue(
-                    f"{group.label}は変更できません ({denied})。所管する事業と、その KPI だけを変えられます。",
+                    f"{group.label}は変更できません ({str(denied).rstrip('。')})。"
+                    "所管する事業と、その KPI だけを変えられます。",
                     sheet=group.sheet,
                     row=group.rows[0] if group.rows else None,
                     column=column,

@@ -4,7 +4,7 @@
 
 利用者の権限で取り込む: 所管局担当者の取込は一件の変更申請になり、取りまとめ担当の取込はすぐに反映して
 ファイル名とともに履歴に残す。どこかにエラーがあれば何も書き込まず、エラーを並べて 0 以外で終わる。
---dry-run は下見だけ (何も書き込まない)。
+--dry-run は内容の確認だけ (何も書き込まない)。
 
 読むのは通常のファイルだけで、上限 (plan.workbook.DEFAULT_MAX_BYTES) を 1 バイト超えるところまでしか
 読まない: /dev/zero やパイプ、ディレクトリ、上限を超えるファイルは、読み始める前に断る。
@@ -70,7 +70,9 @@ class Command(BaseCommand):
             "--user", required=True, help="取り込む人の利用者名 (権限はその人のもの)"
         )
         parser.add_argument("--edition", type=int, help="版の年度 (西暦、例: 2024)。省くと最新の版")
-        parser.add_argument("--dry-run", action="store_true", help="下見だけ (何も書き込まない)")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="内容の確認だけ (何も書き込まない)"
+        )
 
     def handle(self, *args, **options) -> None:
         path: Path = options["file"]
@@ -95,7 +97,7 @@ class Command(BaseCommand):
                 f"エラーが {len(result.errors)} 件あるため、何も取り込みませんでした。"
             )
         if options["dry_run"]:
-            self.stdout.write("下見だけです (--dry-run)。何も書き込んでいません。")
+            self.stdout.write("内容の確認だけです (--dry-run)。何も書き込んでいません。")
             return
         try:
             change_request = workbook_import_apply(
