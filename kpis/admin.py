@@ -37,7 +37,9 @@ class KpiAdmin(NormalizedSearchAdmin):
     list_display_links = ("code", "indicator")
     list_filter = (OwnBureauListFilter, "project_links__project__bureaus", "edition")
     search_fields = ("search_text",)
-    search_help_text = "事業目標の文言で検索します (全角・半角は区別しません)。"
+    search_help_text = (
+        "KPI コード・事業目標の文言で検索します (全角・半角、ひらがな・カタカナは区別しません)。"
+    )
     fields = ("edition", "code", "indicator")
     inlines = (KpiValueInline, SharingProjectInline)
 

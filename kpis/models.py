@@ -18,12 +18,12 @@ from simple_history.models import HistoricalRecords
 from plan.eras import format_fiscal_year
 from plan.models.history import ChangeAttribution
 from plan.models.structure import cell_text_field, fits_a_cell
-from plan.search import normalize_for_search, search_terms
+from plan.search import search_terms, search_text_of
 
 
 class KpiQuerySet(models.QuerySet["Kpi"]):
     def search(self, query: str) -> "KpiQuerySet":
-        """事業目標の文言を、全角/半角を区別せず (NFKC) 検索する。語は AND。"""
+        """KPI コードと事業目標の文言を、全角/半角・ひらがな/カタカナを区別せず検索する。語は AND。"""
         queryset = self
         for term in search_terms(query):
             queryset = queryset.filter(search_text__contains=term)
@@ -73,7 +73,7 @@ class Kpi(models.Model):
         return self.indicator
 
     def save(self, *args, **kwargs) -> None:
-        self.search_text = normalize_for_search(self.indicator)
+        self.search_text = search_text_of(self.code, self.indicator)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)

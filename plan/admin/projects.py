@@ -85,7 +85,10 @@ class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmi
         "edition",
     )
     search_fields = ("search_text",)
-    search_help_text = "事業名・概要・KPI の文言で検索します (全角・半角は区別しません)。"
+    search_help_text = (
+        "事業コード・事業名・概要・KPI (コード・文言) で検索します"
+        " (全角・半角、ひらがな・カタカナは区別しません)。"
+    )
     fields = ("edition", "code", "name", "is_new", "summary")
     inlines = (ProjectBureauInline, ProjectListingInline, ProjectKpiInline)
     list_per_page = 100

@@ -17,7 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from plan.eras import format_edition_title
 from plan.models.history import ChangeAttribution
-from plan.search import normalize_for_search, search_terms
+from plan.search import search_terms, search_text_of
 
 #: The most characters an Excel cell holds: text the workbook carries must fit, or the export cuts it.
 CELL_TEXT_LIMIT = 32_767
@@ -185,7 +185,8 @@ class ProjectQuerySet(models.QuerySet["Project"]):
         )
 
     def search(self, query: str) -> "ProjectQuerySet":
-        """名称・概要・KPI の文言を、全角/半角を区別せず (NFKC) 検索する。語は AND。"""
+        """事業コード・名称・概要・KPI (コードと文言) を、全角/半角・ひらがな/カタカナを区別せず
+        検索する。語は AND。"""
         queryset = self
         for term in search_terms(query):
             queryset = queryset.filter(
@@ -251,7 +252,7 @@ class Project(models.Model):
         return f"<新>{self.name}" if self.is_new else self.name
 
     def save(self, *args, **kwargs) -> None:
-        self.search_text = normalize_for_search(f"{self.name}\n{self.summary}")
+        self.search_text = search_text_of(self.code, self.name, self.summary)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
