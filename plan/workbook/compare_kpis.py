@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 
 from kpis.models import VALUE_FIELDS, Kpi, KpiValue, ValueKind
 from kpis.value_text import EMPTY as EMPTY_STRUCTURE
@@ -20,7 +19,6 @@ from plan.workbook.columns import (
     LISTING_SHEET,
     PROJECT_CODES,
     TARGET,
-    format_decimal,
     kpi_cell_texts,
     value_header,
 )
@@ -97,9 +95,7 @@ def _value_changes(
 
 
 def _part_text(name: str, value: object) -> str:
-    """A part of a value as people read it (the number as the workbook writes it), empty as ""."""
-    if isinstance(value, Decimal):
-        value = format_decimal(value)
+    """A part of a value as people read it (plan.changes.diff's numbers), empty as ""."""
     return display(KpiValue._meta.get_field(name), value, empty="")
 
 
