@@ -34,6 +34,7 @@ from plan.workbook import (
     export_workbook,
 )
 from plan.workbook.uploads import (
+    MAX_REASON_LENGTH,
     UploadPreview,
     workbook_upload_apply,
     workbook_upload_cancel,
@@ -112,6 +113,13 @@ class UploadForm(forms.Form):
     workbook = forms.FileField(
         label="Excel ブック (.xlsx)",
         help_text=f"個別プロジェクトの一覧の「Excel 出力」で書き出して編集したブックを選んでください (上限 {DEFAULT_MAX_BYTES // (1024 * 1024)} MB)。",
+    )
+    reason = forms.CharField(
+        label="変更理由",
+        required=False,
+        max_length=MAX_REASON_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="変更申請の「変更理由」になります (空のときは「Excel 取込 (ファイル名)」)。",
     )
 
 
@@ -209,6 +217,7 @@ class WorkbookAdminMixin:
                     edition=form.cleaned_data["edition"],
                     file=upload_file,
                     file_name=upload_file.name,
+                    reason=form.cleaned_data["reason"],
                 )
             except WorkbookRejected as rejected:
                 form.add_error("workbook", rejected.message)

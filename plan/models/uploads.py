@@ -19,6 +19,7 @@ class WorkbookUpload(models.Model):
     )
     edition = models.ForeignKey(Edition, verbose_name="版", on_delete=models.CASCADE)
     file_name = models.CharField("ファイル名", max_length=255)
+    reason = models.TextField("変更理由", blank=True)
     content = models.BinaryField("内容")
     uploaded_at = models.DateTimeField("アップロード日時", auto_now_add=True)
 

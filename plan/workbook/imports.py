@@ -86,6 +86,7 @@ def workbook_import_apply(
     file_name: str,
     file=None,
     preview: ImportPreview | None = None,
+    reason: str = "",
 ) -> ChangeRequest | None:
     """Import a workbook, all or nothing: bureau staff's import becomes one change request;
     a coordinator's is applied at once and recorded with the file's name. ``None``: no changes.
@@ -93,6 +94,8 @@ def workbook_import_apply(
     Give the ``file``, or the ``preview`` already made of it by the same user (the file is then not
     read twice). A preview that has gone stale is still safe: applying compares every record with
     the version the preview saw and refuses on any difference.
+
+    The request's 「変更理由」 is ``reason`` (typed at upload), 「Excel 取込 (<file>)」 without one.
     """
     result = preview or workbook_import_preview(acting_user=acting_user, edition=edition, file=file)
     if result.errors:
@@ -105,7 +108,7 @@ def workbook_import_apply(
             acting_user=acting_user,
             edition=edition,
             changes=changes,
-            reason=f"Excel 取込 ({file_name})",
+            reason=reason.strip() or f"Excel 取込 ({file_name})",
             title=f"Excel 取込: {file_name}",
             source=ChangeRequest.Source.IMPORT,
             source_name=file_name,

@@ -1,7 +1,8 @@
 """Recompute 「search_text」 of every project: it now holds the code and folds katakana into
-hiragana (plan.search.search_text_of), so that 「りさいくる」 and 「P022」 find what they should."""
+hiragana (plan.search.search_text_of), so that 「りさいくる」 and 「P022」 find what they should.
+And an uploaded workbook keeps the 「変更理由」 typed with it."""
 
-from django.db import migrations
+from django.db import migrations, models
 
 from plan.search import search_text_of
 
@@ -18,4 +19,11 @@ class Migration(migrations.Migration):
         ("plan", "0004_cell_text_limit_and_request_revision"),
     ]
 
-    operations = [migrations.RunPython(recompute, migrations.RunPython.noop)]
+    operations = [
+        migrations.RunPython(recompute, migrations.RunPython.noop),
+        migrations.AddField(
+            model_name="workbookupload",
+            name="reason",
+            field=models.TextField(blank=True, verbose_name="変更理由"),
+        ),
+    ]
