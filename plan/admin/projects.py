@@ -9,6 +9,7 @@ from accounts import permissions
 from accounts.admin_base import OwnBureauListFilter, PolicyTabularInline
 from kpis.models import ProjectKpi
 from plan.admin.base import MeasureListFilter, NormalizedSearchAdmin, lines
+from plan.admin.display import unbroken
 from plan.admin.history import ProjectHistoryMixin
 from plan.admin.workbook import WorkbookAdminMixin
 from plan.models import Listing, Project, ProjectBureau
@@ -112,17 +113,18 @@ class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmi
             super()
             .get_queryset(request)
             .with_kpi_count()
+            .with_list_order()
             .prefetch_related(
                 Prefetch("listings", queryset=Listing.objects.select_related("measure__goal")),
                 Prefetch("bureau_links", queryset=ProjectBureau.objects.select_related("bureau")),
             )
         )
 
-    @admin.display(description="政策目標")
+    @admin.display(description="政策目標", ordering="goal_order")
     def goal_column(self, project) -> str:
         return lines(listing.measure.goal.short_label for listing in project.listings.all())
 
-    @admin.display(description="基本施策")
+    @admin.display(description="基本施策", ordering="listing_order")
     def measure_column(self, project) -> str:
         return lines(
             f"({listing.measure.number}) {listing.measure.title}"
@@ -137,9 +139,9 @@ class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmi
     def name_column(self, project) -> str:
         return str(project)
 
-    @admin.display(description="所管局")
+    @admin.display(description="所管局", ordering="bureau_order")
     def bureau_column(self, project) -> str:
-        return " ".join(link.bureau.name for link in project.bureau_links.all())
+        return unbroken(link.bureau.name for link in project.bureau_links.all())
 
     @admin.display(description="KPI 数", ordering="kpi_count")
     def kpi_count(self, project) -> int:
