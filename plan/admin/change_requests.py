@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts import permissions
 from accounts.admin_base import PolicyModelAdmin
 from plan import changes
+from plan.admin.audit import MAX_EXPORT_ROWS, AuditFilterForm, audit_csv, audit_filters
 from plan.admin.display import person_name, short_time, status_badge, unbroken
 from plan.admin.history import HISTORY_MODELS, history_records, history_rows
 from plan.changes.diff import describe_items
@@ -238,13 +239,23 @@ class ChangeRequestAdmin(PolicyModelAdmin):
     def audit_view(self, request):
         if not permissions.may_apply_directly(request.user):
             raise PermissionDenied
-        records = history_records(HISTORY_MODELS)
+        form = AuditFilterForm(request.GET or None)
+        data = form.cleaned_data if form.is_valid() else {}
+        records = history_records(HISTORY_MODELS, audit_filters(HISTORY_MODELS, data))
+        if "export" in request.GET and form.is_valid():
+            return audit_csv(history_rows(records[:MAX_EXPORT_ROWS]))
         page = Paginator(records, 100).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "監査ログ (公式の記録への変更すべて)",
             "page": page,
             "rows": history_rows(page.object_list),
+            "audit_form": form,
+            "audit_query": query.urlencode(),
+            "audit_count": len(records),
+            "max_export_rows": MAX_EXPORT_ROWS,
         }
         return TemplateResponse(request, "admin/plan/history.html", context)

@@ -10,6 +10,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import permissions
 from kpis.models import Kpi, KpiValue, ProjectKpi
@@ -112,7 +113,7 @@ class ProjectHistoryMixin:
             return HttpResponseRedirect(reverse("admin:plan_project_history", args=[project.pk]))
         messages.success(
             request,
-            f"{record.history_date:%Y-%m-%d %H:%M} の状態に戻す変更申請 #{change_request.pk} を作りました。",
+            f"{timezone.localtime(record.history_date):%Y-%m-%d %H:%M} の状態に戻す変更申請 #{change_request.pk} を作りました。",
         )
         return HttpResponseRedirect(
             reverse("admin:plan_changerequest_change", args=[change_request.pk])
