@@ -11,6 +11,7 @@ from kpis.models import ProjectKpi
 from plan.admin.base import MeasureListFilter, NormalizedSearchAdmin, lines
 from plan.admin.display import unbroken
 from plan.admin.history import ProjectHistoryMixin
+from plan.admin.reading import ProjectReading
 from plan.admin.workbook import WorkbookAdminMixin
 from plan.models import Listing, Project, ProjectBureau
 
@@ -66,7 +67,7 @@ class ProjectKpiInline(PolicyTabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmin):
+class ProjectAdmin(ProjectReading, ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmin):
     list_display = (
         "code",
         "goal_column",

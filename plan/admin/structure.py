@@ -5,6 +5,7 @@ from django.db.models import Count
 
 from accounts.admin_base import PolicyTabularInline
 from plan.admin.base import PlanContentAdmin
+from plan.admin.reading import GoalReading, MeasureReading
 from plan.models import Edition, Listing, Measure, Plan, PolicyGoal
 
 
@@ -33,7 +34,7 @@ class MeasureInline(PolicyTabularInline):
 
 
 @admin.register(PolicyGoal)
-class PolicyGoalAdmin(PlanContentAdmin):
+class PolicyGoalAdmin(GoalReading, PlanContentAdmin):
     list_display = ("goal_name", "edition", "display_order", "measure_count")
     list_select_related = ("edition__plan",)
     list_filter = ("edition",)
@@ -63,7 +64,7 @@ class MeasureListingInline(PolicyTabularInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(PlanContentAdmin):
+class MeasureAdmin(MeasureReading, PlanContentAdmin):
     list_display = ("__str__", "goal", "number", "listing_count")
     list_select_related = ("goal__edition__plan",)
     list_filter = ("goal__edition", "goal")
