@@ -203,13 +203,15 @@ def highlight(before: str, after: str) -> Highlighted:
     shared = sum(len(old) for tag, old, _ in runs if tag == "equal")
     if shared < MIN_SHARED * max(len(before), len(after), 1):
         # Nothing worth marking inside: a number, an empty value, or a text rewritten throughout.
-        merged = (
+        whole = (
             _html(after)
             if before == after
             else f"<del>{_html(before)}</del><ins>{_html(after)}</ins>"
         )
-        return Highlighted(mark_safe(_html(before)), mark_safe(_html(after)), mark_safe(merged))
-    old_parts, new_parts, merged = [], [], []
+        return Highlighted(mark_safe(_html(before)), mark_safe(_html(after)), mark_safe(whole))
+    old_parts: list[str] = []
+    new_parts: list[str] = []
+    merged: list[str] = []
     for index, (tag, old, new) in enumerate(runs):
         if tag == "equal":
             old_parts.append(_html(old))
