@@ -135,10 +135,22 @@ def role_guarded_form(form_class, user):
     return RoleGuardedForm
 
 
-class SignInRecordAdminBase(PolicyModelAdmin):
-    """A read-only list of django-axes' records (no adding or changing)."""
+class AttemptTimeFilter(admin.DateFieldListFilter):
+    """django-axes names the field 「Attempt Time」 in English."""
 
-    list_filter = ("attempt_time",)
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.title = "日時"
+
+
+class SignInRecordAdminBase(PolicyModelAdmin):
+    """A read-only list of django-axes' records (no adding or changing).
+
+    Its fields are named in English by django-axes: the pages show them through the Japanese
+    columns below (``fields``), never under those names."""
+
+    list_filter = (("attempt_time", AttemptTimeFilter),)
+    fields = ("time", "user_name", "address", "browser")
     search_fields = ("username", "ip_address")
     date_hierarchy = "attempt_time"
     ordering = ("-attempt_time",)
@@ -161,12 +173,20 @@ class SignInRecordAdminBase(PolicyModelAdmin):
     def time(self, record):
         return record.attempt_time
 
+    @admin.display(description="ブラウザー")
+    def browser(self, record) -> str:
+        return record.user_agent or ""
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
 
 @admin.register(SignInRecord)
 class SignInRecordAdmin(SignInRecordAdminBase):
     list_display = ("time", "user_name", "address", "signed_out")
+    fields = (*SignInRecordAdminBase.fields, "signed_out")
 
-    @admin.display(description="サインアウト", ordering="logout_time")
+    @admin.display(description="ログアウト", ordering="logout_time")
     def signed_out(self, record):
         return record.logout_time
 
@@ -174,6 +194,7 @@ class SignInRecordAdmin(SignInRecordAdminBase):
 @admin.register(FailedSignInRecord)
 class FailedSignInRecordAdmin(SignInRecordAdminBase):
     list_display = ("time", "user_name", "address", "locked")
+    fields = (*SignInRecordAdminBase.fields, "locked")
 
     @admin.display(description="ロック中の試行", boolean=True, ordering="locked_out")
     def locked(self, record) -> bool:
@@ -185,6 +206,7 @@ class LockoutRecordAdmin(SignInRecordAdminBase):
     """Deleting unlocks (system administrators only)."""
 
     list_display = ("time", "user_name", "address", "failures")
+    fields = (*SignInRecordAdminBase.fields, "failures")
 
     @admin.display(description="連続失敗回数", ordering="failures_since_start")
     def failures(self, record) -> int:

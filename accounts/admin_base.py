@@ -20,6 +20,10 @@ from accounts.admin_widgets import SharedLabelsAutocompleteSelect, share_autocom
 from accounts.permissions import is_frozen, lists_own_bureaus_first, user_bureau_ids
 
 
+def list_title(opts) -> str:
+    return f"{opts.verbose_name_plural}の一覧"
+
+
 def permission_name(opts, action: str) -> str:
     return f"{opts.app_label}.{get_permission_codename(action, opts)}"
 
@@ -95,12 +99,28 @@ class PolicyModelAdmin(admin.ModelAdmin):
         )
 
     def changelist_view(self, request, extra_context=None):
-        """A POST naming an action the user was not offered is forged: refuse it (403)."""
+        """A POST naming an action the user was not offered is forged: refuse it (403).
+
+        The list is called 「<model>の一覧」, not Django's 「変更する <model> を選択」."""
         if request.method == "POST":
             offered = self.get_actions(request)
             if any(name and name not in offered for name in request.POST.getlist("action")):
                 raise PermissionDenied
+        extra_context = {"title": list_title(self.opts), **(extra_context or {})}
         return super().changelist_view(request, extra_context)
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        """Django stores the changed fields' labels untranslated (「First name」, 「Staff status」)
+        and shows them so in the history; store them as the form showed them (Japanese)."""
+        message = super().construct_change_message(request, form, formsets, add)
+        for entry in message:
+            if "changed" in entry and "name" not in entry["changed"]:
+                entry["changed"]["fields"] = [
+                    str(form.fields[name].label or name)
+                    for name in form.changed_data
+                    if name in form.fields
+                ]
+        return message
 
     def response_action(self, request, queryset):
         """Bulk actions: check the action's permissions (``allowed_permissions``) on every selected

@@ -8,6 +8,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import timezone
 
 
 class BureauManager(models.Manager["Bureau"]):
@@ -86,13 +87,22 @@ class User(AbstractUser):
 # Sign-in records kept by django-axes, shown in the admin under Japanese names.
 
 
+def _record_name(what: str, record) -> str:
+    """django-axes names its records in English (「Access Log for … @ …」)."""
+    when = timezone.localtime(record.attempt_time).strftime("%Y-%m-%d %H:%M")
+    return f"{record.username or '(利用者名なし)'} の{what} ({when})"
+
+
 class LockoutRecord(AccessAttempt):
     """A record of consecutive sign-in failures, used to decide lock-outs; deleting it unlocks."""
 
     class Meta:
         proxy = True
-        verbose_name = "サインイン失敗の集計 (ロック)"
-        verbose_name_plural = "サインイン失敗の集計 (ロック)"
+        verbose_name = "ログイン失敗の集計 (ロック)"
+        verbose_name_plural = "ログイン失敗の集計 (ロック)"
+
+    def __str__(self) -> str:
+        return _record_name("ログイン失敗の集計", self)
 
 
 class SignInRecord(AccessLog):
@@ -100,8 +110,11 @@ class SignInRecord(AccessLog):
 
     class Meta:
         proxy = True
-        verbose_name = "サインイン・サインアウトの記録"
-        verbose_name_plural = "サインイン・サインアウトの記録"
+        verbose_name = "ログイン・ログアウトの記録"
+        verbose_name_plural = "ログイン・ログアウトの記録"
+
+    def __str__(self) -> str:
+        return _record_name("ログイン", self)
 
 
 class FailedSignInRecord(AccessFailureLog):
@@ -109,8 +122,11 @@ class FailedSignInRecord(AccessFailureLog):
 
     class Meta:
         proxy = True
-        verbose_name = "サインイン失敗の記録"
-        verbose_name_plural = "サインイン失敗の記録"
+        verbose_name = "ログイン失敗の記録"
+        verbose_name_plural = "ログイン失敗の記録"
+
+    def __str__(self) -> str:
+        return _record_name("ログイン失敗", self)
 
 
 class AccountChangeRecord(LogEntry):

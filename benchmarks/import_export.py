@@ -120,7 +120,7 @@ def scale_edition(edition, copies: int) -> None:
 
     from kpis.models import Kpi, KpiValue, ProjectKpi
     from plan.models import Listing, Project, ProjectBureau
-    from plan.search import normalize_for_search
+    from plan.search import search_text_of
 
     projects = Project.objects.filter(edition=edition)
     originals = list(projects.exclude(code__contains=COPY_SEPARATOR).order_by("code"))
@@ -148,8 +148,8 @@ def scale_edition(edition, copies: int) -> None:
                     name=f"{project.name}（{copy:02d}）",
                     summary=project.summary,
                     is_new=project.is_new,
-                    search_text=normalize_for_search(
-                        f"{project.name}（{copy:02d}）\n{project.summary}"
+                    search_text=search_text_of(
+                        f"{project.code}{suffix}", f"{project.name}（{copy:02d}）", project.summary
                     ),
                 )
                 for project in originals
@@ -160,7 +160,7 @@ def scale_edition(edition, copies: int) -> None:
                     edition=edition,
                     code=f"{kpi.code}{suffix}",
                     indicator=kpi.indicator,
-                    search_text=kpi.search_text,
+                    search_text=search_text_of(f"{kpi.code}{suffix}", kpi.indicator),
                 )
                 for kpi in kpis
             )

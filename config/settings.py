@@ -33,7 +33,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin_site.PlanAdminConfig",  # django.contrib.admin with the site's own order
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

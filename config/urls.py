@@ -7,9 +7,6 @@ from config.health import healthz
 
 handler400 = "config.uploads.refused_request"
 
-admin.site.site_header = "北九州市環境基本計画 個別プロジェクト集"
-admin.site.site_title = "環境基本計画 管理"
-admin.site.index_title = "個別プロジェクト集の管理"
 admin.site.login_form = SignInForm
 
 urlpatterns = [

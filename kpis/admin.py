@@ -96,7 +96,9 @@ class KpiAdmin(NormalizedSearchAdmin):
         RequestStatusListFilter,
     )
     search_fields = ("search_text",)
-    search_help_text = "事業目標の文言で検索します (全角・半角は区別しません)。"
+    search_help_text = (
+        "KPI コード・事業目標の文言で検索します (全角・半角、ひらがな・カタカナは区別しません)。"
+    )
     fields = ("edition", "code", "indicator", "predecessor")
     readonly_fields = ("predecessor",)  # made by 「次の版を作成」
     inlines = (KpiValueInline, SharingProjectInline)

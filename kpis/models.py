@@ -20,12 +20,13 @@ from simple_history.models import HistoricalRecords
 from plan.eras import format_fiscal_year
 from plan.models.history import ChangeAttribution
 from plan.models.structure import cell_text_field, fits_a_cell
-from plan.search import normalize_for_search, search_terms
+from plan.search import search_terms, search_text_of
 
 
 class KpiQuerySet(models.QuerySet["Kpi"]):
     def search(self, query: str) -> "KpiQuerySet":
-        """Search the 「事業目標」 wording, full-/half-width alike (NFKC); terms are ANDed."""
+        """Search the KPI code and the 「事業目標」 wording, full-/half-width and hiragana/katakana
+        alike; terms are ANDed."""
         queryset = self
         for term in search_terms(query):
             queryset = queryset.filter(search_text__contains=term)
@@ -84,7 +85,7 @@ class Kpi(models.Model):
         return self.indicator
 
     def save(self, *args, **kwargs) -> None:
-        self.search_text = normalize_for_search(self.indicator)
+        self.search_text = search_text_of(self.code, self.indicator)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)

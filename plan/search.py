@@ -1,9 +1,14 @@
 """Normalisation for search.
 
-So that full- and half-width forms (「ＣＯ２」 and 「CO2」, 「（」 and 「(」), case and spaces
-left by the PDF do not make a search miss, the same normalisation (NFKC + casefold + removing
-spaces) is applied when saving and when searching. The published text itself is unchanged; a
-separate column (search_text) holds the normalised text.
+So that full- and half-width forms (「ＣＯ２」 and 「CO2」, 「（」 and 「(」), case, spaces left by
+the PDF, and hiragana and katakana (「りさいくる」 and 「リサイクル」, 「ゴミ」 and 「ごみ」) do not make a
+search miss, the same normalisation (NFKC + casefold + removing spaces + katakana to hiragana) is
+applied when saving and when searching. The published text itself is unchanged; a separate column
+(search_text) holds the normalised text (``search_text_of``: it includes the project or KPI code,
+so 「P022」 finds it too).
+
+``normalize_for_search`` does not fold kana: the Excel import also uses it as the key to match
+bureau and measure names.
 
 The number and length of search terms are limited: each term adds a condition, so thousands of
 terms in a URL make the query grow quadratically (SQLite: 「Expression tree is too large」,
@@ -23,8 +28,23 @@ MAX_SEARCH_TERMS = 10
 MAX_SEARCH_LENGTH = 200
 
 
+#: カタカナ (ァ〜ヶ) をひらがな (ぁ〜ゖ) に。「ー」などの記号はそのまま。
+_KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(ord("ァ"), ord("ヶ") + 1)}
+
+
 def normalize_for_search(text: str) -> str:
     return _WHITESPACE.sub("", unicodedata.normalize("NFKC", text or "").casefold())
+
+
+def search_key(text: str) -> str:
+    """``normalize_for_search`` with katakana folded into hiragana: what search compares."""
+    return normalize_for_search(text).translate(_KATAKANA_TO_HIRAGANA)
+
+
+def search_text_of(*parts: str) -> str:
+    """The stored search column of a record: each part (code, name, summary…) as ``search_key``,
+    one per line, so that a search term (never containing a line break) matches within a part."""
+    return "\n".join(search_key(part) for part in parts)
 
 
 def limit_search_query(query: str) -> str:
@@ -36,7 +56,7 @@ def limit_search_query(query: str) -> str:
 
 
 def search_terms(query: str) -> list[str]:
-    """Split the search text at spaces (full-width ones included) and normalise each term
-    (distinct, up to the limit)."""
-    terms = (normalize_for_search(term) for term in limit_search_query(query).split())
+    """Split the search text at spaces (full-width ones included) and normalise each term with
+    ``search_key`` (distinct, up to the limit)."""
+    terms = (search_key(term) for term in limit_search_query(query).split())
     return list(dict.fromkeys(term for term in terms if term))

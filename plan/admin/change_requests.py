@@ -21,7 +21,9 @@ from django.utils import timezone
 from accounts import permissions
 from accounts.admin_base import PolicyModelAdmin
 from plan import changes
+from plan.admin.audit import MAX_EXPORT_ROWS, AuditFilterForm, audit_csv, audit_filters
 from plan.admin.base import SubqueryFilterChangeList, SubqueryRelatedFieldListFilter
+from plan.admin.display import person_name, short_time, status_badge, unbroken
 from plan.admin.history import HISTORY_MODELS, LatestHistory, history_rows
 from plan.changes.diff import describe_items
 from plan.models import ChangeRequest
@@ -113,12 +115,12 @@ class ChangeRequestAdmin(PolicyModelAdmin):
     list_display = (
         "number",
         "title",
-        "status",
+        "status_badge",
         "bureau_names",
-        "submitted_by",
-        "submitted_at",
+        "submitter",
+        "submitted_on",
         "age",
-        "decided_by",
+        "decider",
     )
     list_display_links = ("number", "title")
     list_filter = (
@@ -172,13 +174,31 @@ class ChangeRequestAdmin(PolicyModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description="番号", ordering="pk")
+    @admin.display(description="番号")
     def number(self, change_request) -> str:
         return f"#{change_request.pk}"
 
     @admin.display(description="関係する所管局")
     def bureau_names(self, change_request) -> str:
-        return " ".join(bureau.name for bureau in change_request.bureaus.all())
+        return unbroken(bureau.name for bureau in change_request.bureaus.all())
+
+    @admin.display(description="状態", ordering="status")
+    def status_badge(self, change_request) -> str:
+        return status_badge(change_request)
+
+    @admin.display(description="申請者", ordering="submitted_by__last_name")
+    def submitter(self, change_request) -> str:
+        return unbroken(person_name(change_request.submitted_by).split())
+
+    @admin.display(description="申請日時", ordering="submitted_at")
+    def submitted_on(self, change_request) -> str:
+        return short_time(change_request.submitted_at)
+
+    @admin.display(description="決定者", ordering="decided_by__last_name")
+    def decider(self, change_request) -> str:
+        if change_request.decided_by is None:
+            return ""
+        return unbroken(person_name(change_request.decided_by).split())
 
     @admin.display(description="経過日数")
     def age(self, change_request) -> str:
@@ -300,12 +320,23 @@ class ChangeRequestAdmin(PolicyModelAdmin):
         tests/admin/test_page_query_counts.py)."""
         if not permissions.may_apply_directly(request.user):
             raise PermissionDenied
-        page = Paginator(LatestHistory(HISTORY_MODELS), 100).get_page(request.GET.get("page"))
+        form = AuditFilterForm(request.GET or None)
+        data = form.cleaned_data if form.is_valid() else {}
+        records = LatestHistory(HISTORY_MODELS, audit_filters(HISTORY_MODELS, data))
+        if "export" in request.GET and form.is_valid():
+            return audit_csv(history_rows(records[:MAX_EXPORT_ROWS]))
+        page = Paginator(records, 100).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "監査ログ (公式の記録への変更すべて)",
             "page": page,
             "rows": history_rows(page.object_list),
+            "audit_form": form,
+            "audit_query": query.urlencode(),
+            "audit_count": len(records),
+            "max_export_rows": MAX_EXPORT_ROWS,
         }
         return TemplateResponse(request, "admin/plan/history.html", context)

@@ -11,6 +11,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import permissions
 from kpis.models import Kpi, KpiValue, ProjectKpi
@@ -65,12 +66,21 @@ class LatestHistory:
     per model at most, whatever the number of rows).
     """
 
-    def __init__(self, models, limit: int = HISTORY_LIMIT):
-        self.models = tuple(models)
+    def __init__(self, models, filters=None, limit: int = HISTORY_LIMIT):
+        """``filters`` maps a model to a Q on its historical rows; models without one are left
+        out (as in ``history_records``)."""
+        self.querysets = {
+            model: model.history.all() if filters is None else model.history.filter(filters[model])
+            for model in models
+            if filters is None or model in filters
+        }
+        self.models = tuple(self.querysets)
         self.limit = limit
 
     def count(self) -> int:
-        return sum(model.history.order_by()[: self.limit].count() for model in self.models)
+        return sum(
+            queryset.order_by()[: self.limit].count() for queryset in self.querysets.values()
+        )
 
     def __len__(self) -> int:
         return self.count()
@@ -82,8 +92,10 @@ class LatestHistory:
         stop = self.limit * len(self.models) if index.stop is None else index.stop
         newest = []
         for model in self.models:
-            keys = model.history.order_by("-history_date", "-history_id").values_list(
-                "history_date", "history_id"
+            keys = (
+                self.querysets[model]
+                .order_by("-history_date", "-history_id")
+                .values_list("history_date", "history_id")
             )
             newest += [(date, model, pk) for date, pk in keys[: min(stop, self.limit)]]
         # The same order as history_records: by date, ties in the models' order (a stable sort).
@@ -204,7 +216,7 @@ class ProjectHistoryMixin:
             return HttpResponseRedirect(reverse("admin:plan_project_history", args=[project.pk]))
         messages.success(
             request,
-            f"{record.history_date:%Y-%m-%d %H:%M} の状態に戻す変更申請 #{change_request.pk} を作りました。",
+            f"{timezone.localtime(record.history_date):%Y-%m-%d %H:%M} の状態に戻す変更申請 #{change_request.pk} を作りました。",
         )
         return HttpResponseRedirect(
             reverse("admin:plan_changerequest_change", args=[change_request.pk])

@@ -16,7 +16,9 @@ from plan.admin.base import (
     SubqueryRelatedFieldListFilter,
     lines,
 )
+from plan.admin.display import unbroken
 from plan.admin.history import ProjectHistoryMixin
+from plan.admin.reading import ProjectReading
 from plan.admin.request_status import (
     RequestStatusListFilter,
     request_status_column,
@@ -88,7 +90,7 @@ class ProjectKpiInline(PolicyTabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmin):
+class ProjectAdmin(ProjectReading, ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmin):
     """Queries: the list at most 19 whatever its rows and filters; the change form at most 32
     whatever its listings, bureaus and KPIs (tests/admin/test_page_query_counts.py)."""
 
@@ -113,7 +115,10 @@ class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmi
         RequestStatusListFilter,
     )
     search_fields = ("search_text",)
-    search_help_text = "事業名・概要・KPI の文言で検索します (全角・半角は区別しません)。"
+    search_help_text = (
+        "事業コード・事業名・概要・KPI (コード・文言) で検索します"
+        " (全角・半角、ひらがな・カタカナは区別しません)。"
+    )
     fields = ("edition", "code", "name", "is_new", "summary", "predecessor")
     inlines = (ProjectBureauInline, ProjectListingInline, ProjectKpiInline)
     # The change form of every plan record, with the project's 評価票 round after round below it.
@@ -159,17 +164,18 @@ class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmi
             super()
             .get_queryset(request)
             .with_kpi_count()
+            .with_list_order()
             .prefetch_related(
                 Prefetch("listings", queryset=Listing.objects.select_related("measure__goal")),
                 Prefetch("bureau_links", queryset=ProjectBureau.objects.select_related("bureau")),
             )
         )
 
-    @admin.display(description="政策目標")
+    @admin.display(description="政策目標", ordering="goal_order")
     def goal_column(self, project) -> str:
         return lines(listing.measure.goal.short_label for listing in project.listings.all())
 
-    @admin.display(description="基本施策")
+    @admin.display(description="基本施策", ordering="listing_order")
     def measure_column(self, project) -> str:
         return lines(
             f"({listing.measure.number}) {listing.measure.title}"
@@ -184,9 +190,9 @@ class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmi
     def name_column(self, project) -> str:
         return str(project)
 
-    @admin.display(description="所管局")
+    @admin.display(description="所管局", ordering="bureau_order")
     def bureau_column(self, project) -> str:
-        return " ".join(link.bureau.name for link in project.bureau_links.all())
+        return unbroken(link.bureau.name for link in project.bureau_links.all())
 
     @admin.display(description="KPI 数", ordering="kpi_count")
     def kpi_count(self, project) -> int:

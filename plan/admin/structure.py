@@ -5,6 +5,7 @@ from django.db.models import Count
 
 from accounts.admin_base import PolicyTabularInline
 from plan.admin.base import PlanContentAdmin
+from plan.admin.reading import GoalReading, MeasureReading
 from plan.models import Listing, Measure, Plan, PolicyGoal
 
 
@@ -23,8 +24,8 @@ class MeasureInline(PolicyTabularInline):
 
 
 @admin.register(PolicyGoal)
-class PolicyGoalAdmin(PlanContentAdmin):
-    list_display = ("label", "edition", "display_order", "measure_count")
+class PolicyGoalAdmin(GoalReading, PlanContentAdmin):
+    list_display = ("goal_name", "edition", "display_order", "measure_count")
     list_select_related = ("edition__plan",)
     list_filter = ("edition",)
     search_fields = ("title", "tagline")
@@ -35,6 +36,10 @@ class PolicyGoalAdmin(PlanContentAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(measure_count=Count("measures"))
+
+    @admin.display(description="政策目標", ordering="display_order")
+    def goal_name(self, goal) -> str:
+        return goal.label
 
     @admin.display(description="基本施策数", ordering="measure_count")
     def measure_count(self, goal) -> int:
@@ -49,7 +54,7 @@ class MeasureListingInline(PolicyTabularInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(PlanContentAdmin):
+class MeasureAdmin(MeasureReading, PlanContentAdmin):
     list_display = ("__str__", "goal", "number", "listing_count")
     list_select_related = ("goal__edition__plan",)
     list_filter = ("goal__edition", "goal")

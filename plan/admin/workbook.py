@@ -35,6 +35,7 @@ from plan.workbook import (
     export_workbook,
 )
 from plan.workbook.uploads import (
+    MAX_REASON_LENGTH,
     UploadPreview,
     workbook_upload_apply,
     workbook_upload_cancel,
@@ -114,6 +115,13 @@ class UploadForm(forms.Form):
         label="Excel ブック (.xlsx)",
         help_text=f"個別プロジェクトの一覧の「Excel 出力」で書き出して編集したブックを選んでください (上限 {DEFAULT_MAX_BYTES // (1024 * 1024)} MB)。",
     )
+    reason = forms.CharField(
+        label="変更理由",
+        required=False,
+        max_length=MAX_REASON_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="変更申請の「変更理由」になります (空のときは「Excel 取込 (ファイル名)」)。",
+    )
 
 
 def _own_requests_overlapping(user, result) -> list[ChangeRequest]:
@@ -169,7 +177,7 @@ class WorkbookAdminMixin:
         }
         return super().changelist_view(request, extra_context)
 
-    @admin.action(description="選択した事業を Excel に出力", permissions=("view",))
+    @admin.action(description="選択した事業を Excel 出力", permissions=("view",))
     def export_selected(self, request, queryset):
         editions = set(queryset.values_list("edition", flat=True))
         if len(editions) != 1:
@@ -228,6 +236,7 @@ class WorkbookAdminMixin:
                     edition=form.cleaned_data["edition"],
                     file=upload_file,
                     file_name=upload_file.name,
+                    reason=form.cleaned_data["reason"],
                 )
             except WorkbookRejected as rejected:
                 form.add_error("workbook", rejected.message)
@@ -258,7 +267,7 @@ class WorkbookAdminMixin:
         items += [("kpi", item) for item in result.preview.kpis if item.status in shown]
         page = Paginator(items, PREVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
         return {
-            "title": f"Excel 取込の下見: {preview.file_name}",
+            "title": f"Excel 取込の内容確認: {preview.file_name}",
             "file_name": preview.file_name,
             "result": result,
             "upload": preview.upload,
@@ -299,7 +308,8 @@ class WorkbookAdminMixin:
             if len(refused.issues) > MAX_SHOWN_ISSUES:
                 messages.error(request, f"ほか {len(refused.issues) - MAX_SHOWN_ISSUES:,} 件")
             messages.error(
-                request, "下見の後にデータが変わったため取り込めませんでした。何も変えていません。"
+                request,
+                "内容を確認した後にデータが変わったため取り込めませんでした。何も変えていません。",
             )
             return HttpResponseRedirect(reverse("admin:plan_project_import"))
         if change_request is None:

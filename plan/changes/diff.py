@@ -1,18 +1,24 @@
 """Human-readable differences of change items and historical records (before → after).
 
 Values are shown as a person reads them: related records by name, choices by label, booleans as
-「はい」/「いいえ」, empty as 「(空)」.
+はい/いいえ, numbers as people write them (「1400」, not 「1400.0000」), empty as 「(空)」. What changed
+inside a text is marked character by character (``highlight``): a long text is shown once, with
+<del>removed</del> and <ins>added</ins> parts, not twice.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.apps import apps
 from django.db import models
 from django.db.models import OuterRef, Subquery
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from plan.changes.values import snapshot, tracked_fields
 from plan.models import ChangeItem
@@ -39,6 +45,34 @@ class FieldDiff:
     label: str
     before: str
     after: str
+
+    @property
+    def is_long(self) -> bool:
+        """A text long enough to be shown once, with its changes marked inside it."""
+        return (
+            _is_text(self.before)
+            and _is_text(self.after)
+            and (max(len(self.before), len(self.after)) > LONG_TEXT)
+        )
+
+    @property
+    def before_html(self) -> SafeString:
+        return highlight(self.before, self.after).before
+
+    @property
+    def after_html(self) -> SafeString:
+        return highlight(self.before, self.after).after
+
+    @property
+    def merged_html(self) -> SafeString:
+        return highlight(self.before, self.after).merged
+
+    @property
+    def change_html(self) -> SafeString:
+        """One line: a long text once with its changes marked, otherwise 「before → after」."""
+        if self.is_long:
+            return self.merged_html
+        return mark_safe(f"{self.before_html} → {self.after_html}")
 
 
 @dataclass(frozen=True)
@@ -70,6 +104,8 @@ def display(
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(field, models.BooleanField):
         return "はい" if value else "いいえ"
+    if isinstance(field, models.DecimalField | models.FloatField):
+        return format_number(value)
     if isinstance(field, models.ForeignKey):
         key = (field.related_model._meta.label_lower, value)
         if names is not None and key in names:
@@ -77,6 +113,125 @@ def display(
         related = field.related_model._base_manager.filter(pk=value).first()
         return str(related) if related is not None else f"(削除済み #{value})"
     return str(value)
+
+
+def format_number(value) -> str:
+    """A number as people write it: Decimal('1400.0000') → 「1400」, 3.50 → 「3.5」."""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if not number.is_finite():
+        return str(value)
+    return format(number.normalize(), "f")
+
+
+# --- What changed inside a text ----------------------------------------------------------------
+
+#: A text longer than this (in characters) is shown once, with its changes marked inside it.
+LONG_TEXT = 40
+#: Unchanged stretches longer than twice this are shortened to this many characters on each side
+#: of a change (「…」 for the rest) in the merged text.
+CONTEXT = 30
+#: Unchanged stretches this short between two changes are taken into the change: 「が増え」 reads
+#: better than 「<del>が</del>…」 split on a shared particle.
+SHORT_SAME = 2
+#: Below this share of unchanged characters a text counts as rewritten: shown whole, unmarked.
+MIN_SHARED = 0.3
+
+
+@dataclass(frozen=True)
+class Highlighted:
+    before: SafeString
+    after: SafeString
+    merged: SafeString
+
+
+def _is_text(value: str) -> bool:
+    return value not in (EMPTY, DELETED, ADDED_BY_THIS_REQUEST, "")
+
+
+def _is_number(value: str) -> bool:
+    try:
+        return Decimal(value.replace(",", "")).is_finite()
+    except InvalidOperation:
+        return False
+
+
+def _comparable(before: str, after: str) -> bool:
+    """Texts whose changes are worth marking inside: both real texts, different, not numbers."""
+    return (
+        before != after
+        and _is_text(before)
+        and _is_text(after)
+        and not (_is_number(before) and _is_number(after))
+    )
+
+
+def _html(text: str) -> str:
+    return escape(text).replace("\n", "<br>")
+
+
+def _opcodes(before: str, after: str) -> list[tuple[str, str, str]]:
+    """(tag, removed, added) runs, character by character, with short shared runs between two
+    changes folded into them."""
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    runs = [
+        ("equal" if tag == "equal" else "change", before[i1:i2], after[j1:j2])
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+    ]
+    folded: list[tuple[str, str, str]] = []
+    for index, (tag, old, new) in enumerate(runs):
+        short_gap = tag == "equal" and len(old) <= SHORT_SAME and 0 < index < len(runs) - 1
+        if (tag == "change" or short_gap) and folded and folded[-1][0] == "change":
+            _, previous_old, previous_new = folded.pop()
+            folded.append(("change", previous_old + old, previous_new + new))
+        else:
+            folded.append((tag, old, new))
+    return folded
+
+
+def _shortened(text: str, *, first: bool, last: bool) -> str:
+    """An unchanged stretch of the merged text, kept only near the changes."""
+    if len(text) <= 2 * CONTEXT:
+        return _html(text)
+    head = "" if first else text[:CONTEXT]
+    tail = "" if last else text[-CONTEXT:]
+    return f"{_html(head)}…{_html(tail)}"
+
+
+def highlight(before: str, after: str) -> Highlighted:
+    """``before`` and ``after`` with what changed marked (<del> in before, <ins> in after), and
+    the merged text (shared parts once, shortened far from the changes). Escaped: safe to show.
+    An empty value or a marker such as 「(空)」 is shown as it is, unmarked."""
+    runs = _opcodes(before, after) if _comparable(before, after) else []
+    shared = sum(len(old) for tag, old, _ in runs if tag == "equal")
+    if shared < MIN_SHARED * max(len(before), len(after), 1):
+        # Nothing worth marking inside: a number, an empty value, or a text rewritten throughout.
+        whole = (
+            _html(after)
+            if before == after
+            else f"<del>{_html(before)}</del><ins>{_html(after)}</ins>"
+        )
+        return Highlighted(mark_safe(_html(before)), mark_safe(_html(after)), mark_safe(whole))
+    old_parts: list[str] = []
+    new_parts: list[str] = []
+    merged: list[str] = []
+    for index, (tag, old, new) in enumerate(runs):
+        if tag == "equal":
+            old_parts.append(_html(old))
+            new_parts.append(_html(new))
+            merged.append(_shortened(old, first=index == 0, last=index == len(runs) - 1))
+            continue
+        if old:
+            old_parts.append(f"<del>{_html(old)}</del>")
+            merged.append(f"<del>{_html(old)}</del>")
+        if new:
+            new_parts.append(f"<ins>{_html(new)}</ins>")
+            merged.append(f"<ins>{_html(new)}</ins>")
+    return Highlighted(
+        mark_safe("".join(old_parts)), mark_safe("".join(new_parts)), mark_safe("".join(merged))
+    )
 
 
 def related_names(references: Iterable[tuple[models.Field, object]]) -> RelatedNames:

@@ -7,7 +7,7 @@ from plan.models.structure import Edition
 
 
 class WorkbookUpload(models.Model):
-    """Where an uploaded workbook waits between the import's preview and its confirmation.
+    """Where an uploaded workbook waits between the import's 「取込内容の確認」 and its confirmation.
 
     It lives in the database, so with several servers the confirmation may reach any of them
     (django-import-export's default temporary folder belongs to one server). Deleted on
@@ -19,6 +19,7 @@ class WorkbookUpload(models.Model):
     )
     edition = models.ForeignKey(Edition, verbose_name="版", on_delete=models.CASCADE)
     file_name = models.CharField("ファイル名", max_length=255)
+    reason = models.TextField("変更理由", blank=True)
     content = models.BinaryField("内容")
     uploaded_at = models.DateTimeField("アップロード日時", auto_now_add=True)
 

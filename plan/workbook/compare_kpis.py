@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from typing import cast
 
 from django.db.models import Field
@@ -23,7 +22,6 @@ from plan.workbook.columns import (
     LISTING_SHEET,
     PROJECT_CODES,
     TARGET,
-    format_decimal,
     kpi_cell_texts,
     value_header,
 )
@@ -100,10 +98,8 @@ def _value_changes(
 
 
 def _part_text(name: str, value: object) -> str:
-    """A part of a value as the workbook writes it, empty as "": the number formatted, the
-    qualifier as itself (「▲」, not its choice label 「▲ (削減)」), the period by its label."""
-    if isinstance(value, Decimal):
-        value = format_decimal(value)
+    """A part of a value as people read it, empty as "": the number as people write it
+    (plan.changes.diff), the qualifier as itself (「▲」, not its choice label 「▲ (削減)」), the period by its label."""
     if name == "qualifier":
         return str(value or "")
     return display(cast(Field, KpiValue._meta.get_field(name)), value, empty="")

@@ -77,7 +77,8 @@ def workbook_import_preview(*, acting_user, edition: Edition, file) -> ImportPre
         except PermissionDenied as denied:
             column = "事業コード" if group.sheet != "KPI" else "KPIコード"
             issue = Issue(
-                f"{group.label}は変更できません ({denied})。所管する事業と、その KPI だけを変えられます。",
+                f"{group.label}は変更できません ({str(denied).rstrip('。')})。"
+                "所管する事業と、その KPI だけを変えられます。",
                 sheet=group.sheet,
                 row=group.rows[0] if group.rows else None,
                 column=column,
@@ -103,6 +104,7 @@ def workbook_import_apply(
     file_name: str,
     file=None,
     preview: ImportPreview | None = None,
+    reason: str = "",
 ) -> ChangeRequest | None:
     """Import a workbook, all or nothing: bureau staff's import becomes one change request;
     a coordinator's is applied at once and recorded with the file's name. ``None``: no changes.
@@ -110,6 +112,8 @@ def workbook_import_apply(
     Give the ``file``, or the ``preview`` already made of it by the same user (the file is then not
     read twice). A preview that has gone stale is still safe: applying compares every record with
     the version the preview saw and refuses on any difference.
+
+    The request's 「変更理由」 is ``reason`` (typed at upload), 「Excel 取込 (<file>)」 without one.
     """
     result = preview or workbook_import_preview(acting_user=acting_user, edition=edition, file=file)
     if result.errors:
@@ -122,7 +126,7 @@ def workbook_import_apply(
             acting_user=acting_user,
             edition=edition,
             changes=changes,
-            reason=f"Excel 取込 ({file_name})",
+            reason=reason.strip() or f"Excel 取込 ({file_name})",
             title=f"Excel 取込: {file_name}",
             source=ChangeRequest.Source.IMPORT,
             source_name=file_name,

@@ -207,7 +207,8 @@ class KpiPreview:
 
 @dataclass
 class Preview:
-    """The import's preview. With a single error (``has_errors``) nothing may be applied.
+    """The import's 「取込内容の確認」 (preview). With a single error (``has_errors``) nothing may be
+    applied.
 
     projects: the file's projects (in order of first row), and projects outside the file whose
     KPI links change. kpis: the 「KPI」 sheet's KPIs (in order of first row). Projects and KPIs

@@ -22,6 +22,8 @@ from plan.workbook.imports import ImportPreview, workbook_import_apply, workbook
 #: How long an upload waits for confirmation, and how many one user may keep waiting.
 UPLOAD_LIFETIME = datetime.timedelta(days=1)
 MAX_WAITING_UPLOADS = 3
+#: The longest 「変更理由」 an upload keeps (the form refuses a longer one).
+MAX_REASON_LENGTH = 2000
 
 
 @dataclass
@@ -43,13 +45,17 @@ def workbook_upload_expire(*, now: datetime.datetime | None = None) -> int:
 
 @transaction.atomic
 def workbook_upload_create(
-    *, acting_user, edition: Edition, file_name: str, content: bytes
+    *, acting_user, edition: Edition, file_name: str, content: bytes, reason: str = ""
 ) -> WorkbookUpload:
     """Keep a file until it is confirmed: expire old uploads, and keep the user's newest
     ``MAX_WAITING_UPLOADS`` (this one included)."""
     workbook_upload_expire()
     upload = WorkbookUpload.objects.create(
-        uploaded_by=acting_user, edition=edition, file_name=file_name[:255], content=content
+        uploaded_by=acting_user,
+        edition=edition,
+        file_name=file_name[:255],
+        content=content,
+        reason=reason[:MAX_REASON_LENGTH],
     )
     kept = (
         WorkbookUpload.objects.filter(uploaded_by=acting_user)
@@ -61,16 +67,27 @@ def workbook_upload_create(
 
 
 def workbook_upload_preview(
-    *, acting_user, edition: Edition, file, file_name: str, max_bytes: int = DEFAULT_MAX_BYTES
+    *,
+    acting_user,
+    edition: Edition,
+    file,
+    file_name: str,
+    reason: str = "",
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> UploadPreview:
     """Read an uploaded file and say what importing it would change; keep it for confirmation when
-    it is clean and changes something. Raises ``WorkbookRejected`` for a file that cannot be read."""
+    it is clean and changes something, with the 「変更理由」 typed at upload (at most
+    ``MAX_REASON_LENGTH`` characters). Raises ``WorkbookRejected`` for a file that cannot be read."""
     content = read_source(file, max_bytes)
     result = workbook_import_preview(acting_user=acting_user, edition=edition, file=content)
     upload = None
     if not result.errors and result.change_count:
         upload = workbook_upload_create(
-            acting_user=acting_user, edition=edition, file_name=file_name, content=content
+            acting_user=acting_user,
+            edition=edition,
+            file_name=file_name,
+            content=content,
+            reason=reason,
         )
     return UploadPreview(result=result, upload=upload, file_name=file_name)
 
@@ -92,6 +109,7 @@ def workbook_upload_apply(*, acting_user, upload: WorkbookUpload) -> ChangeReque
             edition=upload.edition,
             file=bytes(upload.content),
             file_name=upload.file_name,
+            reason=upload.reason,
         )
         upload.delete()
     return change_request

@@ -15,7 +15,7 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-LOCKOUT_MESSAGE = "サインインが一時的に制限されています"
+LOCKOUT_MESSAGE = "ログインが一時的に制限されています"
 
 
 def sign_in(client, username, password):
@@ -92,7 +92,7 @@ def test_sign_in_records_are_shown_to_the_system_administrator_only(client):
     client.force_login(UserFactory(username="sysadmin", role=Role.SYSTEM_ADMIN))
     response = client.get(reverse("admin:accounts_signinrecord_changelist"))
     assert response.status_code == 200
-    assert "サインイン・サインアウトの記録" in response.content.decode()
+    assert "ログイン・ログアウトの記録" in response.content.decode()
     client.force_login(UserFactory(username="coord", role=Role.COORDINATOR))
     assert client.get(reverse("admin:accounts_signinrecord_changelist")).status_code == 403
 

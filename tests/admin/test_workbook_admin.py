@@ -98,7 +98,7 @@ def test_staff_import_preview_then_confirm_becomes_a_change_request(world):
     html = response.content.decode()
     assert response.status_code == 200
     assert "変更: 事業 P002「海岸漂着物処理推進事業」" in html
-    assert '<td class="after">海岸清掃の支援と漂着物の回収</td>' in html
+    assert '<td class="after">海岸清掃の支援<ins>と漂着物の回収</ins></td>' in html
     assert "変更申請として提出" in html
     upload_record = WorkbookUpload.objects.get()
     assert (

@@ -82,7 +82,7 @@ def test_staff_export_edit_and_import_then_the_coordinator_approves(
     expect(page.locator("select[name=bureau]")).to_have_value("産業経済局")
     expect(page.locator("#export-count")).to_have_text("9")
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="Excel に出力").click()
+        page.get_by_role("button", name="Excel 出力", exact=True).click()
     download = download_info.value
     assert download.suggested_filename.endswith(".xlsx")
     assert "産業経済局" in download.suggested_filename
@@ -97,7 +97,7 @@ def test_staff_export_edit_and_import_then_the_coordinator_approves(
     object_tool(page, "Excel 取込").click()
     page.wait_for_url(re.compile(r"/admin/plan/project/import/$"))
     page.set_input_files("input[name=workbook]", str(path))
-    page.get_by_role("button", name="下見する").click()
+    page.get_by_role("button", name="取込内容を確認する").click()
 
     heading = f"変更: 事業 {PROJECT_CODE}「{PROJECT_NAME}」"
     item = page.locator(".change-item").filter(has=page.locator("h2", has_text=heading))

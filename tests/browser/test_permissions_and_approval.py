@@ -61,11 +61,11 @@ def test_staff_find_another_bureaus_project_read_only_and_propose_a_change_to_th
 ):
     page = admin_login("sangyo", demo_password)
 
-    # A 環境局 project: readable, but nothing to edit and nothing to save.
+    # A 環境局 project: its reading view, nothing to edit and nothing to save.
     other = project_named(KANKYO_PROJECT)
     page.goto(f"{live_server.url}/admin/plan/project/{other.pk}/change/")
-    expect(page.locator(".field-name .readonly")).to_have_text(KANKYO_PROJECT)
-    expect(page.locator(".field-summary .readonly")).to_contain_text("まち美化ボランティア袋")
+    expect(page.locator(".reading-view .field-name")).to_have_text(KANKYO_PROJECT)
+    expect(page.locator(".reading-view .field-summary")).to_contain_text("まち美化ボランティア袋")
     expect(page.locator("input[name=_save]")).to_have_count(0)
     expect(page.locator("input[name=_continue]")).to_have_count(0)
     expect(page.locator("textarea[name=summary]")).to_have_count(0)

@@ -119,13 +119,13 @@ def test_kpi_value_fiscal_year_label():
     assert KpiValue().fiscal_year_label == ""
 
 
-def test_search_text_follows_name_and_summary():
-    project = ProjectFactory(name="ＢＩＭ活用推進事業", summary="ＣＯ２削減")
-    assert project.search_text == "bim活用推進事業co2削減"
+def test_search_text_follows_code_name_and_summary():
+    project = ProjectFactory(code="P901", name="ＢＩＭ活用推進事業", summary="ＣＯ２削減")
+    assert project.search_text == "p901\nbim活用推進事業\nco2削減"
     project.summary = "ZEB化"
     project.save(update_fields=["summary"])
     project.refresh_from_db()
-    assert project.search_text == "bim活用推進事業zeb化"
+    assert project.search_text == "p901\nbim活用推進事業\nzeb化"
 
 
 def test_project_search_is_width_insensitive_and_covers_kpis():

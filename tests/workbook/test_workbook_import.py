@@ -101,7 +101,7 @@ def test_staff_cannot_import_changes_to_another_bureaus_project(world, edition_2
     messages = [str(issue) for issue in refused.value.issues]
     assert messages == [
         f"「個別プロジェクト」シート {row_of(original, 'P001')}行目「事業コード」列: "
-        "事業 P001「まち美化ボランティアへの助成事業」は変更できません (個別プロジェクトの変更は許可されていません。)。"
+        "事業 P001「まち美化ボランティアへの助成事業」は変更できません (個別プロジェクトの変更は許可されていません)。"
         "所管する事業と、その KPI だけを変えられます。"
     ]
     assert (
@@ -116,7 +116,7 @@ def test_staff_cannot_move_listings(world, edition_2024):
     data = set_cell(exported(edition_2024), "P002", "No", 20)
     result = workbook_import_preview(acting_user=world.sangyo, edition=edition_2024, file=data)
     assert [issue.message for issue in result.errors] == [
-        "事業 P002「海岸漂着物処理推進事業」は変更できません (掲載の削除は許可されていません。)。"
+        "事業 P002「海岸漂着物処理推進事業」は変更できません (掲載の削除は許可されていません)。"
         "所管する事業と、その KPI だけを変えられます。"
     ]
 

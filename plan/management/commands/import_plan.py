@@ -72,7 +72,9 @@ class Command(BaseCommand):
             "--user", required=True, help="取り込む人の利用者名 (権限はその人のもの)"
         )
         parser.add_argument("--edition", type=int, help="版の年度 (西暦、例: 2024)。省くと最新の版")
-        parser.add_argument("--dry-run", action="store_true", help="下見だけ (何も書き込まない)")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="内容の確認だけ (何も書き込まない)"
+        )
 
     def handle(self, *args, **options) -> None:
         path: Path = options["file"]
@@ -97,7 +99,7 @@ class Command(BaseCommand):
                 f"エラーが {len(result.errors)} 件あるため、何も取り込みませんでした。"
             )
         if options["dry_run"]:
-            self.stdout.write("下見だけです (--dry-run)。何も書き込んでいません。")
+            self.stdout.write("内容の確認だけです (--dry-run)。何も書き込んでいません。")
             return
         try:
             change_request = workbook_import_apply(

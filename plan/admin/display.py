@@ -1,0 +1,41 @@
+"""Small pieces of list cells that read well at 1366 px: names that do not break mid-word, a
+request's state as a badge, times in Asia/Tokyo in one short form. Styles in plan/static/plan/site.css."""
+
+from collections.abc import Iterable
+
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+#: The badge's class for each state of a change request (its colour in site.css).
+STATUS_BADGES = {
+    "pending": "badge-pending",
+    "returned": "badge-returned",
+    "approved": "badge-done",
+    "applied": "badge-done",
+    "rejected": "badge-closed",
+    "withdrawn": "badge-closed",
+}
+
+
+def unbroken(names: Iterable[str]) -> str:
+    """Names that wrap between one another, never inside one (「都市戦 / 略局」)."""
+    return format_html_join(" ", '<span class="unbroken">{}</span>', ((name,) for name in names))
+
+
+def status_badge(change_request) -> str:
+    css = STATUS_BADGES.get(change_request.status, "badge-closed")
+    return format_html('<span class="badge {}">{}</span>', css, change_request.get_status_display())
+
+
+def person_name(user) -> str:
+    """A person as colleagues know them (「環境局 担当者」), the user name when there is no name."""
+    return (user.get_full_name() or user.username) if user is not None else ""
+
+
+def short_time(moment) -> str:
+    """「2026-04-01 09:30」 in Asia/Tokyo (settings.TIME_ZONE), breaking only between the date and
+    the time; empty for none."""
+    if not moment:
+        return ""
+    local = timezone.localtime(moment)
+    return unbroken([local.strftime("%Y-%m-%d"), local.strftime("%H:%M")])
