@@ -132,7 +132,8 @@ class _Issues:
             )
 
 
-def _header_positions(cells: tuple, issues: _Issues) -> dict[str, int]:
+def _header_positions(cells: tuple, issues: _Issues, names: dict[int, str]) -> dict[str, int]:
+    """The imported columns' positions; ``names`` receives every column's header (for messages)."""
     positions: dict[str, int] = {}
     for index, cell in enumerate(cells):
         value = cell.value
@@ -141,6 +142,7 @@ def _header_positions(cells: tuple, issues: _Issues) -> dict[str, int]:
         if cell.data_type == "f" or not isinstance(value, str):
             issues.add(f"{place(1, get_column_letter(index + 1))}: {MSG_HEADER_NOT_TEXT}")
             continue
+        names[index] = value.strip()[:40]
         header = _KNOWN.get(_normalize_header(value))
         if header is None:
             continue  # a read-only column (or a note of the bureau's own): not imported
@@ -210,7 +212,8 @@ def _read_rows(workbook, max_rows: int, issues: _Issues) -> tablib.Dataset:
     sheet = workbook[SHEET]
     sheet.reset_dimensions()  # do not trust the size the file declares
     rows = rows_of(sheet)
-    positions = _header_positions(next(rows, ()), issues)
+    names: dict[int, str] = {}
+    positions = _header_positions(next(rows, ()), issues, names)
     issues.raise_if_any()
     dataset = tablib.Dataset(headers=[ROW, *IMPORTED_COLUMNS])
     data_rows = 0
@@ -222,7 +225,8 @@ def _read_rows(workbook, max_rows: int, issues: _Issues) -> tablib.Dataset:
             raise SheetRejected([MSG_TOO_MANY_ROWS.format(sheet=SHEET, limit=max_rows)])
         for index, cell in enumerate(cells):
             if cell.data_type == "f":
-                issues.add(f"{place(row_number, get_column_letter(index + 1))}: {MSG_FORMULA}")
+                column = names.get(index) or get_column_letter(index + 1)
+                issues.add(f"{place(row_number, column)}: {MSG_FORMULA}")
         values = [row_number]
         for header in IMPORTED_COLUMNS:
             index = positions.get(header)
