@@ -73,6 +73,7 @@ MSG_TOO_MANY_ROWS = (
     "「{sheet}」シートの行が多すぎます (上限 {limit:,} 行)。ファイルを分けて取り込んでください。"
 )
 MSG_TOO_LONG = "{length:,} 文字あります。Excel のセルに入る {limit:,} 文字以内にしてください"
+MSG_NO_ROWS = "「{sheet}」シートに KPI の行がありません。"
 MSG_ERROR_VALUE = "エラー値 ({value}) は取り込めません"
 MSG_MORE_ERRORS = "ほかにもエラーがあります (最初の {limit} 件だけを示しました)。"
 
@@ -238,6 +239,8 @@ def _read_rows(workbook, max_rows: int, issues: _Issues) -> tablib.Dataset:
         if issues.full:
             break
     issues.raise_if_any()
+    if not len(dataset):
+        raise SheetRejected([MSG_NO_ROWS.format(sheet=SHEET)])
     return dataset
 
 
