@@ -116,6 +116,7 @@ class ActualSheetAdminMixin(ImportMixin, ExportMixin):
         """import-export's upload and 下見; the confirmation carries the 下見's digest."""
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None) or {}
+        context["title"] = "実績値シート取込"
         result, confirm_form = context.get("result"), context.get("confirm_form")
         if result is not None:
             context["sheet_errors"] = result_errors(result)
