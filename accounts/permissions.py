@@ -92,6 +92,17 @@ def kpi_bureau_ids_by_pk(kpi_id: int) -> set[int]:
     )
 
 
+def kpi_bureau_ids_of(kpi_ids) -> set[int]:
+    """The bureaus owning a project of any of these KPIs (one query)."""
+    from plan.models import ProjectBureau
+
+    return set(
+        ProjectBureau.objects.filter(project__kpi_links__kpi_id__in=list(kpi_ids)).values_list(
+            "bureau_id", flat=True
+        )
+    )
+
+
 def owned_bureau_ids(model_label: str, obj: Any) -> set[int]:
     """The bureaus responsible for an object of the plan's content."""
     if model_label == "plan.project":
