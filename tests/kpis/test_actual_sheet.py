@@ -236,3 +236,32 @@ def test_staff_may_not_export_another_bureaus_sheet(world):
         actual_sheet_export(
             acting_user=world.sangyo, bureau=Bureau.objects.get(name="環境局"), year=2024
         )
+
+
+def whole_edition_sheet(world, text: str) -> bytes:
+    """Every KPI of the edition (51), each row's 「表記」 set to ``text``."""
+    from kpis.actual_sheet import ActualSheetFormat
+    from kpis.resources import ActualSheetExportResource
+
+    dataset = ActualSheetExportResource(year=2024).export(queryset=Kpi.objects.all())
+    sheet = ActualSheetFormat().export_data(dataset)
+    return fill(
+        sheet, {(code, "表記"): text for code in Kpi.objects.values_list("code", flat=True)}
+    )
+
+
+def test_the_preview_costs_a_constant_number_of_queries(world, django_assert_max_num_queries):
+    """下見 of 51 new rows as a coordinator: the KPIs and the series, whatever the rows."""
+    data = whole_edition_sheet(world, "12件")
+    with django_assert_max_num_queries(12):
+        preview = actual_sheet_import(acting_user=world.coordinator, source=data, dry_run=True)
+    assert (preview.new, preview.errors) == (51, ())
+
+
+def test_applying_costs_two_queries_per_new_actual(world, django_assert_max_num_queries):
+    """Confirmed as a coordinator: the insert and its history row per actual, plus a constant."""
+    data = whole_edition_sheet(world, "12件")
+    with django_assert_max_num_queries(30 + 2 * 51):
+        outcome = actual_sheet_import(acting_user=world.coordinator, source=data)
+    assert (outcome.new, outcome.proposal.applied) == (51, True)
+    assert KpiActual.objects.count() == 51
