@@ -166,7 +166,9 @@ LABELS = (
 
 def format_report(server: str, results: Sequence[dict]) -> str:
     lines = [f"The yearly 実績値 sheet — {server}", ""]
-    lines.append(f"{'scale':>6} {'rows':>6} {'step':44} {'seconds':>9} {'× floor':>8} {'queries':>8}")
+    lines.append(
+        f"{'scale':>6} {'rows':>6} {'step':44} {'seconds':>9} {'× floor':>8} {'queries':>8}"
+    )
     verdicts = []
     for result in results:
         floor = result["steps"]["read_floor"]["seconds"]

@@ -375,9 +375,7 @@ class ActualSheetResource(resources.ModelResource):
         if import_validation_errors or instance.pk is None:
             return False
         before = self._originals[instance.pk]
-        return all(
-            getattr(before, name) == getattr(instance, name) for name in SHEET_FIELDS
-        )
+        return all(getattr(before, name) == getattr(instance, name) for name in SHEET_FIELDS)
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         """The model's rules without a query per row (the KPI was looked up, uniqueness is the
