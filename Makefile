@@ -55,7 +55,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 # (×10 and ×100 the 2024 edition, SQLite and PostgreSQL; several minutes). Not part of `make test`.
 BENCH_ARGS ?=
 
-.PHONY: bench bench-pages
+.PHONY: bench bench-pages bench-actuals
 
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/import_export.py $(BENCH_ARGS)
@@ -66,3 +66,7 @@ bench: $(VENV)/.installed-dev
 # `make test`; at ×100 on both databases it takes a while.
 bench-pages: $(VENV)/.installed-dev
 	$(PY) benchmarks/pages.py $(BENCH_ARGS)
+
+# make bench-actuals [BENCH_ARGS="--scales 10 100 --database postgres"]: the yearly 実績値 sheet.
+bench-actuals: $(VENV)/.installed-dev
+	$(PY) benchmarks/actual_sheet.py $(BENCH_ARGS)
