@@ -39,6 +39,8 @@ from kpis.resources import FIRST_YEAR, LAST_YEAR, ActualSheetResource
 from plan.eras import fiscal_year_of
 from plan.workbook.results import MSG_CORRUPT, WorkbookRejected
 
+#: Rows of the 下見 shown (the rest are counted): the page stays light for a large sheet.
+PREVIEW_ROWS = 200
 MSG_EXPIRED = "下見の有効期限が切れました。もう一度ファイルを選んでください。"
 
 
@@ -121,6 +123,9 @@ class ActualSheetAdminMixin(ImportMixin, ExportMixin):
         if result is not None:
             context["sheet_errors"] = result_errors(result)
             context["sheet_totals"] = result.totals
+            rows = result.valid_rows()
+            context["preview_rows"] = rows[:PREVIEW_ROWS]
+            context["preview_more"] = max(0, len(rows) - PREVIEW_ROWS)
         if result is not None and confirm_form is not None:
             confirm_form.initial["preview_digest"] = getattr(result, "digest", "")
             if not result.totals["new"] and not result.totals["update"]:

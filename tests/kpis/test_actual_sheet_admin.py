@@ -147,3 +147,11 @@ def test_a_confirmation_after_the_series_changed_is_refused(world):
     actual.refresh_from_db()
     assert actual.text == "23ha"
     assert ChangeRequest.objects.count() == 0
+
+
+def test_the_preview_shows_at_most_its_budget_of_rows(world, monkeypatch):
+    monkeypatch.setattr("kpis.admin_actuals.PREVIEW_ROWS", 1)
+    filled = fill(sangyo_sheet(world), {("K035", "表記"): "25ha", ("K039", "表記"): "1,200m3"})
+    preview = upload(client_as(world.sangyo), filled)
+    assert len(preview.context["preview_rows"]) == 1
+    assert "ほか 1 件 (下見には最初の 1 件だけを示しています)。" in preview.content.decode()
