@@ -32,6 +32,7 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Prefetch
+from django.utils.html import format_html
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.resources import Diff
@@ -313,6 +314,13 @@ class ActualSheetResource(resources.ModelResource):
         self._file_name = ""
         self._diff = None
         self._current_sheet_row = None
+        self._import_fields = None
+
+    def get_import_fields(self):
+        """The same every row: computed once (django-import-export recomputes it per call)."""
+        if getattr(self, "_import_fields", None) is None:
+            self._import_fields = super().get_import_fields()
+        return self._import_fields
 
     def get_queryset(self):
         """Rows are matched only against the series of the edition's plan (never another plan)."""
@@ -434,9 +442,13 @@ class ActualSheetResource(resources.ModelResource):
     def save_instance(self, instance, is_create, row, **kwargs) -> None:
         """Never saves: the row becomes a proposed change (``after_import`` proposes them all)."""
         user_id = getattr(self.acting_user, "pk", None)
-        diff = Diff(self, self._originals.get(instance.pk) or KpiActual(), is_create)
-        diff.compare_with(self, instance)
-        self._diff = diff.as_html()
+        if is_create:  # nothing to compare with: the new values, marked as added
+            values = Diff._read_field_values(self, instance)
+            self._diff = [format_html("<ins>{}</ins>", value) if value else "" for value in values]
+        else:
+            diff = Diff(self, self._originals[instance.pk], is_create)
+            diff.compare_with(self, instance)
+            self._diff = diff.as_html()
         if is_create:
             instance.entered_by_id = user_id
             values = field_values(instance)
