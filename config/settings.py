@@ -143,7 +143,8 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 IMPORT_EXPORT_USE_TRANSACTIONS = True
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# (IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT is not set: it strips a leading "=" and lets "+", "-",
+# "@" through; the sheet's writer, kpis.actual_sheet, stores such text as text instead, unchanged.)
 
 LOGIN_URL = "admin:login"
 # After sign-in without a usable ``next`` (absent, or pointing off this site): the admin index.

@@ -265,3 +265,14 @@ def test_applying_costs_two_queries_per_new_actual(world, django_assert_max_num_
         outcome = actual_sheet_import(acting_user=world.coordinator, source=data)
     assert (outcome.new, outcome.proposal.applied) == (51, True)
     assert KpiActual.objects.count() == 51
+
+
+def test_text_that_looks_like_a_formula_round_trips_as_text(world):
+    k035 = Kpi.objects.get(code="K035")
+    KpiActual.objects.create(kpi=k035, year=2024, text="=SUM(A1)", note="+81 93 582 2111")
+    data = export(world)
+    rows = sheet_rows(data)
+    k035_row = next(row for row in rows if row[0] == "K035")
+    assert k035_row[6:] == ["=SUM(A1)", "速報値", "+81 93 582 2111"]
+    outcome = actual_sheet_import(acting_user=world.sangyo, source=data)
+    assert (outcome.updated, outcome.errors) == (0, ())
