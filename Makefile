@@ -67,7 +67,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 # (×10 and ×100 the 2024 edition, SQLite and PostgreSQL; several minutes). Not part of `make test`.
 BENCH_ARGS ?=
 
-.PHONY: bench bench-pages bench-editions
+.PHONY: bench bench-pages bench-editions bench-actuals
 
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/import_export.py $(BENCH_ARGS)
@@ -83,3 +83,7 @@ bench-pages: $(VENV)/.installed-dev
 # (copying an edition) beside a floor of plain bulk inserts of as many rows. Not part of `make test`.
 bench-editions: $(VENV)/.installed-dev
 	$(PY) benchmarks/editions.py $(BENCH_ARGS)
+
+# make bench-actuals [BENCH_ARGS="--scales 10 100 --database postgres"]: the yearly 実績値 sheet.
+bench-actuals: $(VENV)/.installed-dev
+	$(PY) benchmarks/actual_sheet.py $(BENCH_ARGS)

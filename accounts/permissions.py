@@ -105,6 +105,17 @@ def kpi_bureau_ids_by_pk(kpi_id: int) -> set[int]:
     )
 
 
+def kpi_bureau_ids_of(kpi_ids) -> set[int]:
+    """The bureaus owning a project of any of these KPIs (one query)."""
+    from plan.models import ProjectBureau
+
+    return set(
+        ProjectBureau.objects.filter(project__kpi_links__kpi_id__in=list(kpi_ids)).values_list(
+            "bureau_id", flat=True
+        )
+    )
+
+
 def owned_bureau_ids(model_label: str, obj: Any) -> set[int]:
     """The bureaus responsible for an object of the plan's content."""
     if model_label == "plan.project":
@@ -322,6 +333,41 @@ def reviewers():
     from accounts.models import User
 
     return User.objects.filter(role=Role.COORDINATOR, is_active=True)
+
+
+# --- The yearly 「実績値」 sheet ------------------------------------------------------------------
+
+ACTUAL_ROW_REFUSED = (
+    "この KPI の実績値は入力できません (あなたの局が所管する事業の KPI ではありません)。"
+)
+
+
+def may_enter_actual(user, kpi, actual=None) -> bool:
+    """A row of the yearly sheet: its KPI must be one the user may change (the staff of a bureau
+    owning one of its projects; coordinators any), and the actual it updates one they may change.
+
+    Refused rows are named with ``ACTUAL_ROW_REFUSED``.
+    """
+    if actual is not None:
+        return user.has_perm("kpis.change_kpiactual", actual)
+    return user.has_perm("kpis.add_kpiactual") and user.has_perm("kpis.change_kpi", kpi)
+
+
+ACTUAL_SHEET_BUREAU_REFUSED = (
+    "この局の実績値シートは書き出せません (自局のシートだけを書き出せます)。"
+)
+
+
+def may_export_actual_sheet(user, bureau) -> bool:
+    """Coordinators export the yearly sheet of any bureau; staff only their own bureaus'.
+
+    Anyone else is refused with ``ACTUAL_SHEET_BUREAU_REFUSED``.
+    """
+    if not is_active_member(user):
+        return False
+    if user.is_superuser or user.role == Role.COORDINATOR:
+        return True
+    return user.role == Role.BUREAU_STAFF and bureau.pk in user_bureau_ids(user)
 
 
 def lists_own_bureaus_first(user) -> bool:

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "csp",
     "simple_history",
     "django_filters",
+    "import_export",
     "accounts",
     "plan",
     "kpis",
@@ -135,6 +136,17 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+
+# django-import-export (the yearly 実績値 sheet, kpis/resources.py): both doors need a permission
+# that the policy (accounts/permissions.py) answers; the defaults (None) would let anyone who
+# reaches an admin import and export. The admin's log is not used: the change engine records
+# every import as a change request with history.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_SKIP_ADMIN_LOG = True
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+# (IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT is not set: it strips a leading "=" and lets "+", "-",
+# "@" through; the sheet's writer, kpis.actual_sheet, stores such text as text instead, unchanged.)
 
 LOGIN_URL = "admin:login"
 # After sign-in without a usable ``next`` (absent, or pointing off this site): the admin index.

@@ -140,3 +140,6 @@ class KpiAdmin(NormalizedSearchAdmin):
     @admin.display(description="共有数")
     def project_count(self, kpi) -> int:
         return len(kpi.project_links.all())
+
+
+from kpis import admin_actuals  # noqa: E402, F401  (the yearly 実績値 sheet's admin)

@@ -20,7 +20,41 @@ PARENTS = {
 }
 
 
-def check_change_allowed(user, change: ProposedChange) -> None:
+#: Records attached to a project or a KPI (their parent is checked too).
+ATTACHED = {"plan.projectbureau", "kpis.projectkpi", "kpis.kpivalue", "kpis.kpiactual"}
+
+
+class _Parents:
+    """The projects and KPIs a set of changes attaches records to, loaded with one query per model,
+    and the policy's answers about them, asked once per parent (not once per change)."""
+
+    def __init__(self, changes: list[ProposedChange]) -> None:
+        wanted: dict[str, set] = {}
+        for change in changes:
+            if change.model_label not in ATTACHED:
+                continue
+            for attname, (parent_label, _permission) in PARENTS.items():
+                value = change.values.get(attname)
+                if value is not None and not isinstance(value, Ref):
+                    wanted.setdefault(parent_label, set()).add(value)
+        self.loaded: dict[tuple[str, object], object] = {}
+        for label, pks in wanted.items():
+            found = apps.get_model(label)._base_manager.in_bulk(sorted(pks))
+            self.loaded.update(((label, pk), found.get(pk)) for pk in pks)
+        self.answers: dict[tuple[str, str, object], bool] = {}
+
+    def may_change(self, user, parent_label: str, permission: str, pk) -> bool:
+        key = (parent_label, permission, pk)
+        if key not in self.answers:
+            if (parent_label, pk) in self.loaded:
+                parent = self.loaded[(parent_label, pk)]
+            else:
+                parent = apps.get_model(parent_label)._base_manager.filter(pk=pk).first()
+            self.answers[key] = parent is not None and user.has_perm(permission, parent)
+        return self.answers[key]
+
+
+def check_change_allowed(user, change: ProposedChange, parents: _Parents | None = None) -> None:
     """Every record of a request must be one the user may change, and every project or KPI it is
     attached to (before and after the change) one they may change too. The policy decides."""
     app_label, model_name = change.model_label.split(".")
@@ -31,19 +65,14 @@ def check_change_allowed(user, change: ProposedChange) -> None:
         model = apps.get_model(change.model_label)
         operation = ChangeItem.Operation(change.operation).label
         raise PermissionDenied(f"{model._meta.verbose_name}の{operation}は許可されていません。")
-    if change.model_label not in {
-        "plan.projectbureau",
-        "kpis.projectkpi",
-        "kpis.kpivalue",
-        "kpis.kpiactual",
-    }:
+    if change.model_label not in ATTACHED:
         return
+    parents = parents or _Parents([change])
     for attname, (parent_label, permission) in PARENTS.items():
         value = change.values.get(attname)
         if value is None or isinstance(value, Ref):
             continue
-        parent = apps.get_model(parent_label)._base_manager.filter(pk=value).first()
-        if parent is None or not user.has_perm(permission, parent):
+        if not parents.may_change(user, parent_label, permission, value):
             raise PermissionDenied("変更できない事業や KPI に結び付けることはできません。")
 
 
@@ -154,20 +183,28 @@ def check_changes(user, changes: list[ProposedChange]) -> None:
     if not changes:
         raise ValidationError("変更がありません。")
     check_editions_open(changes)  # first: a published edition refuses everyone, with its reason
+    parents = _Parents(changes)
     for change in changes:
-        check_change_allowed(user, change)
+        check_change_allowed(user, change, parents)
     check_bureau_assignment(user, changes)
 
 
 def bureaus_concerned(changes: list[ProposedChange]) -> set[int]:
     """The bureaus responsible for the records a request touches (their staff may follow it)."""
     bureau_ids = set()
+    actual_kpi_ids = set()  # an actual's bureaus are its KPI's: asked once for all of them
     for change in changes:
+        if change.model_label == "kpis.kpiactual":
+            kpi_id = change.values.get("kpi_id")
+            if kpi_id and not isinstance(kpi_id, Ref):
+                actual_kpi_ids.add(kpi_id)
+            if change.instance is not None:
+                actual_kpi_ids.add(change.instance.kpi_id)
+            continue
         if change.instance is not None:
             bureau_ids |= permissions.owned_bureau_ids(change.model_label, change.instance)
         if change.model_label == "plan.projectbureau" and "bureau_id" in change.values:
             bureau_ids.add(change.values["bureau_id"])
-        kpi_id = change.values.get("kpi_id")
-        if change.model_label == "kpis.kpiactual" and kpi_id and not isinstance(kpi_id, Ref):
-            bureau_ids |= permissions.kpi_bureau_ids_by_pk(kpi_id)
+    if actual_kpi_ids:
+        bureau_ids |= permissions.kpi_bureau_ids_of(actual_kpi_ids)
     return bureau_ids

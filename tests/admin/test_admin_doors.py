@@ -186,14 +186,14 @@ def test_index_shows_each_role_only_what_it_can_use(world):
     assert index_models(world.staff) == {
         "accounts": ["Bureau"],
         "evaluation": ["EvaluationRound", "EvaluationSheet"],
-        "kpis": ["Kpi"],
+        "kpis": ["Kpi", "KpiActual"],
         "plan": ["ChangeRequest", *plan_models],  # their own change requests
     }
     assert "ChangeRequest" in index_models(world.coordinator)["plan"]
     assert index_models(world.viewer) == {
         "accounts": ["Bureau"],
         "evaluation": ["EvaluationRound", "EvaluationSheet"],  # the confirmed sheets
-        "kpis": ["Kpi"],
+        "kpis": ["Kpi", "KpiActual"],
         "plan": plan_models,
     }
     assert index_models(world.sysadmin)["accounts"] == [
@@ -235,17 +235,21 @@ def test_kpi_list_has_the_same_own_bureau_filter(world):
     assert [kpi.indicator for kpi in response.context["cl"].result_list] == ["自局の指標"]
 
 
-def test_no_admin_offers_django_import_exports_own_import_and_export():
-    """Its views would let everyone who enters the admin import and export unless its permission
-    codes were configured; the Excel doors are the project's own, behind the policy."""
+def test_django_import_export_is_behind_explicit_permission_codes_and_one_admin():
+    """Its views would let everyone who enters an admin import and export unless its permission
+    codes were configured: they are, and only the actuals' admin (the yearly 実績値 sheet) offers
+    them; the project workbook's doors are the project's own."""
     from django.contrib import admin
 
-    assert "import_export" not in settings.INSTALLED_APPS
-    assert not [
-        model_admin
-        for model_admin in admin.site._registry.values()
+    from kpis.models import KpiActual
+
+    assert settings.IMPORT_EXPORT_IMPORT_PERMISSION_CODE == "change"
+    assert settings.IMPORT_EXPORT_EXPORT_PERMISSION_CODE == "change"
+    assert [
+        model
+        for model, model_admin in admin.site._registry.items()
         if any(cls.__module__.startswith("import_export") for cls in type(model_admin).__mro__)
-    ]
+    ] == [KpiActual]
 
 
 def test_django_permission_rows_grant_nothing_outside_the_policy(world):

@@ -1,0 +1,238 @@
+"""Benchmark of the yearly 「実績値」 sheet (django-import-export, kpis/resources.py): export and
+import at ×N the 2024 edition's KPIs, against the openpyxl read floor. A benchmark, not a test.
+
+    .venv/bin/python benchmarks/actual_sheet.py [--scales 10 100] [--database sqlite|postgres]
+                                                [--postgres-url URL] [--repeat N] [--json PATH]
+
+One process, one throwaway database (a temporary SQLite file, or ``bench_kitakyushu_<pid>`` on the
+server of ``--postgres-url``, dropped at the end), built like benchmarks/import_export.py: migrate,
+the 2024 edition, then N copies of its projects and KPIs (``scale_edition``; ×100 = 5,100 KPIs).
+
+The sheet is the whole edition's (every KPI, one row each, for FY2024), written by
+``ActualSheetExportResource``; a coordinator imports it. Steps, best of ``--repeat``:
+
+- export: the resource's dataset and ``ActualSheetFormat.export_data`` (xlsx bytes).
+- openpyxl read floor: ``load_workbook(read_only=True)`` and ``iter_rows(values_only=True)``.
+- import 下見 (unedited): ``actual_sheet_import(dry_run=True)`` on the exported sheet: 0 changes.
+- import 下見 (filled): every row's 「表記」 filled (「12件」): every row a new actual.
+- import confirmed (filled): the same, not a dry run: ``change_propose`` applies N creations
+  (a coordinator), inside a transaction rolled back afterwards.
+- = 下見 + confirmed: what a person waits for in all; the ratio to the floor is the aim (3×).
+
+Queries are counted with an execute wrapper.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+IMPORT_AIM = 3.0
+
+
+def _prepare_path() -> None:
+    # Run as a script, this folder comes first on sys.path and benchmarks/import_export.py would
+    # hide the django-import-export package: look for modules from the project instead.
+    here = Path(__file__).resolve().parent
+    sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != here]
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+
+
+def read_floor(data: bytes) -> int:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True)
+    cells = 0
+    try:
+        for sheet in workbook:
+            for row in sheet.iter_rows(values_only=True):
+                cells += len(row)
+    finally:
+        workbook.close()
+    return cells
+
+
+def fill_every_row(data: bytes, text: str) -> bytes:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data))
+    sheet = workbook["実績値"]
+    column = [cell.value for cell in sheet[1]].index("表記") + 1
+    for row in range(2, sheet.max_row + 1):
+        sheet.cell(row, column).value = text
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+class _Rollback(Exception):
+    pass
+
+
+def counted(function: Callable[[], Any], *, rollback: bool = False) -> tuple[float, int, Any]:
+    """(seconds, queries, value) of one run; optionally inside a transaction rolled back."""
+    from django.db import connection, transaction
+
+    queries = [0]
+
+    def count(execute, sql, params, many, context):
+        queries[0] += 1
+        return execute(sql, params, many, context)
+
+    outcome: list[Any] = []
+    with connection.execute_wrapper(count):
+        start = time.perf_counter()
+        if rollback:
+            try:
+                with transaction.atomic():
+                    outcome.append(function())
+                    seconds = time.perf_counter() - start
+                    raise _Rollback
+            except _Rollback:
+                pass
+        else:
+            outcome.append(function())
+            seconds = time.perf_counter() - start
+    return seconds, queries[0], outcome[0]
+
+
+def best(repeat: int, function: Callable[[], Any], **options) -> dict:
+    runs = [counted(function, **options) for _ in range(repeat)]
+    seconds = min(run[0] for run in runs)
+    return {"seconds": seconds, "queries": runs[-1][1], "value": runs[-1][2]}
+
+
+def measure_scale(edition, user, scale: int, repeat: int) -> dict:
+    from kpis.actual_sheet import ActualSheetFormat
+    from kpis.actual_sheet_services import actual_sheet_import
+    from kpis.models import Kpi
+    from kpis.resources import ActualSheetExportResource
+
+    kpis = Kpi.objects.filter(edition=edition)
+
+    def export() -> bytes:
+        dataset = ActualSheetExportResource(year=2024).export(queryset=kpis)
+        return ActualSheetFormat().export_data(dataset)
+
+    steps: dict[str, dict] = {"export": best(repeat, export)}
+    sheet = steps["export"].pop("value")
+    filled = fill_every_row(sheet, "12件")
+    steps["read_floor"] = best(repeat, lambda: read_floor(filled))
+    steps["read_floor"].pop("value")
+
+    def run(data: bytes, dry_run: bool):
+        def call():
+            outcome = actual_sheet_import(acting_user=user, source=data, dry_run=dry_run)
+            if outcome.errors:
+                raise RuntimeError(outcome.errors[:3])
+            return outcome.changes
+
+        return call
+
+    for key, data, dry_run, rollback in (
+        ("preview_unedited", sheet, True, False),
+        ("preview_filled", filled, True, False),
+        ("confirm_filled", filled, False, True),
+    ):
+        step = best(repeat, run(data, dry_run), rollback=rollback)
+        step["changes"] = step.pop("value")
+        steps[key] = step
+    steps["import_filled"] = {
+        "seconds": steps["preview_filled"]["seconds"] + steps["confirm_filled"]["seconds"],
+        "queries": steps["preview_filled"]["queries"] + steps["confirm_filled"]["queries"],
+        "changes": steps["confirm_filled"]["changes"],
+    }
+    return {"scale": scale, "rows": kpis.count(), "bytes": len(filled), "steps": steps}
+
+
+LABELS = (
+    ("export", "export (sheet of every KPI)"),
+    ("read_floor", "openpyxl read floor"),
+    ("preview_unedited", "import 下見 (unedited, 0 changes)"),
+    ("preview_filled", "import 下見 (every row filled)"),
+    ("confirm_filled", "import confirmed (every row a new actual)"),
+    ("import_filled", "= 下見 + confirmed"),
+)
+
+
+def format_report(server: str, results: Sequence[dict]) -> str:
+    lines = [f"The yearly 実績値 sheet — {server}", ""]
+    lines.append(
+        f"{'scale':>6} {'rows':>6} {'step':44} {'seconds':>9} {'× floor':>8} {'queries':>8}"
+    )
+    verdicts = []
+    for result in results:
+        floor = result["steps"]["read_floor"]["seconds"]
+        for key, label in LABELS:
+            step = result["steps"][key]
+            ratio = step["seconds"] / floor if floor else 0.0
+            lines.append(
+                f"×{result['scale']:<5} {result['rows']:>6} {label:44} {step['seconds']:>9.3f} "
+                f"{ratio:>7.2f}× {step['queries']:>8}"
+            )
+        total = result["steps"]["import_filled"]["seconds"] / floor if floor else 0.0
+        verdicts.append(
+            f"×{result['scale']}: 下見 + confirmed = {total:.2f}× the openpyxl read floor "
+            f"({'within' if total <= IMPORT_AIM else 'OVER'} the {IMPORT_AIM:.0f}× aim)"
+        )
+    return "\n".join([*lines, "", *verdicts])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _prepare_path()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", type=int, nargs="+", default=[10, 100])
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+    )
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--json", type=Path, help="also write the measurements here")
+    args = parser.parse_args(argv)
+
+    from benchmarks.import_export import scale_edition, throwaway_database
+
+    with throwaway_database(args.database, args.postgres_url) as url:
+        os.environ["DATABASE_URL"] = url
+        os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection, connections
+
+        from accounts.management.commands.setup_demo import EDITION_FIXTURE
+        from accounts.models import Role, User
+        from plan.models import Edition
+
+        try:
+            call_command("migrate", interactive=False, verbosity=0)
+            call_command("loaddata", str(EDITION_FIXTURE), verbosity=0)
+            edition = Edition.objects.get(fiscal_year=2024)
+            user = User.objects.create_user(username="bench-coordinator", role=Role.COORDINATOR)
+            server = connection.vendor
+            results = []
+            for scale in sorted(args.scales):
+                scale_edition(edition, scale)
+                print(f"measuring ×{scale}…", file=sys.stderr, flush=True)
+                results.append(measure_scale(edition, user, scale, args.repeat))
+        finally:
+            connections.close_all()
+    print(format_report(server, results), flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

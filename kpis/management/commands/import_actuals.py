@@ -1,0 +1,68 @@
+"""記入した「実績値」シートを取り込む (管理画面の「実績値シート取込」と同じ規則)。
+
+    python manage.py import_actuals FILE.xlsx --user USERNAME [--dry-run] [--reason 理由]
+
+利用者の権限で取り込む: 所管局担当者の取込は一件の変更申請になり、取りまとめ担当の取込はすぐに反映する。
+自局の KPI でない行、数式のセル、読めない値などのエラーがあれば何も書き込まず、エラー (シートと行)
+を並べて 0 以外で終わる。--dry-run は下見だけ (何も書き込まない)。ファイルは通常のファイルだけを、
+上限を 1 バイト超えるところまでしか読まない (import_plan と同じ)。
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accounts.models import User
+from kpis.actual_sheet_services import actual_sheet_import
+from plan.management.commands.import_plan import read_workbook_file
+
+
+class Command(BaseCommand):
+    help = "記入した「実績値」シート (.xlsx) を取り込む (所管局担当者の取込は変更申請になる)。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path, help="取り込むシート (.xlsx)")
+        parser.add_argument(
+            "--user", required=True, help="取り込む人の利用者名 (権限はその人のもの)"
+        )
+        parser.add_argument("--dry-run", action="store_true", help="下見だけ (何も書き込まない)")
+        parser.add_argument("--reason", default="", help="変更申請の理由")
+
+    def handle(self, *args, **options) -> None:
+        path: Path = options["file"]
+        data = read_workbook_file(path)
+        user = User.objects.filter(username=options["user"], is_active=True).first()
+        if user is None:
+            raise CommandError(f"利用者「{options['user']}」はいません (または無効です)。")
+        try:
+            outcome = actual_sheet_import(
+                acting_user=user,
+                source=data,
+                file_name=path.name,
+                dry_run=options["dry_run"],
+                reason=options["reason"],
+            )
+        except PermissionDenied as refused:
+            raise CommandError(str(refused)) from refused
+        for error in outcome.errors:
+            self.stderr.write(error)
+        if outcome.errors:
+            raise CommandError("エラーがあるため、何も取り込みませんでした。")
+        self.stdout.write(
+            f"新規 {outcome.new} 件、更新 {outcome.updated} 件、変更なし {outcome.unchanged} 件。"
+        )
+        if options["dry_run"]:
+            self.stdout.write("下見だけです (--dry-run)。何も書き込んでいません。")
+        elif outcome.proposal is None:
+            self.stdout.write("変更はありませんでした。")
+        elif outcome.proposal.applied:
+            request = outcome.proposal.change_request
+            self.stdout.write(f"反映しました (変更申請 #{request.pk} として記録)。")
+        else:
+            request = outcome.proposal.change_request
+            self.stdout.write(
+                f"変更申請 #{request.pk} を提出しました (取りまとめ担当の承認後に反映されます)。"
+            )

@@ -1,0 +1,502 @@
+"""django-import-export resources of the yearly 「実績値」 sheet (the file: ``kpis.actual_sheet``).
+
+- ``ActualSheetExportResource``: one row per KPI of a bureau for the year asked: code, 「事業目標」,
+  projects, 「基準値」, 「目標値」, one read-only column per past year of the KPI's series, and the
+  columns to fill in (「実績年度」, 「表記」, 「確定状況」, 「出典・備考」), filled with the year's
+  actual when there is one (so that an unedited sheet imports as no change).
+- ``ActualSheetResource``: the import. A row is matched to the KPI's series by code and year (the
+  series of a KPI is every actual of a KPI with the same code in the plan), so a figure entered
+  under last year's edition is updated, not duplicated. Rows whose 「表記」, 「確定状況」 and
+  「出典・備考」 are all empty ask nothing and are skipped. The structured parts are read from the
+  text with ``kpis.value_text`` (as for baselines and targets).
+
+  The resource never saves: each changed row becomes a ``ProposedChange`` and, when the import is
+  not a dry run and no row has an error, ``after_import`` hands them all to ``change_propose`` at
+  once: a staff member's import becomes ONE change request, a coordinator's is applied at once. A
+  row for a KPI the user may not change is an error (``accounts.permissions.may_enter_actual``).
+  Any error leaves everything unwritten (django-import-export rolls the transaction back).
+
+Queries of an import: a constant number (the edition's KPIs, the series' actuals for the sheet's
+years), plus, for bureau staff, one per distinct KPI changed (the policy), plus what the change
+engine needs per change when the import is confirmed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from copy import deepcopy
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Prefetch
+from django.utils.html import format_html
+from import_export import fields, resources, widgets
+from import_export.instance_loaders import BaseInstanceLoader
+from import_export.resources import Diff
+
+from accounts import permissions
+from kpis.actual_sheet import (
+    BASELINE,
+    CODE,
+    INDICATOR,
+    NOTE,
+    PROJECTS,
+    ROW,
+    STATUS,
+    TARGET,
+    TEXT,
+    YEAR,
+    past_header,
+)
+from kpis.models import ActualStatus, Kpi, KpiActual, ProjectKpi
+from kpis.value_text import parse_value_text
+from plan.changes import ProposedChange, change_propose, field_values, snapshot, to_json
+from plan.models import ChangeRequest, Edition
+
+MSG_NO_CODE = "KPIコードを入れてください"
+MSG_UNKNOWN_CODE = "KPIコード「{code}」は{edition}にありません"
+MSG_YEAR = "実績年度は西暦の年度 (例: 2024) の整数で入れてください"
+MSG_YEAR_RANGE = "実績年度は {first} から {last} までにしてください"
+MSG_STATUS = "確定状況は「速報値」か「確定値」にしてください (空なら速報値)"
+MSG_TEXT_REQUIRED = "表記を入れてください (確定状況・出典・備考だけでは取り込めません)"
+MSG_DUPLICATE = "同じ KPI と実績年度の行がすでにあります ({row}行目)"
+MSG_STALE = (
+    "確認画面を表示した後に、実績値が変更されました。何も取り込んでいません。"
+    "もう一度ファイルを選んで、新しい差分を確かめてください。"
+)
+#: The fields the sheet sets (the parts follow the text).
+SHEET_FIELDS = ("text", "status", "note")
+#: The years a sheet may report (the plan runs FY2024-FY2030; earlier years are baselines).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def normalize_code(value: Any) -> str:
+    return "".join(unicodedata.normalize("NFKC", str(value or "")).split())
+
+
+def parse_year(value: Any) -> int:
+    """The 「実績年度」 cell: an integer, or text of digits. ``ValueError`` (Japanese) otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(MSG_YEAR)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip().removesuffix("年度")
+        if not text.isdigit():
+            raise ValueError(MSG_YEAR)
+        value = int(text)
+    if not isinstance(value, int):
+        raise ValueError(MSG_YEAR)
+    if not FIRST_YEAR <= value <= LAST_YEAR:
+        raise ValueError(MSG_YEAR_RANGE.format(first=FIRST_YEAR, last=LAST_YEAR))
+    return value
+
+
+def current_edition() -> Edition | None:
+    """The edition the sheet is about: the latest one."""
+    return Edition.objects.order_by("-fiscal_year", "-pk").first()
+
+
+# --- Export -------------------------------------------------------------------------------------
+
+
+class ActualSheetExportResource(resources.Resource):
+    """One row per KPI (of ``Kpi`` querysets) for ``year``. Four queries whatever the rows."""
+
+    code = fields.Field(attribute="code", column_name=CODE)
+    indicator = fields.Field(attribute="indicator", column_name=INDICATOR)
+    projects = fields.Field(column_name=PROJECTS)
+    baseline = fields.Field(column_name=BASELINE)
+    target = fields.Field(column_name=TARGET)
+
+    def __init__(self, *, year: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.year = year
+        self.series: dict[tuple[str, int], KpiActual] = {}
+
+    def before_export(self, queryset, **kwargs) -> None:
+        plans = Edition.objects.filter(pk__in=queryset.values("edition_id")).values("plan_id")
+        actuals = KpiActual.objects.filter(
+            kpi__edition__plan_id__in=plans,
+            kpi__code__in=queryset.values("code"),
+            year__lte=self.year,
+        ).select_related("kpi")
+        self.series = {(actual.kpi.code, actual.year): actual for actual in actuals}
+        past_years = sorted({year for _, year in self.series if year < self.year})
+        for past_year in past_years:
+            self.fields[f"past_{past_year}"] = fields.Field(
+                column_name=past_header(past_year),
+                dehydrate_method=lambda kpi, past_year=past_year: self._text(kpi, past_year),
+            )
+        for name, column, dehydrate in (
+            ("year", YEAR, lambda kpi: self.year),
+            ("text", TEXT, lambda kpi: self._text(kpi, self.year)),
+            ("status", STATUS, self._status),
+            ("note", NOTE, self._note),
+        ):
+            self.fields[name] = fields.Field(column_name=column, dehydrate_method=dehydrate)
+
+    def filter_export(self, queryset, **kwargs):
+        return queryset.prefetch_related(
+            "values",
+            Prefetch("project_links", queryset=ProjectKpi.objects.select_related("project")),
+        ).order_by("code")
+
+    def _text(self, kpi: Kpi, year: int) -> str:
+        actual = self.series.get((kpi.code, year))
+        return actual.text if actual is not None else ""
+
+    def _status(self, kpi: Kpi) -> str:
+        actual = self.series.get((kpi.code, self.year))
+        return actual.get_status_display() if actual is not None else ""
+
+    def _note(self, kpi: Kpi) -> str:
+        actual = self.series.get((kpi.code, self.year))
+        return actual.note if actual is not None else ""
+
+    def dehydrate_projects(self, kpi: Kpi) -> str:
+        return "\n".join(
+            f"{link.project.code} {link.project.name}" for link in kpi.project_links.all()
+        )
+
+    def dehydrate_baseline(self, kpi: Kpi) -> str:
+        return kpi.value_text("baseline")
+
+    def dehydrate_target(self, kpi: Kpi) -> str:
+        return kpi.value_text("target")
+
+
+# --- Import -------------------------------------------------------------------------------------
+
+
+class KpiCodeWidget(widgets.Widget):
+    """A KPI of the edition by its code (looked up in a dictionary the resource loads once)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_code: dict[str, Kpi] = {}
+        self.edition_title = ""
+
+    def clean(self, value, row=None, **kwargs) -> Kpi:
+        code = normalize_code(value)
+        if not code:
+            raise ValueError(MSG_NO_CODE)
+        kpi = self.by_code.get(code)
+        if kpi is None:
+            raise ValueError(MSG_UNKNOWN_CODE.format(code=code, edition=self.edition_title))
+        return kpi
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        return "" if value is None else value.code
+
+
+class YearWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs) -> int:
+        return parse_year(value)
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        return "" if value is None else str(value)
+
+
+class StatusWidget(widgets.Widget):
+    """「速報値」/「確定値」 (empty: 速報値)."""
+
+    BY_LABEL = {label: value for value, label in ActualStatus.choices}
+
+    def clean(self, value, row=None, **kwargs) -> str:
+        text = "".join(unicodedata.normalize("NFKC", str(value or "")).split())
+        if not text:
+            return ActualStatus.PRELIMINARY
+        status = self.BY_LABEL.get(text) or (text if text in ActualStatus.values else None)
+        if status is None:
+            raise ValueError(MSG_STATUS)
+        return status
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        return ActualStatus(value).label if value else ""
+
+
+class NumberWidget(widgets.Widget):
+    """A stored number as people write it: 512, not 512.0000."""
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        if value is None:
+            return ""
+        text = format(value.normalize(), "f") if isinstance(value, Decimal) else str(value)
+        return text
+
+
+class TextWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs) -> str:
+        return "" if value is None else str(value)
+
+
+class SeriesInstanceLoader(BaseInstanceLoader):
+    """The actual a row updates: the series' actual of that KPI code and year, in the plan (one
+    query for the whole sheet)."""
+
+    def __init__(self, resource, dataset=None) -> None:
+        super().__init__(resource, dataset)
+        years = set()
+        for value in dataset[YEAR] if dataset is not None and len(dataset) else ():
+            try:
+                years.add(parse_year(value))
+            except ValueError:
+                continue
+        self.actuals = {
+            (actual.kpi.code, actual.year): actual
+            for actual in resource.get_queryset().filter(year__in=years).select_related("kpi")
+        }
+
+    def get_instance(self, row) -> KpiActual | None:
+        try:
+            year = parse_year(row.get(YEAR))
+        except ValueError:
+            return None
+        return self.actuals.get((normalize_code(row.get(CODE)), year))
+
+
+class ActualSheetResource(resources.ModelResource):
+    """The yearly sheet's import (see the module's docstring). ``acting_user`` imports; ``reason``
+    is the change request's reason; ``expected_digest`` the digest of the preview the person
+    confirmed (a different result is refused as stale, ``MSG_STALE``)."""
+
+    kpi = fields.Field(attribute="kpi", column_name=CODE, widget=KpiCodeWidget())
+    year = fields.Field(attribute="year", column_name=YEAR, widget=YearWidget())
+    text = fields.Field(attribute="text", column_name=TEXT, widget=TextWidget())
+    status = fields.Field(attribute="status", column_name=STATUS, widget=StatusWidget())
+    note = fields.Field(attribute="note", column_name=NOTE, widget=TextWidget())
+    value = fields.Field(
+        attribute="value", column_name="数値 (表記から)", readonly=True, widget=NumberWidget()
+    )
+    unit = fields.Field(attribute="unit", column_name="単位 (表記から)", readonly=True)
+
+    class Meta:
+        model = KpiActual
+        fields = ("kpi", "year", "text", "status", "note", "value", "unit")
+        import_id_fields = ("kpi", "year")
+        instance_loader_class = SeriesInstanceLoader
+        report_skipped = False
+        clean_model_instances = True
+        use_transactions = True
+        # Speed, with no effect on what is written (the resource never saves; the change engine
+        # does, with history): no savepoint per row (use_bulk), and no copy and diff of every row
+        # (skip_diff): the originals of existing actuals are kept here, unchanged rows are skipped
+        # by ``skip_row`` and the 下見's diff is made only for the rows that change.
+        use_bulk = True
+        skip_diff = True
+
+    def __init__(
+        self,
+        *,
+        acting_user=None,
+        edition: Edition | None = None,
+        reason: str = "",
+        expected_digest: str = "",
+        **kwargs,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.acting_user = acting_user
+        self.edition = edition or current_edition()
+        self.reason = reason
+        self.expected_digest = expected_digest
+        self.changes: list[ProposedChange] = []
+        self.digest = ""
+        self.proposal = None
+        self._originals: dict[int, KpiActual] = {}
+        self._seen: dict[tuple[str, int], int] = {}
+        self._allowed: dict[tuple[int, int | None], bool] = {}
+        self._sheet_rows: list[int] = []
+        self._dry_run = True
+        self._file_name = ""
+        self._diff = None
+        self._current_sheet_row = None
+        self._import_fields = None
+
+    def get_import_fields(self):
+        """The same every row: computed once (django-import-export recomputes it per call)."""
+        if getattr(self, "_import_fields", None) is None:
+            self._import_fields = super().get_import_fields()
+        return self._import_fields
+
+    def get_queryset(self):
+        """Rows are matched only against the series of the edition's plan (never another plan)."""
+        if self.edition is None:
+            return KpiActual.objects.none()
+        return KpiActual.objects.filter(kpi__edition__plan_id=self.edition.plan_id)
+
+    def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs):
+        self._dry_run = dry_run
+        self.acting_user = self.acting_user or kwargs.get("user")
+        self._file_name = kwargs.get("file_name") or ""
+        self._sheet_rows = (
+            [int(row) for row in dataset[ROW]] if ROW in (dataset.headers or ()) else []
+        )
+        result = super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
+        for invalid in result.invalid_rows:  # the sheet's row, not the dataset's index
+            if 0 < invalid.number <= len(self._sheet_rows):
+                invalid.number = self._sheet_rows[invalid.number - 1]
+        result.digest = self.digest
+        result.proposal = self.proposal
+        return result
+
+    def before_import(self, dataset, **kwargs) -> None:
+        widget = self.fields["kpi"].widget
+        if self.edition is not None:
+            widget.by_code = {kpi.code: kpi for kpi in Kpi.objects.filter(edition=self.edition)}
+            widget.edition_title = self.edition.title
+        self.changes = []
+
+    def after_init_instance(self, instance, new, row, **kwargs) -> None:
+        if not new:
+            self._originals[instance.pk] = deepcopy(instance)
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs) -> None:
+        if field.attribute == "kpi" and instance.pk is not None:
+            return  # the series' actual keeps its KPI (perhaps of an earlier edition)
+        super().import_field(field, instance, row, is_m2m, **kwargs)
+
+    def import_instance(self, instance, row, **kwargs) -> None:
+        errors: dict[str, list] = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        original = self._originals.get(instance.pk) if instance.pk else None
+        if original is None or original.text != instance.text:
+            # Parts are read from a new text; an unchanged text keeps the parts it has (perhaps
+            # corrected by hand in the admin).
+            parts = parse_value_text(instance.text)
+            for name in ("value", "unit", "qualifier", "fiscal_year", "fiscal_year_end", "period"):
+                setattr(instance, name, getattr(parts, name))
+        if not instance.text and (row.get(STATUS) or row.get(NOTE)):
+            errors.setdefault("text", []).append(MSG_TEXT_REQUIRED)
+        if errors:
+            raise ValidationError(errors)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None) -> bool:
+        if not any(row.get(name) for name in (TEXT, STATUS, NOTE)):
+            return True  # nothing asked of this KPI (whatever its other cells say)
+        if import_validation_errors or instance.pk is None:
+            return False
+        before = self._originals[instance.pk]
+        return all(getattr(before, name) == getattr(instance, name) for name in SHEET_FIELDS)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """The model's rules without a query per row (the KPI was looked up, uniqueness is the
+        series' key), the policy, and one row per KPI and year."""
+        errors = dict(import_validation_errors or {})
+        try:
+            instance.full_clean(
+                exclude=[*errors, "kpi", "entered_by"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if instance.kpi_id is not None and not self._may_enter(instance):
+            errors.setdefault(NON_FIELD_ERRORS, []).append(permissions.ACTUAL_ROW_REFUSED)
+        key = (instance.kpi.code if instance.kpi_id else "", instance.year)
+        if instance.kpi_id and key in self._seen:
+            errors.setdefault(NON_FIELD_ERRORS, []).append(
+                MSG_DUPLICATE.format(row=self._seen[key])
+            )
+        elif instance.kpi_id:
+            self._seen[key] = self._current_sheet_row
+        if errors:
+            raise ValidationError(errors)
+
+    def _may_enter(self, instance: KpiActual) -> bool:
+        key = (instance.kpi_id, instance.pk)
+        if key not in self._allowed:
+            original = self._originals.get(instance.pk) if instance.pk else None
+            self._allowed[key] = permissions.may_enter_actual(
+                self.acting_user, instance.kpi, original
+            )
+        return self._allowed[key]
+
+    def import_row(self, row, instance_loader, **kwargs):
+        self._current_sheet_row = row.get(ROW)
+        self._diff = None
+        row_result = super().import_row(row, instance_loader, **kwargs)
+        if self._diff is not None and row_result.import_type in ("new", "update"):
+            row_result.diff = self._diff
+        if row_result.validation_error is not None:
+            row_result.validation_error = self._by_column(row_result.validation_error)
+        return row_result
+
+    def _by_column(self, error: ValidationError) -> ValidationError:
+        """Errors keyed by the sheet's column names (「表記」), as people see them."""
+        columns = {field.attribute: field.column_name for field in self.fields.values()}
+        columns["value"] = TEXT
+        columns.update({name: TEXT for name in ("unit", "qualifier", "fiscal_year", "period")})
+        by_column: dict[str, list] = {}
+        for name, messages in error.message_dict.items():
+            column = NON_FIELD_ERRORS if name == NON_FIELD_ERRORS else columns.get(name, name)
+            by_column.setdefault(column, []).extend(messages)
+        return ValidationError(by_column)
+
+    def save_instance(self, instance, is_create, row, **kwargs) -> None:
+        """Never saves: the row becomes a proposed change (``after_import`` proposes them all)."""
+        user_id = getattr(self.acting_user, "pk", None)
+        if is_create:  # nothing to compare with: the new values, marked as added
+            values = Diff._read_field_values(self, instance)
+            self._diff = [format_html("<ins>{}</ins>", value) if value else "" for value in values]
+        else:
+            diff = Diff(self, self._originals[instance.pk], is_create)
+            diff.compare_with(self, instance)
+            self._diff = diff.as_html()
+        if is_create:
+            instance.entered_by_id = user_id
+            values = field_values(instance)
+            key = f"actual:{instance.kpi.code}:{instance.year}"
+            self.changes.append(ProposedChange.create(KpiActual, values, key=key))
+            return
+        original = self._originals[instance.pk]
+        before, after = field_values(original), field_values(instance)
+        changed = {name: value for name, value in after.items() if before[name] != value}
+        if changed:
+            changed["entered_by_id"] = user_id
+            self.changes.append(ProposedChange.update(original, changed))
+
+    def save_m2m(self, instance, row, **kwargs) -> None:
+        return None
+
+    def after_import(self, dataset, result, **kwargs) -> None:
+        self.digest = changes_digest(self.changes)
+        if self._dry_run or result.has_errors() or result.has_validation_errors():
+            return
+        if not self.changes:
+            return
+        if self.expected_digest and self.expected_digest != self.digest:
+            raise ValidationError(MSG_STALE)
+        years = sorted(
+            {change.values.get("year") or change.instance.year for change in self.changes}
+        )
+        label = "・".join(f"{year}年度" for year in years)
+        self.proposal = change_propose(
+            acting_user=self.acting_user,
+            edition=self.edition,
+            changes=self.changes,
+            reason=self.reason or f"{label}の実績値 (実績値シート「{self._file_name}」の取り込み)",
+            title=f"{label}の実績値 {len(self.changes)} 件 (実績値シート)",
+            source=ChangeRequest.Source.IMPORT,
+            source_name=self._file_name[:200],
+        )
+
+
+def changes_digest(changes: list[ProposedChange]) -> str:
+    """What an import would do, as a digest: the preview and its confirmation must agree."""
+    described = [
+        [
+            change.operation,
+            change.instance.pk if change.instance is not None else None,
+            snapshot(change.instance) if change.instance is not None else None,
+            {name: to_json(value) for name, value in sorted(change.values.items())},
+        ]
+        for change in changes
+    ]
+    return hashlib.sha256(json.dumps(described, sort_keys=True, default=str).encode()).hexdigest()

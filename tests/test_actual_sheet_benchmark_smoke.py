@@ -1,0 +1,20 @@
+"""The 実績値 sheet benchmark (benchmarks/actual_sheet.py) still runs, at ×1 on the test database
+(the benchmark itself is not part of the suite: ``make bench-actuals``)."""
+
+import pytest
+
+from accounts.models import Role
+from benchmarks.actual_sheet import format_report, measure_scale
+from kpis.models import KpiActual
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_measurement_runs_at_scale_one(edition_2024):
+    result = measure_scale(edition_2024, UserFactory(role=Role.COORDINATOR), 1, repeat=1)
+    steps = result["steps"]
+    assert result["rows"] == 51
+    assert (steps["preview_unedited"]["changes"], steps["confirm_filled"]["changes"]) == (0, 51)
+    assert KpiActual.objects.count() == 0  # the confirmation was rolled back
+    assert "= 下見 + confirmed" in format_report("test", [result])
