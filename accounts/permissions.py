@@ -350,7 +350,20 @@ def may_enter_actual(user, kpi, actual=None) -> bool:
     """
     if actual is not None:
         return user.has_perm("kpis.change_kpiactual", actual)
-    return user.has_perm("kpis.add_kpiactual") and user.has_perm("kpis.change_kpi", kpi)
+    return user.has_perm("kpis.add_kpiactual") and may_report_kpi(user, kpi)
+
+
+def may_report_kpi(user, kpi) -> bool:
+    """Who reports a KPI's 「実績値」: coordinators any KPI, staff a KPI of one of their bureaus'
+    projects. Actuals are yearly records, not the edition's text: a KPI of a published (frozen)
+    edition still takes them. Refused with ``ACTUAL_ROW_REFUSED``."""
+    if not is_active_member(user):
+        return False
+    if user.is_superuser or user.role == Role.COORDINATOR:
+        return True
+    if user.role != Role.BUREAU_STAFF:
+        return False
+    return bool(kpi_bureau_ids(kpi) & user_bureau_ids(user))
 
 
 ACTUAL_SHEET_BUREAU_REFUSED = (

@@ -20,6 +20,10 @@ PARENTS = {
 }
 
 
+#: The parent check of a 「実績値」: whether the user may report the KPI's figures, not whether they
+#: may change its text (a published edition's KPI is frozen and still takes its yearly actuals).
+ACTUAL_PARENT = "kpis.report_kpi"
+
 #: Records attached to a project or a KPI (their parent is checked too).
 ATTACHED = {"plan.projectbureau", "kpis.projectkpi", "kpis.kpivalue", "kpis.kpiactual"}
 
@@ -50,7 +54,12 @@ class _Parents:
                 parent = self.loaded[(parent_label, pk)]
             else:
                 parent = apps.get_model(parent_label)._base_manager.filter(pk=pk).first()
-            self.answers[key] = parent is not None and user.has_perm(permission, parent)
+            if parent is None:
+                self.answers[key] = False
+            elif permission == ACTUAL_PARENT:
+                self.answers[key] = permissions.may_report_kpi(user, parent)
+            else:
+                self.answers[key] = user.has_perm(permission, parent)
         return self.answers[key]
 
 
@@ -72,6 +81,8 @@ def check_change_allowed(user, change: ProposedChange, parents: _Parents | None 
         value = change.values.get(attname)
         if value is None or isinstance(value, Ref):
             continue
+        if change.model_label == "kpis.kpiactual" and attname == "kpi_id":
+            permission = ACTUAL_PARENT
         if not parents.may_change(user, parent_label, permission, value):
             raise PermissionDenied("変更できない事業や KPI に結び付けることはできません。")
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from kpis.models import ActualStatus, Kpi, KpiActual
 from plan.changes import ProposedChange, change_propose, change_request_approve
@@ -107,3 +108,26 @@ def test_the_policy_on_actuals(world, role, readable, changeable):
     actual = KpiActual.objects.create(kpi=own_kpi(), year=2024, text="512MW")
     assert user.has_perm("kpis.view_kpiactual", actual) is readable
     assert user.has_perm("kpis.change_kpiactual", actual) is changeable
+
+
+@pytest.mark.parametrize("who", ["sangyo", "coordinator"])
+def test_a_published_editions_kpi_still_takes_its_actuals(world, who):
+    """Publishing freezes the edition's text, not the yearly figures reported on its KPIs."""
+    kpi = own_kpi()
+    edition = kpi.edition
+    edition.status, edition.published_at = edition.Status.PUBLISHED, timezone.now()
+    edition.save()
+    proposal = change_propose(
+        acting_user=getattr(world, who),
+        edition=kpi.edition,
+        changes=[actual_of(kpi)],
+        reason="令和6年度の実績",
+        title="実績値",
+        kpi=kpi,
+    )
+    assert proposal.applied is (who == "coordinator")
+    if who == "sangyo":
+        change_request_approve(
+            acting_user=world.coordinator, change_request=proposal.change_request
+        )
+    assert KpiActual.objects.get().text == "512MW"
