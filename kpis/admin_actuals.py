@@ -41,7 +41,7 @@ from plan.workbook.results import MSG_CORRUPT, WorkbookRejected
 
 #: Rows of the 下見 shown (the rest are counted): the page stays light for a large sheet.
 PREVIEW_ROWS = 200
-MSG_EXPIRED = "下見の有効期限が切れました。もう一度ファイルを選んでください。"
+MSG_EXPIRED = "取込内容の確認の有効期限が切れました。もう一度ファイルを選んでください。"
 
 
 def default_year() -> int:

@@ -10,10 +10,12 @@ at most 12 with the admin's own, pinned in tests/admin/test_reading_views.py).
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.db.models import Prefetch
 from django.template.response import TemplateResponse
 
+from accounts import permissions
 from kpis.models import ProjectKpi
 from plan.models import Listing, Measure, PolicyGoal, Project, ProjectBureau
 
@@ -39,6 +41,10 @@ class ReadingViewMixin:
             and self.has_view_permission(request, obj)
             and not self.has_change_permission(request, obj)
         ):
+            if permissions.is_frozen(self.opts.label_lower, obj):
+                # Read only because its edition is published: say so, as the change form does.
+                edition = permissions.edition_of(self.opts.label_lower, obj)
+                messages.info(request, permissions.edition_frozen_refusal(edition))
             context = {
                 **self.admin_site.each_context(request),
                 "opts": self.opts,

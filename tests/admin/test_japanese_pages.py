@@ -161,7 +161,7 @@ def test_the_index_lists_the_plan_then_kpis_then_users(people):
     client.force_login(people["coordinator"])
     html = client.get(reverse("admin:index")).content.decode()
     captions = re.findall(r'<caption>\s*<a [^>]*class="section"[^>]*>([^<]+)</a>', html)
-    assert captions == ["環境基本計画", "KPI (事業目標)", "利用者と所管局"]
+    assert captions == ["環境基本計画", "KPI (事業目標)", "進捗評価", "利用者と所管局"]
     plan_models = re.findall(r'<th scope="row" id="plan-[^"]+">\s*<a [^>]*>([^<]+)</a>', html)
     assert plan_models == ["個別プロジェクト", "変更申請", "基本施策", "政策目標", "版", "計画"]
 

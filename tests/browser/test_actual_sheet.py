@@ -63,7 +63,7 @@ def test_staff_fill_and_import_the_sheet_then_the_coordinator_approves(
     page.goto(f"{live_server.url}/admin/kpis/kpiactual/")
     object_tool(page, "実績値シート取込").click()
     page.set_input_files("input[name=import_file]", str(path))
-    page.get_by_role("button", name="下見する").click()
+    page.get_by_role("button", name="取込内容を確認する").click()
     expect(page.locator("#sheet-summary")).to_contain_text("新規 1 件・更新 0 件・変更なし 5 件")
     row = page.locator("table.import-preview tbody tr")
     expect(row).to_have_count(1)

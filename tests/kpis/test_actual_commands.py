@@ -39,7 +39,7 @@ def test_export_then_dry_run_then_import_as_staff(world, tmp_path):
 
     dry = run("import_actuals", str(path), "--user", "sangyo", "--dry-run")
     assert dry == (
-        "新規 1 件、更新 0 件、変更なし 5 件。\n下見だけです (--dry-run)。何も書き込んでいません。\n"
+        "新規 1 件、更新 0 件、変更なし 5 件。\n取込内容の確認だけです (--dry-run)。何も書き込んでいません。\n"
     )
     assert ChangeRequest.objects.count() == 0
 

@@ -4,7 +4,7 @@
 
 利用者の権限で取り込む: 所管局担当者の取込は一件の変更申請になり、取りまとめ担当の取込はすぐに反映する。
 自局の KPI でない行、数式のセル、読めない値などのエラーがあれば何も書き込まず、エラー (シートと行)
-を並べて 0 以外で終わる。--dry-run は下見だけ (何も書き込まない)。ファイルは通常のファイルだけを、
+を並べて 0 以外で終わる。--dry-run は取込内容の確認だけ (何も書き込まない)。ファイルは通常のファイルだけを、
 上限を 1 バイト超えるところまでしか読まない (import_plan と同じ)。
 """
 
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--user", required=True, help="取り込む人の利用者名 (権限はその人のもの)"
         )
-        parser.add_argument("--dry-run", action="store_true", help="下見だけ (何も書き込まない)")
+        parser.add_argument("--dry-run", action="store_true", help="取込内容の確認だけ (何も書き込まない)")
         parser.add_argument("--reason", default="", help="変更申請の理由")
 
     def handle(self, *args, **options) -> None:
@@ -55,7 +55,7 @@ class Command(BaseCommand):
             f"新規 {outcome.new} 件、更新 {outcome.updated} 件、変更なし {outcome.unchanged} 件。"
         )
         if options["dry_run"]:
-            self.stdout.write("下見だけです (--dry-run)。何も書き込んでいません。")
+            self.stdout.write("取込内容の確認だけです (--dry-run)。何も書き込んでいません。")
         elif outcome.proposal is None:
             self.stdout.write("変更はありませんでした。")
         elif outcome.proposal.applied:
