@@ -137,10 +137,11 @@ class Figure:
 
 @dataclass(frozen=True)
 class Reading:
-    """One actual: the fiscal year it is for and its figure."""
+    """One actual: the fiscal year it is for, its figure and how final it is (「速報値」/「確定値」)."""
 
     year: int
     figure: Figure
+    status: str = ""
 
 
 @dataclass(frozen=True)
@@ -532,23 +533,24 @@ def figures_for_kpis(kpis: models.QuerySet) -> dict[int, KpiFigures]:
     values: dict[int, dict[str, Figure]] = {}
     for value in KpiValue.objects.filter(kpi__in=kpis.order_by().values("pk")):
         values.setdefault(value.kpi_id, {})[value.kind] = Figure.of(value)
-    series: dict[tuple[int, str], list[Reading]] = {}
+    series: dict[tuple[int, str], dict[int, Reading]] = {}
     actuals = (
         KpiActual.objects.filter(
             kpi__code__in=kpis.order_by().values("code"),
             kpi__edition__plan__in=kpis.order_by().values("edition__plan"),
         )
         .annotate(series_code=models.F("kpi__code"), plan_id=models.F("kpi__edition__plan_id"))
-        .order_by("year")
+        .order_by("year", "kpi__edition__fiscal_year")
     )
-    for actual in actuals:
+    for actual in actuals:  # one figure a year: the one reported under the latest edition
         key = (actual.plan_id, actual.series_code)
-        series.setdefault(key, []).append(Reading(actual.year, Figure.of(actual)))
+        reading = Reading(actual.year, Figure.of(actual), actual.get_status_display())
+        series.setdefault(key, {})[actual.year] = reading
     return {
         pk: KpiFigures(
             baseline=values.get(pk, {}).get("baseline"),
             target=values.get(pk, {}).get("target"),
-            readings=tuple(series.get((plan_id, code), ())),
+            readings=tuple(series.get((plan_id, code), {}).values()),
             plan_start_year=start,
             plan_end_year=end,
         )

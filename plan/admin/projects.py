@@ -7,7 +7,8 @@ from django.urls import path
 
 from accounts import permissions
 from accounts.admin_base import OwnBureauListFilter, PolicyTabularInline
-from kpis.models import ProjectKpi
+from kpis.models import Kpi, ProjectKpi
+from kpis.panels import AchievementPanelMixin
 from plan.admin.base import MeasureListFilter, NormalizedSearchAdmin, lines
 from plan.admin.history import ProjectHistoryMixin
 from plan.admin.workbook import WorkbookAdminMixin
@@ -65,7 +66,9 @@ class ProjectKpiInline(PolicyTabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmin):
+class ProjectAdmin(
+    AchievementPanelMixin, ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmin
+):
     list_display = (
         "code",
         "goal_column",
@@ -92,6 +95,10 @@ class ProjectAdmin(ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmi
 
     def change_request_context(self, obj) -> dict:
         return {"edition": obj.edition, "title": obj.name, "project": obj}
+
+    def achievement_kpis(self, obj):
+        """The project's KPIs, in their ①②③ order (a shared KPI shows its one series here too)."""
+        return Kpi.objects.filter(project_links__project=obj).order_by("project_links__position")
 
     def get_urls(self):
         return [
