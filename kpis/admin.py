@@ -1,12 +1,16 @@
 """Admin for KPIs: each KPI with its baseline and target, the projects that share it, and its
 series of actuals (実績値) with their 「達成度」; and the actuals themselves."""
 
+from functools import partial
+
 from django.contrib import admin
 from django.db.models import Prefetch
+from django.urls import path
 
 from accounts import permissions
 from accounts.admin_base import OwnBureauListFilter, PolicyTabularInline
 from accounts.models import Bureau
+from kpis.dashboard import dashboard_view
 from kpis.models import VALUE_FIELDS, Kpi, KpiActual, KpiValue, ProjectKpi
 from kpis.panels import AchievementPanelMixin
 from kpis.value_text import parse_value_text
@@ -53,6 +57,10 @@ class KpiAdmin(AchievementPanelMixin, NormalizedSearchAdmin):
 
     def achievement_kpis(self, obj):
         return Kpi.objects.filter(pk=obj.pk)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(partial(dashboard_view, admin_site=self.admin_site))
+        return [path("achievement/", view, name="kpis_achievement"), *super().get_urls()]
 
     def get_queryset(self, request):
         return (
