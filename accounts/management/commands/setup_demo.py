@@ -1,5 +1,8 @@
 """make run の準備: 2024年版を (まだなければ) 読み込み、役割ごとのデモ利用者を作る。
 
+``--with-sample-actuals`` を付けると、令和6年度のサンプルの実績値 (架空の値、備考「サンプル」) も
+入れる (達成状況の画面ですべての状況が見えるように)。付けなければ、公表された版のとおり実績値はない。
+
 何度実行してもデータは保たれる: 版がすでにあれば読み込まず、既存の利用者は作り直さない
 (パスワードも変えない)。デモ利用者はこのコマンドだけが作る (マイグレーションでは作らない)。
 """
@@ -31,11 +34,20 @@ DEMO_USERS = (
 class Command(BaseCommand):
     help = "2024年版の個別プロジェクト集とデモ利用者を用意する (既存のデータは保つ)。"
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--with-sample-actuals",
+            action="store_true",
+            help="令和6年度のサンプルの実績値 (架空の値、備考「サンプル」) も入れる。",
+        )
+
     def handle(self, *args, **options) -> None:
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
         with transaction.atomic():
             self.load_edition()
             created = self.create_demo_users(password)
+            if options["with_sample_actuals"]:
+                self.load_sample_actuals()
         self.stdout.write("")
         port = os.environ.get("PORT", "8000")
         self.stdout.write(f"管理画面: http://127.0.0.1:{port}/admin/")
@@ -57,6 +69,15 @@ class Command(BaseCommand):
         # so that the first change shows what it changed from (and can be undone).
         call_command("populate_history", auto=True, verbosity=0)
         self.stdout.write("令和6年(2024年)版を読み込みました。")
+
+    def load_sample_actuals(self) -> None:
+        from kpis.samples import load_sample_actuals
+
+        edition = Edition.objects.get(plan__name="北九州市環境基本計画", fiscal_year=2024)
+        added = load_sample_actuals(edition)
+        self.stdout.write(
+            f"令和6年度のサンプルの実績値を {added} 件入れました (架空の値、備考「サンプル」)。"
+        )
 
     def create_demo_users(self, password: str) -> list[str]:
         created = []
