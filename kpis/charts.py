@@ -140,6 +140,7 @@ def kpi_chart(
     chart.x_labels = [
         Text(x(year), bottom + 18, _fy_short(year)) for year in range(first, last + 1, step)
     ]
+    cumulative = any(a.method == "cumulative" for a in achievements)
     if line is not None:
         chart.plan_line = (
             x(line.start_year),
@@ -147,25 +148,34 @@ def kpi_chart(
             x(line.end_year),
             y(float(line.end_value)),
         )
-        chart.plan_label = "計画線 (基準値から目標値への直線)"
+        chart.plan_label = (
+            "計画線 (累計の目標への直線)" if cumulative else "計画線 (基準値から目標値への直線)"
+        )
         chart.baseline = Point(
             x(line.start_year),
             y(float(line.start_value)),
-            f"{_fy_short(line.start_year)}年度 基準 {_number(line.start_value)}{unit}",
+            (
+                f"{_fy_short(line.start_year)}年度 基準 {_number(line.start_value)}{unit}"
+                if not cumulative
+                else f"累計の起点 ({_fy_short(line.start_year)}年度末) 0{unit}"
+            ),
             "#555555",
         )
         goal_year, goal = line.end_year, line.end_value
     else:
         assert level is not None
         chart.plan_line = (x(first), y(float(level)), x(last), y(float(level)))
-        chart.plan_label = "目標の水準"
+        chart.plan_label = "水準 (維持・毎年の目標)"
         goal_year, goal = last, level
-    chart.target = Point(
-        x(goal_year), y(float(goal)), f"目標 {_number(goal)}{unit} ({_fy_short(goal_year)}年度)"
+    goal_title = (
+        f"目標 {_number(goal)}{unit} ({_fy_short(goal_year)}年度)"
+        if line is not None
+        else f"目標の水準 {_number(goal)}{unit}"
     )
+    chart.target = Point(x(goal_year), y(float(goal)), goal_title)
     tx, ty = chart.target.x, chart.target.y
     chart.target_shape = f"M{tx},{ty - 7} L{tx + 7},{ty} L{tx},{ty + 7} L{tx - 7},{ty} Z"
-    chart.target_label = Text(x(goal_year) - 8, y(float(goal)) - 10, chart.target.title, "end")
+    chart.target_label = Text(456, 20, goal_title, "start")  # in the legend
     chart.actuals = [
         Point(
             x(a.year),
