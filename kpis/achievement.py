@@ -519,7 +519,7 @@ def figures_for_kpis(kpis: models.QuerySet) -> dict[int, KpiFigures]:
     A KPI's series is every actual of a KPI with the same code in the same plan (the code is a
     KPI's identity from edition to edition); the baseline and target are the KPI's own.
     """
-    from kpis.models import KpiActual, KpiValue
+    from kpis.models import ActualStatus, KpiActual, KpiValue
 
     rows = list(
         kpis.order_by().values_list(
@@ -530,22 +530,27 @@ def figures_for_kpis(kpis: models.QuerySet) -> dict[int, KpiFigures]:
             "edition__plan__end_fiscal_year",
         )
     )
+    parts = ("text", "value", "unit", "qualifier", "fiscal_year", "fiscal_year_end", "period")
     values: dict[int, dict[str, Figure]] = {}
-    for value in KpiValue.objects.filter(kpi__in=kpis.order_by().values("pk")):
-        values.setdefault(value.kpi_id, {})[value.kind] = Figure.of(value)
+    for kpi_id, kind, *figure in KpiValue.objects.filter(
+        kpi__in=kpis.order_by().values("pk")
+    ).values_list("kpi_id", "kind", *parts):
+        values.setdefault(kpi_id, {})[kind] = Figure(*figure)
     series: dict[tuple[int, str], dict[int, Reading]] = {}
+    labels = dict(ActualStatus.choices)
     actuals = (
         KpiActual.objects.filter(
             kpi__code__in=kpis.order_by().values("code"),
             kpi__edition__plan__in=kpis.order_by().values("edition__plan"),
         )
-        .annotate(series_code=models.F("kpi__code"), plan_id=models.F("kpi__edition__plan_id"))
         .order_by("year", "kpi__edition__fiscal_year")
+        .values_list("kpi__edition__plan_id", "kpi__code", "year", "status", *parts)
     )
-    for actual in actuals:  # one figure a year: the one reported under the latest edition
-        key = (actual.plan_id, actual.series_code)
-        reading = Reading(actual.year, Figure.of(actual), actual.get_status_display())
-        series.setdefault(key, {})[actual.year] = reading
+    for plan_id, code, year, status, *figure in actuals:
+        # One figure a year: the one reported under the latest edition.
+        series.setdefault((plan_id, code), {})[year] = Reading(
+            year, Figure(*figure), labels.get(status, status)
+        )
     return {
         pk: KpiFigures(
             baseline=values.get(pk, {}).get("baseline"),
