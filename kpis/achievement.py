@@ -479,6 +479,8 @@ def _assess_cumulative(figures: KpiFigures, year: int) -> Achievement:
     assert target is not None and target.value is not None
     start, end = target.fiscal_year, target.fiscal_year_end
     assert start is not None and end is not None
+    if target.value == 0:  # 「0件 (R6-R12年度累計)」: nothing may happen in the range
+        return _assess_level(figures, year, Decimal(0), target.unit, "期間累計の目標値")
     line = Line(start - 1, Decimal(0), end, target.value)
     if year < start:
         return _unassessable(

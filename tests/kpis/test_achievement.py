@@ -202,6 +202,19 @@ def test_the_reason_is_said(code, year, readings, reason):
     assert judged(code, year, *readings).reason == reason
 
 
+def test_a_zero_cumulative_target_is_a_level_to_keep():
+    target = Figure(
+        text="0件 (R6-R12年度累計)",
+        value=R("0"),
+        unit="件",
+        fiscal_year=2024,
+        fiscal_year_end=2030,
+        period="cumulative",
+    )
+    figures = KpiFigures(baseline=None, target=target, readings=(actual(2024, "1件"),))
+    assert (assess(figures, 2024).status, assess(figures, 2024).rate) == (BEHIND, None)
+
+
 def test_the_line_runs_from_the_baseline_to_the_target():
     line = judged("K007", 2024).line
     assert (line.start_year, line.start_value, line.end_year, line.end_value) == (
