@@ -216,13 +216,13 @@ def test_index_shows_each_role_only_what_it_can_use(world):
     plan_models = ["Edition", "Measure", "Plan", "PolicyGoal", "Project"]
     assert index_models(world["staff"]) == {
         "accounts": ["Bureau"],
-        "kpis": ["Kpi"],
+        "kpis": ["Kpi", "KpiActual"],
         "plan": ["ChangeRequest", *plan_models],  # their own change requests
     }
     assert "ChangeRequest" in index_models(world["coordinator"])["plan"]
     assert index_models(world["viewer"]) == {
         "accounts": ["Bureau"],
-        "kpis": ["Kpi"],
+        "kpis": ["Kpi", "KpiActual"],
         "plan": plan_models,
     }
     assert index_models(world["sysadmin"])["accounts"] == [
