@@ -1,5 +1,6 @@
 # Two commands for a newcomer, with only python3 and make:
-#   make run [PORT=8000]   development server with demo data (db.sqlite3 is kept between runs)
+#   make run [PORT=8000]   development server with demo data (db.sqlite3 is kept between runs);
+#                          SAMPLE_ACTUALS=1 adds invented FY2024 actuals (noted 「サンプル」)
 #   make test              the test suite (PYTEST_ARGS="-k eras -x" to narrow it)
 #   make check             the gates: ruff, formatting, migrations, Django's checks, mypy, and
 #                          the architecture test (`make lint` is an alias)
@@ -7,6 +8,7 @@
 PYTHON ?= python3
 PORT ?= 8000
 PYTEST_ARGS ?=
+SAMPLE_ACTUALS ?=
 VENV := .venv
 PY := $(VENV)/bin/python
 
@@ -26,7 +28,7 @@ pdf-deps:
 
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
-	PORT=$(PORT) $(PY) manage.py setup_demo
+	PORT=$(PORT) $(PY) manage.py setup_demo $(if $(SAMPLE_ACTUALS),--with-sample-actuals)
 	DEBUG=true SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Production mode (config.settings_production) with gunicorn (config/gunicorn.conf.py) on

@@ -38,6 +38,27 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q
 
 from accounts.models import Role
+from accounts.policy_facts import (
+    is_active_member as is_active_member,
+)
+from accounts.policy_facts import (
+    kpi_bureau_ids as kpi_bureau_ids,
+)
+from accounts.policy_facts import (
+    kpi_bureau_ids_by_pk as kpi_bureau_ids_by_pk,
+)
+from accounts.policy_facts import (
+    kpi_bureau_ids_of as kpi_bureau_ids_of,
+)
+from accounts.policy_facts import (
+    owned_bureau_ids as owned_bureau_ids,
+)
+from accounts.policy_facts import (
+    project_bureau_ids as project_bureau_ids,
+)
+from accounts.policy_facts import (
+    user_bureau_ids as user_bureau_ids,
+)
 from evaluation.states import RoundStatus, SheetAction, SheetState
 
 if TYPE_CHECKING:
@@ -71,68 +92,6 @@ def split_permission(perm: str) -> tuple[str, str] | None:
     if not app_label or action not in ACTIONS or not model_name:
         return None
     return action, f"{app_label}.{model_name}"
-
-
-def user_bureau_ids(user) -> set[int]:
-    """The user's bureaus, cached on the user object for the length of a request."""
-    cached = getattr(user, "_policy_bureau_ids", None)
-    if cached is None:
-        cached = set(user.bureaus.values_list("pk", flat=True)) if user.pk else set()
-        user._policy_bureau_ids = cached
-    return cached
-
-
-def project_bureau_ids(project) -> set[int]:
-    if project is None or project.pk is None:
-        return set()
-    return {link.bureau_id for link in project.bureau_links.all()}
-
-
-def kpi_bureau_ids(kpi) -> set[int]:
-    """A shared KPI belongs to every bureau owning one of the projects that share it."""
-    if kpi is None or kpi.pk is None:
-        return set()
-    return kpi_bureau_ids_by_pk(kpi.pk)
-
-
-def kpi_bureau_ids_by_pk(kpi_id: int) -> set[int]:
-    from plan.models import ProjectBureau
-
-    return set(
-        ProjectBureau.objects.filter(project__kpi_links__kpi_id=kpi_id).values_list(
-            "bureau_id", flat=True
-        )
-    )
-
-
-def kpi_bureau_ids_of(kpi_ids) -> set[int]:
-    """The bureaus owning a project of any of these KPIs (one query)."""
-    from plan.models import ProjectBureau
-
-    return set(
-        ProjectBureau.objects.filter(project__kpi_links__kpi_id__in=list(kpi_ids)).values_list(
-            "bureau_id", flat=True
-        )
-    )
-
-
-def owned_bureau_ids(model_label: str, obj: Any) -> set[int]:
-    """The bureaus responsible for an object of the plan's content."""
-    if model_label == "plan.project":
-        return project_bureau_ids(obj)
-    if model_label == "plan.projectbureau":
-        return project_bureau_ids(obj.project) if obj.project_id else set()
-    if model_label == "kpis.kpi":
-        return kpi_bureau_ids(obj)
-    if model_label in {"kpis.kpivalue", "kpis.kpiactual"}:
-        return kpi_bureau_ids_by_pk(obj.kpi_id) if obj.kpi_id else set()
-    if model_label == "kpis.projectkpi":
-        return project_bureau_ids(obj.project) if obj.project_id else set()
-    return set()
-
-
-def is_active_member(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
 
 
 # --- Editions (版): publishing freezes their content ------------------------------------------

@@ -23,7 +23,9 @@ The data, for each scale N (ascending; each scale extends the previous one):
   ``_return`` or ``_reject`` by a coordinator, or left pending; some ``change_direct_apply`` by the
   coordinator), so that ChangeItem rows and the history (with proposer and approver) are the real
   ones. Among them, at ×1: changes to the cross-listed project and the shared KPI that the pages
-  below show, and one pending request for each measured user to review.
+  below show, and one pending request for each measured user to review;
+- ``ACTUAL_YEARS`` actuals (実績値) for every KPI (×100: 15,300), from its baseline, so that the KPI
+  page draws its series and chart and the 「達成状況」 dashboard judges every KPI.
 
 The pages, each requested with Django's test client signed in as a coordinator (``coordinator``,
 環境局) and as bureau staff (``sangyo``, 産業経済局); see ``PAGES``. Each page is requested once to
@@ -119,7 +121,9 @@ PAGES = (
     Page("projects_goal", f"project list, goal {GOAL_CODE} filter"),
     Page("projects_bureau", f"project list, {STAFF_BUREAU} filter"),
     Page("project_form", "project change form (6 listings)"),
-    Page("kpi_form", "KPI change form (shared by 7)"),
+    Page("kpi_form", "KPI change form (shared by 7, with actuals)"),
+    Page("dashboard", "達成状況 dashboard (FY2024)"),
+    Page("dashboard_drill", f"達成状況, the KPIs of {STAFF_BUREAU}"),
     Page("project_history", "project 履歴 (history)"),
     Page("audit_log", "audit log", (COORDINATOR,)),
 )
@@ -181,6 +185,44 @@ def record_initial_history() -> int:
             model.history.bulk_history_create(missing, batch_size=2000)
             written += len(missing)
     return written
+
+
+#: The fiscal years every KPI gets an actual for.
+ACTUAL_YEARS = (2022, 2023, 2024)
+
+
+def add_actuals(edition) -> int:
+    """An actual for each of ``ACTUAL_YEARS`` for every KPI of the edition without one (bulk):
+    its baseline's value and unit grown by 3% a year, or a text when the baseline has no number.
+    Returns the actuals written."""
+    from decimal import Decimal
+
+    from kpis.models import Kpi, KpiActual, KpiValue
+
+    missing = Kpi.objects.filter(edition=edition).exclude(actuals__isnull=False)
+    baselines = {
+        value.kpi_id: value
+        for value in KpiValue.objects.filter(kpi__in=missing, kind="baseline", value__isnull=False)
+    }
+    actuals = []
+    for kpi_id in missing.values_list("pk", flat=True):
+        baseline = baselines.get(kpi_id)
+        for number, year in enumerate(ACTUAL_YEARS, start=1):
+            if baseline is None:
+                actuals.append(KpiActual(kpi_id=kpi_id, year=year, text="取組を実施"))
+                continue
+            value = (baseline.value * (1 + Decimal("0.03") * number)).quantize(Decimal("0.01"))
+            actuals.append(
+                KpiActual(
+                    kpi_id=kpi_id,
+                    year=year,
+                    text=f"{value}{baseline.unit}",
+                    value=value,
+                    unit=baseline.unit,
+                )
+            )
+    KpiActual.objects.bulk_create(actuals, batch_size=2000)
+    return len(actuals)
 
 
 def benchmark_users() -> dict[str, object]:
@@ -384,6 +426,7 @@ def prepare_scale(edition, scale: int) -> dict:
     """Extend the edition to ``scale`` copies with its history and change requests; return what
     the pages need (users, the reviewed requests)."""
     scale_edition(edition, scale)
+    add_actuals(edition)
     history = record_initial_history()
     users = benchmark_users()
     make_change_requests(edition, users, CHANGE_REQUESTS_PER_COPY * scale)
@@ -430,6 +473,7 @@ def page_targets(edition, user, role: str, featured: dict) -> dict[str, Target]:
     goal = PolicyGoal.objects.get(edition=edition, code=GOAL_CODE)
     bureau = Bureau.objects.get(name=STAFF_BUREAU)
     queue = _changelist_count(ChangeRequest, user, {})
+    kpis = Kpi.objects.filter(edition=edition).count()
     projects_url = reverse("admin:plan_project_changelist")
     per_page = 100
     default_rows = _changelist_count(Project, user, {})
@@ -467,8 +511,13 @@ def page_targets(edition, user, role: str, featured: dict) -> dict[str, Target]:
             Project.objects.count(),
             {},
         ),
-        "kpi_form": Target(
-            reverse("admin:kpis_kpi_change", args=[kpi.pk]), {}, Kpi.objects.count(), {}
+        "kpi_form": Target(reverse("admin:kpis_kpi_change", args=[kpi.pk]), {}, kpis, {}),
+        "dashboard": Target(reverse("admin:kpis_achievement"), {"year": 2024}, kpis, {}),
+        "dashboard_drill": Target(
+            reverse("admin:kpis_achievement"),
+            {"year": 2024, "group": "bureau", "key": bureau.pk},
+            Kpi.objects.filter(edition=edition).for_bureaus([bureau.pk]).count(),
+            {},
         ),
         "project_history": Target(
             reverse("admin:plan_project_history", args=[project.pk]), {}, 0, {}

@@ -1,8 +1,5 @@
 """The KPI statuses a sheet shows beside the self-assessment: the one adapter to the achievement
-module (``kpis.achievement``), so that the evaluation depends on it through one function.
-
-Until that module is installed, every KPI is 「評価不可」.
-"""
+module (``kpis.achievement``), so that the evaluation depends on it through one function."""
 
 from __future__ import annotations
 
@@ -22,21 +19,17 @@ STATUSES = (ACHIEVED, ON_TRACK, SLIGHTLY_BEHIND, BEHIND, UNRATED)
 
 
 def kpi_statuses(kpis: Iterable, year: int) -> dict[int, str]:
-    """The status of each KPI (by pk) for the fiscal year ``year``, one of ``STATUSES``.
+    """The status of each KPI (by pk) for the fiscal year ``year``, one of ``STATUSES``, as the
+    achievement module (``kpis.achievement.assess_kpis``) judges it. Queries: that module's
+    constant number for the KPIs at once (never one per KPI)."""
+    from kpis.achievement import Status, assess_kpis
+    from kpis.models import Kpi
 
-    Wire the achievement module here (its statuses are the same words). Query bound: whatever
-    that module needs for the KPIs at once (never one query per KPI).
-    """
     kpis = list(kpis)
-    try:
-        from kpis import achievement  # type: ignore[attr-defined]
-    except ImportError:
-        achievement = None
-    compute = getattr(achievement, "kpi_statuses", None)
-    if compute is None:
-        return {kpi.pk: UNRATED for kpi in kpis}
-    found = compute(kpis, year)
-    return {kpi.pk: found.get(kpi.pk, UNRATED) for kpi in kpis}
+    found = assess_kpis(Kpi.objects.filter(pk__in=[kpi.pk for kpi in kpis]), year)
+    return {
+        kpi.pk: Status(found[kpi.pk].status).label if kpi.pk in found else UNRATED for kpi in kpis
+    }
 
 
 def assessment_warnings(

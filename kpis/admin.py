@@ -1,18 +1,29 @@
-"""Admin for KPIs: each KPI with its baseline and target, and the projects that share it."""
+"""Admin for KPIs: each KPI with its baseline and target, the projects that share it, and its
+series of actuals (実績値) with their 「達成度」; and the actuals themselves."""
+
+from functools import partial
 
 from django import forms
 from django.contrib import admin
 from django.db.models import Prefetch
+from django.urls import path
 
+from accounts import permissions
 from accounts.admin_base import OwnBureauListFilter, PolicyInlineMixin, PolicyTabularInline
-from kpis.models import VALUE_FIELDS, Kpi, KpiValue, ProjectKpi
-from kpis.value_text import disagreement
-from plan.admin import NormalizedSearchAdmin, lines
+from accounts.models import Bureau
+from kpis.admin_actuals import ActualSheetAdminMixin
+from kpis.dashboard import dashboard_view
+from kpis.models import VALUE_FIELDS, Kpi, KpiActual, KpiValue, ProjectKpi
+from kpis.panels import AchievementPanelMixin
+from kpis.value_text import disagreement, parse_value_text
+from plan.admin import NormalizedSearchAdmin, PlanContentAdmin, lines
+from plan.admin.change_form import ChangeReasonForm
 from plan.admin.request_status import (
     RequestStatusListFilter,
     request_status_column,
     with_request_status,
 )
+from plan.eras import format_fiscal_year
 
 
 class KpiValueForm(forms.ModelForm):
@@ -75,8 +86,8 @@ class SharingProjectInline(PolicyTabularInline):
 
 
 @admin.register(Kpi)
-class KpiAdmin(NormalizedSearchAdmin):
-    """Queries: the change form at most 26 whatever the number of projects sharing the KPI
+class KpiAdmin(AchievementPanelMixin, NormalizedSearchAdmin):
+    """Queries: the change form at most 30 whatever the number of projects sharing the KPI
     (tests/admin/test_page_query_counts.py)."""
 
     list_display = (
@@ -115,6 +126,13 @@ class KpiAdmin(NormalizedSearchAdmin):
     class Media:
         css = {"all": ("plan/admin.css",)}
 
+    def achievement_kpis(self, obj):
+        return Kpi.objects.filter(pk=obj.pk)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(partial(dashboard_view, admin_site=self.admin_site))
+        return [path("achievement/", view, name="kpis_achievement"), *super().get_urls()]
+
     def get_queryset(self, request):
         return with_request_status(
             super()
@@ -142,4 +160,81 @@ class KpiAdmin(NormalizedSearchAdmin):
         return len(kpi.project_links.all())
 
 
-from kpis import admin_actuals  # noqa: E402, F401  (the yearly 実績値 sheet's admin)
+class KpiActualForm(ChangeReasonForm):
+    """An actual as reported; the structured parts left empty are read from the text (「512MW」)."""
+
+    class Meta:
+        model = KpiActual
+        fields = ("kpi", "year", "text", *VALUE_FIELDS[1:], "status", "note")
+
+    def clean(self):
+        cleaned_data = super().clean()
+        parts = VALUE_FIELDS[1:]
+        if cleaned_data.get("text") and all(cleaned_data.get(name) in (None, "") for name in parts):
+            parsed = parse_value_text(cleaned_data["text"])
+            for name in parts:
+                cleaned_data[name] = getattr(parsed, name)
+        return cleaned_data
+
+
+class ActualBureauListFilter(admin.SimpleListFilter):
+    """所管局: the actuals of the KPIs of a bureau's projects (a shared KPI under each bureau)."""
+
+    title = "所管局"
+    parameter_name = "bureau"
+
+    def lookups(self, request, model_admin):
+        return [(str(pk), name) for pk, name in Bureau.objects.values_list("pk", "name")]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(kpi__in=Kpi.objects.for_bureaus([int(self.value())]))
+        return queryset
+
+
+@admin.register(KpiActual)
+class KpiActualAdmin(ActualSheetAdminMixin, PlanContentAdmin):
+    """「実績値」: staff's saves become change requests, coordinators' apply (plan.changes); the
+    yearly sheet's export and import (``ActualSheetAdminMixin``) go through the same engine."""
+
+    form = KpiActualForm
+    list_display = ("kpi_code", "kpi", "year_label", "text", "status", "entered_by")
+    list_display_links = ("kpi_code", "kpi")
+    list_filter = ("year", "status", ActualBureauListFilter)
+    list_select_related = ("kpi", "entered_by")
+    search_fields = ("kpi__code", "kpi__search_text", "text")
+    readonly_fields = ("entered_by",)
+    list_per_page = 100
+
+    def get_fields(self, request, obj=None):
+        return [*KpiActualForm.Meta.fields, "entered_by"]
+
+    def change_request_context(self, obj) -> dict:
+        kpi = obj.kpi
+        return {
+            "edition": kpi.edition,
+            "title": f"{format_fiscal_year(obj.year)}の実績値「{kpi.indicator[:50]}」",
+            "kpi": kpi,
+        }
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """Staff choose among their own bureaus' KPIs (the policy refuses any other anyway)."""
+        if db_field.name == "kpi":
+            queryset = Kpi.objects.select_related("edition")
+            if permissions.requires_approval(request.user):
+                queryset = queryset.for_bureaus(permissions.user_bureau_ids(request.user))
+            kwargs["queryset"] = queryset
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        """Who entered it: the person saving (the record itself is written by the change engine)."""
+        if not change:
+            obj.entered_by = request.user
+
+    @admin.display(description="KPI コード", ordering="kpi__code")
+    def kpi_code(self, actual) -> str:
+        return actual.kpi.code
+
+    @admin.display(description="実績年度", ordering="year")
+    def year_label(self, actual) -> str:
+        return format_fiscal_year(actual.year)

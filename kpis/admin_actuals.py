@@ -18,7 +18,7 @@ The admin only translates between the request and these services; it decides not
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -30,11 +30,9 @@ from import_export.admin import ExportMixin, ImportMixin
 from import_export.forms import ConfirmImportForm
 
 from accounts import permissions
-from accounts.admin_base import PolicyModelAdmin
 from accounts.models import Bureau
 from kpis.actual_sheet import ActualSheetFormat
 from kpis.actual_sheet_services import actual_sheet_export, result_errors
-from kpis.models import KpiActual
 from kpis.resources import FIRST_YEAR, LAST_YEAR, ActualSheetResource
 from plan.eras import fiscal_year_of
 from plan.workbook.results import MSG_CORRUPT, WorkbookRejected
@@ -212,26 +210,3 @@ class ActualSheetAdminMixin(ImportMixin, ExportMixin):
             "form": form,
         }
         return TemplateResponse(request, [self.export_template_name], context)
-
-
-@admin.register(KpiActual)
-class KpiActualAdmin(ActualSheetAdminMixin, PolicyModelAdmin):
-    """The actuals, read here; entered through the yearly sheet (the change engine)."""
-
-    list_display = ("kpi_code", "kpi", "year", "text", "status", "entered_by")
-    list_filter = ("year", "status")
-    list_select_related = ("kpi", "entered_by")
-    search_fields = ("kpi__code", "kpi__search_text", "text")
-
-    @admin.display(description="KPIコード", ordering="kpi__code")
-    def kpi_code(self, actual: KpiActual) -> str:
-        return actual.kpi.code
-
-    def has_add_permission(self, request) -> bool:
-        return False  # through the sheet (a change request), never a bare form
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

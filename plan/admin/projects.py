@@ -7,7 +7,8 @@ from django.urls import path
 
 from accounts import permissions
 from accounts.admin_base import OwnBureauListFilter, PolicyTabularInline
-from kpis.models import ProjectKpi
+from kpis.models import Kpi, ProjectKpi
+from kpis.panels import AchievementPanelMixin
 from plan.admin.base import (
     KeysFirstPaginator,
     MeasureListFilter,
@@ -90,8 +91,14 @@ class ProjectKpiInline(PolicyTabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(ProjectReading, ProjectHistoryMixin, WorkbookAdminMixin, NormalizedSearchAdmin):
-    """Queries: the list at most 19 whatever its rows and filters; the change form at most 32
+class ProjectAdmin(
+    AchievementPanelMixin,
+    ProjectReading,
+    ProjectHistoryMixin,
+    WorkbookAdminMixin,
+    NormalizedSearchAdmin,
+):
+    """Queries: the list at most 19 whatever its rows and filters; the change form at most 40
     whatever its listings, bureaus and KPIs (tests/admin/test_page_query_counts.py)."""
 
     list_display = (
@@ -139,6 +146,10 @@ class ProjectAdmin(ProjectReading, ProjectHistoryMixin, WorkbookAdminMixin, Norm
     def task(self, obj) -> tuple[set[int], set[int]]:
         """A project and its KPIs are one task (one change request)."""
         return {obj.pk}, set(ProjectKpi.objects.filter(project=obj).values_list("kpi", flat=True))
+
+    def achievement_kpis(self, obj):
+        """The project's KPIs, in their ①②③ order (a shared KPI shows its one series here too)."""
+        return Kpi.objects.filter(project_links__project=obj).order_by("project_links__position")
 
     def get_urls(self):
         return [

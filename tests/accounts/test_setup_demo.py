@@ -62,3 +62,28 @@ def test_every_demo_user_signs_in_and_sees_the_admin(client, monkeypatch, userna
 
 def test_migrations_create_no_users():
     assert User.objects.count() == 0
+
+
+def test_the_published_edition_has_no_actuals_unless_asked():
+    from kpis.models import KpiActual
+
+    call_command("setup_demo")
+    assert KpiActual.objects.count() == 0
+
+
+def test_sample_actuals_show_every_status_and_are_labelled(capsys):
+    from kpis.achievement import assess_kpis
+    from kpis.models import Kpi, KpiActual
+
+    call_command("setup_demo", "--with-sample-actuals")
+    call_command("setup_demo", "--with-sample-actuals")  # again: nothing added twice
+    assert KpiActual.objects.count() == 20
+    assert set(KpiActual.objects.values_list("note", flat=True)) == {
+        "サンプル (デモ用の架空の値。公表された実績ではありません)"
+    }
+    statuses = assess_kpis(Kpi.objects.all(), 2024)
+    counted: dict[str, int] = {}
+    for achievement in statuses.values():
+        counted[achievement.status_label] = counted.get(achievement.status_label, 0) + 1
+    assert counted == {"達成": 5, "順調": 7, "やや遅れ": 4, "遅れ": 3, "評価不可": 32}
+    assert "サンプルの実績値を 0 件入れました" in capsys.readouterr().out

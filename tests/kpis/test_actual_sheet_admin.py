@@ -154,4 +154,6 @@ def test_the_preview_shows_at_most_its_budget_of_rows(world, monkeypatch):
     filled = fill(sangyo_sheet(world), {("K035", "表記"): "25ha", ("K039", "表記"): "1,200m3"})
     preview = upload(client_as(world.sangyo), filled)
     assert len(preview.context["preview_rows"]) == 1
-    assert "ほか 1 件 (取込内容の確認には最初の 1 件だけを示しています)。" in preview.content.decode()
+    assert (
+        "ほか 1 件 (取込内容の確認には最初の 1 件だけを示しています)。" in preview.content.decode()
+    )

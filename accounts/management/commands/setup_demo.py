@@ -1,5 +1,9 @@
 """Prepare ``make run``: load the 2024 edition (unless present) and create a demo user per role.
 
+With ``--with-sample-actuals`` it also adds sample FY2024 (「令和6年度」) actuals (invented
+figures, noted 「サンプル」) so that the 「達成状況」 page shows every status. Without it there are no
+actuals, as in the published edition.
+
 Running it again keeps the data: an existing edition is not reloaded, existing users are not
 recreated (nor their passwords changed). Only this command creates demo users (no migration
 does).
@@ -32,11 +36,20 @@ DEMO_USERS = (
 class Command(BaseCommand):
     help = "2024年版の個別プロジェクト集とデモ利用者を用意する (既存のデータは保つ)。"
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--with-sample-actuals",
+            action="store_true",
+            help="令和6年度のサンプルの実績値 (架空の値、備考「サンプル」) も入れる。",
+        )
+
     def handle(self, *args, **options) -> None:
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
         with transaction.atomic():
             self.load_edition()
             created = self.create_demo_users(password)
+            if options["with_sample_actuals"]:
+                self.load_sample_actuals()
         self.stdout.write("")
         port = os.environ.get("PORT", "8000")
         self.stdout.write(f"管理画面: http://127.0.0.1:{port}/admin/")
@@ -58,6 +71,15 @@ class Command(BaseCommand):
         # so that the first change shows what it changed from (and can be undone).
         call_command("populate_history", auto=True, verbosity=0)
         self.stdout.write("令和6年(2024年)版を読み込みました。")
+
+    def load_sample_actuals(self) -> None:
+        from kpis.samples import load_sample_actuals
+
+        edition = Edition.objects.get(plan__name="北九州市環境基本計画", fiscal_year=2024)
+        added = load_sample_actuals(edition)
+        self.stdout.write(
+            f"令和6年度のサンプルの実績値を {added} 件入れました (架空の値、備考「サンプル」)。"
+        )
 
     def create_demo_users(self, password: str) -> list[str]:
         created = []

@@ -28,7 +28,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--user", required=True, help="取り込む人の利用者名 (権限はその人のもの)"
         )
-        parser.add_argument("--dry-run", action="store_true", help="取込内容の確認だけ (何も書き込まない)")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="取込内容の確認だけ (何も書き込まない)"
+        )
         parser.add_argument("--reason", default="", help="変更申請の理由")
 
     def handle(self, *args, **options) -> None:
