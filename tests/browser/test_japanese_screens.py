@@ -28,7 +28,7 @@ def test_the_project_list_and_export_as_a_coordinator_read_in_japanese(
     expect(page.locator("#user-tools")).to_contain_text("ログイン中")
     expect(page.locator("#user-tools")).not_to_contain_text("ようこそ")
     captions = page.locator("#content-main caption").all_inner_texts()
-    assert captions == ["環境基本計画", "KPI (事業目標)", "利用者と所管局"]
+    assert captions == ["環境基本計画", "KPI (事業目標)", "進捗評価", "利用者と所管局"]
     screens("index")
 
     page.goto(live_server.url + "/admin/plan/project/")

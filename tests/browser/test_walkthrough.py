@@ -173,7 +173,7 @@ def test_a_week_of_a_bureau_and_a_coordinator(
     screens.shot(page, "fri-search")
     sign_in("viewer")
     page.goto(f"{live_server.url}/admin/plan/project/{gx.pk}/change/")
-    expect(page.locator(".field-summary .readonly")).to_contain_text("中小企業")
+    expect(page.locator(".reading-fields .field-summary")).to_contain_text("中小企業")
     screens.shot(page, "fri-viewer-reads")
     page.goto(f"{live_server.url}/admin/plan/project/{gx.pk}/history/")
     screens.shot(page, "fri-history")
