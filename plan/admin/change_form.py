@@ -467,9 +467,11 @@ class ChangeRequestAdminMixin:
             request.change_outcome = ("unchanged", None)
             return
         context = self.change_request_context(obj)
-        if obj.pk is None:
-            context.pop("project", None)
-            context.pop("kpi", None)
+        for name in ("project", "kpi"):
+            # A new project or KPI is not a target yet; a new record of a saved KPI (an actual)
+            # belongs to that KPI's requests.
+            if getattr(context.get(name), "pk", None) is None:
+                context.pop(name, None)
         try:
             proposal = change_propose(
                 acting_user=request.user, changes=changes, reason=reason, scope=scope, **context

@@ -84,6 +84,7 @@ def test_staff_entering_an_actual_in_the_admin_make_a_change_request(world):
         "18",
     )
     assert item.proposed["entered_by_id"] == world.sangyo.pk
+    assert request.kpi == kpi  # listed among the KPI's open requests
 
 
 def test_staff_choose_only_their_own_kpis(world):
