@@ -1,6 +1,6 @@
 """The record of who gave which role to whom, and when (in the admin's log, Django's LogEntry).
 
-The admin writes its usual entry for every change of an account ("役割 を変更しました。"); a role
+The admin writes its usual entry for every change of an account (「役割 を変更しました。」); a role
 given or taken away gets an entry of its own that names both roles, so that a coordinator's rights
 can always be traced to the person who granted them. System administrators read these entries in
 「利用者の変更記録」 (accounts.admin.AccountChangeRecordAdmin).

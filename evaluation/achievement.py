@@ -35,7 +35,7 @@ def kpi_statuses(kpis: Iterable, year: int) -> dict[int, str]:
 def assessment_warnings(
     self_assessment: str, kpis: Iterable, statuses: dict[int, str]
 ) -> list[str]:
-    """What the bureau should look at again before submitting: a self-assessment of A (目標を達成)
+    """What the bureau should look at again before submitting: a self-assessment of A (「目標を達成」)
     beside a KPI that is 「遅れ」 or 「やや遅れ」, or B beside one that is 「遅れ」."""
     lagging = {Grade.A: (BEHIND, SLIGHTLY_BEHIND), Grade.B: (BEHIND,)}.get(self_assessment, ())
     return [

@@ -92,7 +92,7 @@ def round_label(fiscal_year: int) -> str:
 def round_open(
     *, acting_user, edition: Edition, fiscal_year: int, deadline: datetime.date
 ) -> EvaluationRound:
-    """照会の開始: the round and one sheet per project of the edition (「未着手」).
+    """「照会の開始」: the round and one sheet per project of the edition (「未着手」).
 
     A project listed under several measures is one record and gets one sheet. A second round for
     the same edition and year is refused. Queries: a constant number (the sheets in one insert).
@@ -366,7 +366,7 @@ def _pending_request(sheet: EvaluationSheet) -> ChangeRequest | None:
 def sheet_return(
     *, acting_user, sheet: EvaluationSheet, comment: str, version: int | None = None
 ) -> EvaluationSheet:
-    """差戻し: with a comment (required); the sheet's pending change request is returned too."""
+    """「差戻し」: with a comment (required); the sheet's pending change request is returned too."""
     comment = require_text(comment, "差戻しのコメントを入力してください。")
     sheet = _locked(sheet, acting_user, SheetAction.RETURN, version)
     pending = _pending_request(sheet)

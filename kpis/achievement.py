@@ -8,7 +8,7 @@ The API (stable; other parts of the application build on it):
   queries whatever their number. ``assess_kpi(kpi, year)`` for one.
 - ``figures_for_kpis(kpis) -> dict[kpi_id, KpiFigures]`` — the plain data of many KPIs (three
   queries), for callers that assess several years (``assess_series``).
-- ``Status`` (達成 / 順調 / やや遅れ / 遅れ / 評価不可, in that order) and ``THRESHOLDS``.
+- ``Status`` (「達成」 / 「順調」 / 「やや遅れ」 / 「遅れ」 / 「評価不可」, in that order) and ``THRESHOLDS``.
 
 How a KPI is judged (``Achievement.method``):
 
@@ -25,10 +25,10 @@ How a KPI is judged (``Achievement.method``):
   the baseline), 「前年度並み」/「前年度以下」 (against the previous year's actual, or the baseline
   when there is none), a yearly target 「年間20ha」「90%以上/年」, a target the baseline already meets,
   and a target with no baseline to draw a line from (against the target). Lower is better when the
-  target says ▲, 削減, 減, 以下 or 以内, or when the level is zero (「0件の維持」「0ヶ所」).
-- ``text`` 「文章の目標」: no number to compare with — 評価不可, a person judges it.
+  target says 「▲」, 「削減」, 「減」, 「以下」 or 「以内」, or when the level is zero (「0件の維持」「0ヶ所」).
+- ``text`` 「文章の目標」: no number to compare with — 「評価不可」, a person judges it.
 
-No actual, an actual given only as text, or an actual in another unit: 評価不可, with the reason.
+No actual, an actual given only as text, or an actual in another unit: 「評価不可」, with the reason.
 """
 
 from __future__ import annotations
@@ -60,20 +60,20 @@ class Thresholds:
     against a 「期間累計」 target), the 「達成度」 is compared with where the straight line says the
     KPI should be this year (the expected progress, e.g. 40% four years into ten):
 
-    - 達成: the target is reached (達成度 100% or more);
-    - 順調: behind the line by at most ``on_track_within`` (10 points: 32% when 40% was expected);
-    - やや遅れ: behind by at most ``slightly_behind_within`` (25 points: 15% when 40% was expected);
-    - 遅れ: further behind.
+    - 「達成」: the target is reached (「達成度」 100% or more);
+    - 「順調」: behind the line by at most ``on_track_within`` (10 points: 32% when 40% was expected);
+    - 「やや遅れ」: behind by at most ``slightly_behind_within`` (25 points: 15% when 40% was expected);
+    - 「遅れ」: further behind.
 
     For a level to keep or meet (「維持」, 「前年度並み」, 「年間20ha」, 「90%以上/年」), the actual is
     divided by the level (the other way round when lower is better):
 
-    - 達成: the level is met (100% or more);
-    - 順調: at least ``level_on_track_from`` of it (95%);
-    - やや遅れ: at least ``level_slightly_behind_from`` (90%);
-    - 遅れ: less.
+    - 「達成」: the level is met (100% or more);
+    - 「順調」: at least ``level_on_track_from`` of it (95%);
+    - 「やや遅れ」: at least ``level_slightly_behind_from`` (90%);
+    - 「遅れ」: less.
 
-    評価不可: no actual for the year, an actual or a target given only as text, or figures that cannot
+    「評価不可」: no actual for the year, an actual or a target given only as text, or figures that cannot
     be compared (another unit, no baseline before the target year): a person judges those.
     """
 

@@ -28,7 +28,7 @@ MAX_SEARCH_TERMS = 10
 MAX_SEARCH_LENGTH = 200
 
 
-#: カタカナ (ァ〜ヶ) をひらがな (ぁ〜ゖ) に。「ー」などの記号はそのまま。
+#: Katakana (「ァ」〜「ヶ」) to hiragana (「ぁ」〜「ゖ」); marks such as 「ー」 stay as they are.
 _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(ord("ァ"), ord("ヶ") + 1)}
 
 

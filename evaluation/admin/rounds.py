@@ -1,4 +1,4 @@
-"""Rounds (評価の照会) in the admin: the list, opening one, its 「提出状況」 with 「督促」, closing it,
+"""Rounds (「評価の照会」) in the admin: the list, opening one, its 「提出状況」 with 「督促」, closing it,
 and its report (page and xlsx). Coordinators only, except the list (everyone sees the rounds)."""
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ class EvaluationRoundAdmin(PolicyModelAdmin):
         )
 
     def add_view(self, request, form_url="", extra_context=None):
-        """照会の開始: a form handed to ``round_open``."""
+        """「照会の開始」: a form handed to ``round_open``."""
         if not permissions.may_manage_rounds(request.user):
             raise PermissionDenied
         today = timezone.localdate()

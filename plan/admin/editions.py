@@ -1,4 +1,4 @@
-"""Admin for editions (版): their state, 公表前チェック and publishing, 「次の版を作成」, 版の比較,
+"""Admin for editions (「版」): their state, 「公表前チェック」 and publishing, 「次の版を作成」, 「版の比較」,
 and the published collection (print HTML, PDF). The views translate; the services decide."""
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ class EditionAdmin(PlanContentAdmin):
         response["Content-Disposition"] = content_disposition_header(False, name)
         return response
 
-    # --- 版の比較 ---
+    # --- 「版の比較」 ---
 
     def compare_view(self, request):
         if not self.has_view_permission(request):

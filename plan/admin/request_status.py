@@ -1,9 +1,9 @@
 """Where people work, the state of the open change requests about each project or KPI: a column
-「変更申請」 (審査待ち / 差し戻し) and a filter on the project and KPI lists.
+「変更申請」 (「審査待ち」 / 「差し戻し」) and a filter on the project and KPI lists.
 
 A project's open request is one about it (``ChangeRequest.project``) or holding a change to it; a
-KPI's, one about it or holding a change to it or to its baseline or target. 差し戻し wins over
-審査待ち (it needs someone's action). Two EXISTS subqueries per state, in the list's one query.
+KPI's, one about it or holding a change to it or to its baseline or target. 「差し戻し」 wins over
+「審査待ち」 (it needs someone's action). Two EXISTS subqueries per state, in the list's one query.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Human-readable differences of change items and historical records (before → after).
 
 Values are shown as a person reads them: related records by name, choices by label, booleans as
-はい/いいえ, numbers as people write them (「1400」, not 「1400.0000」), empty as 「(空)」. What changed
+「はい」/「いいえ」, numbers as people write them (「1400」, not 「1400.0000」), empty as 「(空)」. What changed
 inside a text is marked character by character (``highlight``): a long text is shown once, with
 <del>removed</del> and <ins>added</ins> parts, not twice.
 """

@@ -1,7 +1,7 @@
 """One task, one request: which open request of a staff member a new save joins, and which of its
 items the save replaces.
 
-A staff member's open (審査待ち or 差し戻し) changes to one project and its KPIs gather into one
+A staff member's open (「審査待ち」 or 「差し戻し」) changes to one project and its KPIs gather into one
 change request until it is decided: saving the project's form, then one of its KPIs' forms, amends
 the same request. A form shows its record and the inline rows under it, starting from the values
 the open request proposes; saving it again replaces the request's items on those records (the

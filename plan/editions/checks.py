@@ -201,7 +201,7 @@ def notation_key(text: str) -> str:
 
 
 def kpi_notation_variants(edition: Edition) -> list[Finding]:
-    """表記ゆれ: KPIs whose indicators are the same once NFKC-normalised and spaces removed, but
+    """「表記ゆれ」: KPIs whose indicators are the same once NFKC-normalised and spaces removed, but
     written differently. Each KPI written unlike the first (by code) of its group is a finding."""
     groups: dict[str, list[Kpi]] = defaultdict(list)
     for kpi in edition.kpis.order_by("code"):

@@ -1,4 +1,4 @@
-"""版の比較: what changed between two editions of a plan, for the coordinator's revision summary.
+"""「版の比較」: what changed between two editions of a plan, for the coordinator's revision summary.
 
 Projects and KPIs are matched across the editions by their link to the previous edition
 (``predecessor``) and otherwise by code (the identity key). The comparison says which projects were

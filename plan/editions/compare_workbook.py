@@ -1,4 +1,4 @@
-"""版の比較 as an xlsx workbook (openpyxl): a summary sheet with the counts, then one sheet per kind
+"""「版の比較」 as an xlsx workbook (openpyxl): a summary sheet with the counts, then one sheet per kind
 of change, one row per project, listing or field difference."""
 
 from __future__ import annotations

@@ -201,9 +201,11 @@ class ChangeRequestEventKind(models.TextChoices):
 
 
 class ChangeRequestEvent(models.Model):
-    """変更申請の経過の一件: 申請・修正 (再申請)・差し戻し・却下・承認・取り下げ・直接反映。
+    """One event in a change request's history: 「申請」, 「修正 (再申請)」, 「差し戻し」, 「却下」,
+    「承認」, 「取り下げ」, 「直接反映」.
 
-    申請は経過をすべて残す: 再申請された申請は、前の決定者とコメントを「今の」ものとして見せない。
+    A request keeps its whole history: a resubmitted request does not show the previous decider
+    (「決定者」) and comment as the current ones.
     """
 
     Kind = ChangeRequestEventKind

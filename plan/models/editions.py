@@ -1,4 +1,4 @@
-"""What a coordinator decided about an edition before publishing it (公表前チェックの確認)."""
+"""What a coordinator decided about an edition before publishing it (「公表前チェックの確認」)."""
 
 from django.conf import settings
 from django.db import models
@@ -8,9 +8,11 @@ from plan.models.structure import Edition
 
 
 class FindingAcknowledgement(models.Model):
-    """公表前チェックの指摘を、取りまとめ担当が理由を添えて「確認済み」にした記録。
+    """The record that a coordinator (「取りまとめ担当」) marked a 「公表前チェック」 finding
+    「確認済み」, with a reason.
 
-    指摘は (チェックの code, レコードの種類, レコードの pk) で特定する。確認済みの指摘は公表を止めない。
+    A finding is identified by (the check's code, the record's kind, the record's pk). A finding
+    marked 「確認済み」 does not stop publishing.
     """
 
     edition = models.ForeignKey(

@@ -1,7 +1,7 @@
 """The admin index's summary of change requests for the signed-in user: what needs them.
 
-Coordinators see the queue (審査待ち, newest first); bureau staff see their returned requests
-(差し戻し, newest first) and those waiting. At most ``SHOWN`` of each are listed, with the counts.
+Coordinators see the queue (「審査待ち」, newest first); bureau staff see their returned requests
+(「差し戻し」, newest first) and those waiting. At most ``SHOWN`` of each are listed, with the counts.
 Four queries at most."""
 
 from django import template

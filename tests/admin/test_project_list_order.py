@@ -27,7 +27,7 @@ def viewer(edition_2024):
 def test_by_goal_as_published_each_project_once(viewer):
     listed = codes(viewer, f"{GOAL}.1")
     assert len(listed) == len(set(listed)) == 90
-    # the foundation (下支え) first, then I–IV; P022 (下支え-(3) and IV) sorts with the foundation
+    # the foundation (「下支え」) first, then I–IV; P022 (「下支え」-(3) and IV) sorts with the foundation
     assert listed[:3] == ["P001", "P002", "P003"]
     assert listed.index("P022") < listed.index("P026")  # P026: the first of goal I
     assert codes(viewer, f"-{GOAL}.1")[0] != "P001"

@@ -57,7 +57,7 @@ def test_the_coordinator_opens_the_dashboard_and_a_kpi_chart(
     assert page.locator("svg.status-bar rect").count() >= 5
     page.screenshot(path=shots / "dashboard.png", full_page=True)
 
-    # Drill down: the KPIs 遅れ of the whole edition.
+    # Drill down: the KPIs 「遅れ」 of the whole edition.
     page.locator(".dashboard-table").first.locator("tbody td.count a").nth(3).click()
     drill = page.locator("#drill-down")
     expect(drill.locator("h2")).to_have_text("KPI: 遅れ (3 件)")

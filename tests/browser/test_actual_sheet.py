@@ -1,5 +1,5 @@
 """The yearly 「実績値」 sheet in a real browser: ``sangyo`` (産業経済局) exports the bureau's sheet,
-fills K035 放置竹林整備面積 with openpyxl, imports it (upload → 下見 → 取り込む) and it waits as
+fills K035 「放置竹林整備面積」 with openpyxl, imports it (upload → 「下見」 → 「取り込む」) and it waits as
 ONE change request; the coordinator approves it; the KPI's actuals show the new figure.
 
 ``transaction=True`` (the live server runs in another thread) flushes the database after each test,
@@ -59,7 +59,7 @@ def test_staff_fill_and_import_the_sheet_then_the_coordinator_approves(
     download_info.value.save_as(path)
     fill_k035(path, "25ha", "確定値")
 
-    # 取込: upload → 下見 (the diff) → 取り込む: one change request, nothing applied yet.
+    # 「取込」: upload → 「下見」 (the diff) → 「取り込む」: one change request, nothing applied yet.
     page.goto(f"{live_server.url}/admin/kpis/kpiactual/")
     object_tool(page, "実績値シート取込").click()
     page.set_input_files("input[name=import_file]", str(path))

@@ -149,7 +149,7 @@ def test_a_project_and_its_kpi_make_one_request_and_the_lists_show_its_status(
         "kpis.kpivalue",
     ]
 
-    # Status where people work: the lists show 審査待ち and filter by it.
+    # Status where people work: the lists show 「審査待ち」 and filter by it.
     page.goto(f"{live_server.url}/admin/plan/project/?request=pending")
     rows = page.locator("#result_list tbody tr")
     expect(rows).to_have_count(1)

@@ -63,7 +63,7 @@ def test_the_whole_evaluation_cycle(demo_password, admin_login, live_server, sho
     expect(page.locator("#progress-table")).to_contain_text("産業経済局")
     sign_out(page)
 
-    # sangyo sees the to-do, fills the sheet and submits it (first without 課題と今後の方向性).
+    # sangyo sees the to-do, fills the sheet and submits it (first without 「課題と今後の方向性」).
     page = admin_login("sangyo", demo_password)
     todo = page.locator("#evaluation-todo")
     expect(todo).to_contain_text("令和6年度実績の評価票: 未提出 9件 (期限6月30日)")

@@ -1,6 +1,6 @@
 """Status where people work: the project and KPI lists show (and filter by) the state of their open
 change requests; a request keeps a thread of submissions, comments and decisions, and one back in
-審査待ち no longer shows its earlier 決定者 and comment as current."""
+「審査待ち」 no longer shows its earlier 「決定者」 and comment as current."""
 
 import pytest
 from django.urls import reverse

@@ -1,4 +1,4 @@
-"""版の比較: literal expected differences, on the small edition and on the 2024 edition revised."""
+"""「版の比較」: literal expected differences, on the small edition and on the 2024 edition revised."""
 
 from __future__ import annotations
 

@@ -30,8 +30,8 @@ STATUSES = {"K035": "遅れ", "K040": "順調", "K002": "達成"}
 
 @pytest.fixture
 def seeded(world, evaluation_round, monkeypatch):
-    """P001 confirmed A/A and P002 draft D (下支え-(1)); P065 confirmed B/B (III-(1)); P071, P072,
-    P073 submitted A, A, C (III-(2)). K035 遅れ, K040 順調, K002 達成, every other KPI 評価不可."""
+    """P001 confirmed A/A and P002 draft D (「下支え」-(1)); P065 confirmed B/B (III-(1)); P071, P072,
+    P073 submitted A, A, C (III-(2)). K035 「遅れ」, K040 「順調」, K002 「達成」, every other KPI 「評価不可」."""
     monkeypatch.setattr(
         "evaluation.report.kpi_statuses",
         lambda kpis, year: {kpi.pk: STATUSES.get(kpi.code, "評価不可") for kpi in kpis},
@@ -68,7 +68,7 @@ def counts(tally) -> dict:
 def test_the_reports_counts(seeded):
     report = build_report(seeded)
     goals = {goal.goal.short_label: goal for goal in report.goals}
-    # self and final: A, B, C, D, none; status: 達成, 順調, やや遅れ, 遅れ, 評価不可
+    # self and final: A, B, C, D, none; status: 「達成」, 「順調」, 「やや遅れ」, 「遅れ」, 「評価不可」
     assert counts(report.total) == {
         "sheets": 90,
         "self": [3, 1, 1, 1, 84],

@@ -1,9 +1,10 @@
-"""所管局の「実績値」シートを書き出す (管理画面の「実績値シート出力」と同じ規則)。
+"""Export a bureau's 「実績値」 sheet (the same rules as the admin's 「実績値シート出力」).
 
     python manage.py export_actuals --bureau 産業経済局 --year 2024 -o FILE.xlsx [--user USERNAME]
 
---user を省くと取りまとめ担当として書き出す (どの局のシートも書き出せる)。所管局担当者の利用者名を
-渡すと、その人の局のシートだけを書き出せる。
+Without --user, exports as a coordinator (「取りまとめ担当」: any bureau's sheet can be exported).
+Given the username of bureau staff (「所管局担当者」), only that person's bureau's sheet can be
+exported.
 """
 
 from __future__ import annotations

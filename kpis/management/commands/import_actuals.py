@@ -1,11 +1,13 @@
-"""記入した「実績値」シートを取り込む (管理画面の「実績値シート取込」と同じ規則)。
+"""Import a filled-in 「実績値」 sheet (the same rules as the admin's 「実績値シート取込」).
 
     python manage.py import_actuals FILE.xlsx --user USERNAME [--dry-run] [--reason 理由]
 
-利用者の権限で取り込む: 所管局担当者の取込は一件の変更申請になり、取りまとめ担当の取込はすぐに反映する。
-自局の KPI でない行、数式のセル、読めない値などのエラーがあれば何も書き込まず、エラー (シートと行)
-を並べて 0 以外で終わる。--dry-run は取込内容の確認だけ (何も書き込まない)。ファイルは通常のファイルだけを、
-上限を 1 バイト超えるところまでしか読まない (import_plan と同じ)。
+Imports with the user's permissions: an import by bureau staff (「所管局担当者」) becomes one change
+request; an import by a coordinator (「取りまとめ担当」) is applied at once. If there are errors (a
+row for a KPI not of the user's bureau, a formula cell, a value that cannot be read, ...) nothing
+is written: the errors (sheet and row) are listed and the command exits non-zero. --dry-run only
+checks what would be imported (writes nothing). Only a regular file is read, and no further than
+one byte past the limit (as import_plan does).
 """
 
 from __future__ import annotations

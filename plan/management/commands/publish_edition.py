@@ -1,9 +1,10 @@
-"""公表済の版を、市のウェブサイトに置ける静的な HTML として書き出す。
+"""Write a published edition (「公表済の版」) as static HTML to put on the city's website.
 
     python manage.py publish_edition 2024 -o DIR [--pdf]
 
-DIR に index.html (表題と政策目標等の一覧)、政策目標ごとのページ (goal-N.html) と style.css を書く
-(--pdf で個別プロジェクト集の PDF も)。公表済の版だけを書き出す (編集中の版は断る)。
+Writes to DIR index.html (the title and the list of 「政策目標等」), one page per policy goal
+(goal-N.html) and style.css (with --pdf, also the PDF of the 「個別プロジェクト集」). Only a published
+edition is written (an edition being edited is refused).
 """
 
 from __future__ import annotations
