@@ -6,15 +6,16 @@ How fast the pages are is measured in the page benchmark (benchmarks/pages.py), 
 """
 
 import re
+from dataclasses import dataclass
 
 import pytest
 from django.urls import reverse
 
-from accounts.models import Role
-from kpis.models import ProjectKpi
+from accounts.models import Bureau, Role, User
+from kpis.models import Kpi, ProjectKpi
 from plan import changes
 from plan.changes import ProposedChange
-from plan.models import ChangeRequest
+from plan.models import ChangeRequest, PolicyGoal, Project
 from tests.factories import (
     BureauFactory,
     KpiFactory,
@@ -32,7 +33,19 @@ pytestmark = pytest.mark.django_db
 SIZES = [3, 24]
 
 
-def build(rows: int) -> dict:
+@dataclass(frozen=True)
+class SizedWorld:
+    """What ``build`` makes: the project, its shared KPI, their goal and bureau, and the people."""
+
+    project: Project
+    kpi: Kpi
+    goal: PolicyGoal
+    bureau: Bureau
+    staff: User
+    coordinator: User
+
+
+def build(rows: int) -> SizedWorld:
     """A project listed ``rows`` times with ``rows`` versions, a KPI it shares with ``rows`` other
     projects of the same bureau, and ``rows`` pending change requests by the bureau's staff."""
     bureau, other = BureauFactory(), BureauFactory()
@@ -61,14 +74,14 @@ def build(rows: int) -> dict:
             title=shared.name,
             project=shared,
         )
-    return {
-        "project": project,
-        "kpi": kpi,
-        "goal": goal,
-        "bureau": bureau,
-        "staff": staff,
-        "coordinator": UserFactory(role=Role.COORDINATOR),
-    }
+    return SizedWorld(
+        project=project,
+        kpi=kpi,
+        goal=goal,
+        bureau=bureau,
+        staff=staff,
+        coordinator=UserFactory(role=Role.COORDINATOR),
+    )
 
 
 def history_rows(response) -> int:
@@ -84,9 +97,9 @@ def changelist_rows(response) -> int:
 @pytest.mark.parametrize(("role", "cap"), [("coordinator", 39), ("staff", 40)])
 def test_project_change_form(client, django_assert_max_num_queries, rows, role, cap):
     world = build(rows)
-    client.force_login(world[role])
+    client.force_login(getattr(world, role))
     with django_assert_max_num_queries(cap):
-        response = client.get(reverse("admin:plan_project_change", args=[world["project"].pk]))
+        response = client.get(reverse("admin:plan_project_change", args=[world.project.pk]))
     assert response.status_code == 200
     formsets = {
         f.opts.model._meta.model_name: f.formset for f in response.context["inline_admin_formsets"]
@@ -98,20 +111,20 @@ def test_project_change_form(client, django_assert_max_num_queries, rows, role, 
 @pytest.mark.parametrize(("role", "cap"), [("coordinator", 27), ("staff", 30)])
 def test_kpi_change_form(client, django_assert_max_num_queries, rows, role, cap):
     world = build(rows)
-    client.force_login(world[role])
+    client.force_login(getattr(world, role))
     with django_assert_max_num_queries(cap):
-        response = client.get(reverse("admin:kpis_kpi_change", args=[world["kpi"].pk]))
+        response = client.get(reverse("admin:kpis_kpi_change", args=[world.kpi.pk]))
     assert response.status_code == 200
-    assert ProjectKpi.objects.filter(kpi=world["kpi"]).count() == rows + 1
+    assert ProjectKpi.objects.filter(kpi=world.kpi).count() == rows + 1
 
 
 @pytest.mark.parametrize("rows", SIZES)
 @pytest.mark.parametrize("role", ["coordinator", "staff"])
 def test_project_history_page(client, django_assert_max_num_queries, rows, role):
     world = build(rows)
-    client.force_login(world[role])
+    client.force_login(getattr(world, role))
     with django_assert_max_num_queries(30):
-        response = client.get(reverse("admin:plan_project_history", args=[world["project"].pk]))
+        response = client.get(reverse("admin:plan_project_history", args=[world.project.pk]))
     assert response.status_code == 200
     assert history_rows(response) > rows
 
@@ -119,7 +132,7 @@ def test_project_history_page(client, django_assert_max_num_queries, rows, role)
 @pytest.mark.parametrize("rows", SIZES)
 def test_audit_log(client, django_assert_max_num_queries, rows):
     world = build(rows)
-    client.force_login(world["coordinator"])
+    client.force_login(world.coordinator)
     # The filters' choices (people, bureaus) and the bounded counts per model: the same at 3 and 24.
     with django_assert_max_num_queries(55):
         # Made by factories, as the initial load is: the filter that shows the initial load.
@@ -134,9 +147,9 @@ def test_audit_log(client, django_assert_max_num_queries, rows):
 )
 def test_project_list_filters(client, django_assert_max_num_queries, rows, filter_name):
     world = build(rows)
-    client.force_login(world["coordinator"])
-    value = {"": None, "listings__measure__goal__id__exact": world["goal"].pk}.get(
-        filter_name, world["bureau"].pk
+    client.force_login(world.coordinator)
+    value = {"": None, "listings__measure__goal__id__exact": world.goal.pk}.get(
+        filter_name, world.bureau.pk
     )
     with django_assert_max_num_queries(18):
         response = client.get(
@@ -149,11 +162,11 @@ def test_project_list_filters(client, django_assert_max_num_queries, rows, filte
 @pytest.mark.parametrize(("role", "cap"), [("coordinator", 11), ("staff", 12)])
 def test_change_request_queue(client, django_assert_max_num_queries, rows, role, cap):
     world = build(rows)
-    client.force_login(world[role])
+    client.force_login(getattr(world, role))
     with django_assert_max_num_queries(cap):
         response = client.get(
             reverse("admin:plan_changerequest_changelist"),
-            {"bureaus__id__exact": world["bureau"].pk},
+            {"bureaus__id__exact": world.bureau.pk},
         )
     assert response.status_code == 200
     assert ChangeRequest.objects.count() == rows
