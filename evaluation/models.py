@@ -125,9 +125,9 @@ class EvaluationSheet(models.Model):
         help_text="KPI ごとの、まだ提出していない実績値 (提出すると変更申請になる)。",
     )
     final_grade = models.CharField("最終評価", max_length=1, choices=Grade.choices, blank=True)
-    return_comment = _text("差戻しのコメント")
+    return_comment = _text("差し戻しのコメント")
     version = models.PositiveIntegerField(
-        "版数", default=1, help_text="保存・提出・差戻し・確定のたびに一つ増える。"
+        "版数", default=1, help_text="保存・提出・差し戻し・確定のたびに一つ増える。"
     )
     change_request = models.ForeignKey(
         "plan.ChangeRequest",

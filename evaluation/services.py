@@ -139,7 +139,7 @@ def round_close(*, acting_user, evaluation_round: EvaluationRound) -> Evaluation
 
 
 def unsubmitted_by_bureau(evaluation_round: EvaluationRound) -> dict[Bureau, int]:
-    """The bureaus owning a project whose sheet is not submitted (「未着手」「作成中」「差戻し」),
+    """The bureaus owning a project whose sheet is not submitted (「未着手」「作成中」「差し戻し」),
     with how many such sheets each has (a co-owned project counts for each of its bureaus).
     One query."""
     bureaus = (
@@ -252,7 +252,7 @@ def sheet_save(
     actuals: dict[int, ActualInput] | None = None,
 ) -> EvaluationSheet:
     """保存 (「作成中」): the form carries the version it showed; a stale save is a SheetConflict
-    and changes nothing. A returned sheet stays 「差戻し」 until it is submitted again."""
+    and changes nothing. A returned sheet stays 「差し戻し」 until it is submitted again."""
     sheet = _locked(sheet, acting_user, SheetAction.SAVE, version)
     if self_assessment not in ["", *Grade.values]:
         raise ValidationError("自己評価は A・B・C・D から選んでください。")
@@ -366,8 +366,8 @@ def _pending_request(sheet: EvaluationSheet) -> ChangeRequest | None:
 def sheet_return(
     *, acting_user, sheet: EvaluationSheet, comment: str, version: int | None = None
 ) -> EvaluationSheet:
-    """「差戻し」: with a comment (required); the sheet's pending change request is returned too."""
-    comment = require_text(comment, "差戻しのコメントを入力してください。")
+    """「差し戻し」: with a comment (required); the sheet's pending change request is returned too."""
+    comment = require_text(comment, "差し戻しのコメントを入力してください。")
     sheet = _locked(sheet, acting_user, SheetAction.RETURN, version)
     pending = _pending_request(sheet)
     if pending is not None:

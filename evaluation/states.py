@@ -11,12 +11,12 @@ class RoundStatus(models.TextChoices):
 
 
 class SheetState(models.TextChoices):
-    """「未着手」→「作成中」(saved, not submitted) →「提出済」→「差戻し」(with a comment) →「確定」."""
+    """「未着手」→「作成中」(saved, not submitted) →「提出済」→「差し戻し」(with a comment) →「確定」."""
 
     NOT_STARTED = "not_started", "未着手"
     DRAFT = "draft", "作成中"
     SUBMITTED = "submitted", "提出済"
-    RETURNED = "returned", "差戻し"
+    RETURNED = "returned", "差し戻し"
     CONFIRMED = "confirmed", "確定"
 
 
@@ -28,7 +28,7 @@ class SheetAction(models.TextChoices):
     VIEW = "view", "閲覧"
     SAVE = "save", "保存"
     SUBMIT = "submit", "提出"
-    RETURN = "return", "差戻し"
+    RETURN = "return", "差し戻し"
     CONFIRM = "confirm", "確定"
 
 
@@ -54,5 +54,5 @@ class EventKind(models.TextChoices):
     """What the sheet's visible thread (「経過」) records."""
 
     SUBMITTED = "submitted", "提出"
-    RETURNED = "returned", "差戻し"
+    RETURNED = "returned", "差し戻し"
     CONFIRMED = "confirmed", "確定"

@@ -92,7 +92,7 @@ def test_the_whole_evaluation_cycle(demo_password, admin_login, live_server, sho
     page.goto(sheet_url(live_server, sheet))
     page.fill("#id_comment", "整備面積の出典を書いてください。")
     page.get_by_role("button", name="差し戻す").click()
-    expect(page.locator("#sheet-state")).to_have_text("差戻し")
+    expect(page.locator("#sheet-state")).to_have_text("差し戻し")
     sign_out(page)
 
     # sangyo sees the comment, fixes and resubmits.
@@ -114,7 +114,7 @@ def test_the_whole_evaluation_cycle(demo_password, admin_login, live_server, sho
     expect(page.locator("#sheet-state")).to_have_text("確定")
     expect(page.locator("#kpi-K035 .official")).to_contain_text("18ha (速報値)")
     expect(page.locator("#kpi-K035 .official")).to_contain_text("入力: 産業経済局 担当者 (sangyo)")
-    expect(page.locator("#sheet-events")).to_contain_text("差戻し")
+    expect(page.locator("#sheet-events")).to_contain_text("差し戻し")
     shots(page, "4-confirmed")
     actual = KpiActual.objects.get()
     assert (actual.kpi.code, actual.year, actual.text, actual.entered_by.username) == (

@@ -68,7 +68,7 @@ def test_the_sheet_page_cycle(client, world, evaluation_round):
     response = client.post(
         sheet_url(sheet), {"version": sheet.version, "_return": "1", "comment": ""}
     )
-    assert "差戻しのコメントを入力してください。" in response.content.decode()
+    assert "差し戻しのコメントを入力してください。" in response.content.decode()
     client.post(sheet_url(sheet), {"version": sheet.version, "_return": "1", "comment": "出典を"})
     sheet.refresh_from_db()
     assert (sheet.state, sheet.return_comment) == ("returned", "出典を")

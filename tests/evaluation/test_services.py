@@ -155,7 +155,7 @@ def test_a_return_needs_a_comment(world, evaluation_round):
     sheet = sheet_submit(acting_user=world.sangyo, sheet=sheet)
     with pytest.raises(ValidationError) as refused:
         sheet_return(acting_user=world.coordinator, sheet=sheet, comment="  ")
-    assert refused.value.messages == ["差戻しのコメントを入力してください。"]
+    assert refused.value.messages == ["差し戻しのコメントを入力してください。"]
     assert sheet_of(evaluation_round, BAMBOO).state == "submitted"
 
 

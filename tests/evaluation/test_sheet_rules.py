@@ -57,7 +57,7 @@ STATE_LABELS = {
     "not_started": "未着手",
     "draft": "作成中",
     "submitted": "提出済",
-    "returned": "差戻し",
+    "returned": "差し戻し",
     "confirmed": "確定",
 }
 STATE_REFUSED = {
