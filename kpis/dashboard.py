@@ -217,7 +217,7 @@ def dashboard_view(request, admin_site) -> TemplateResponse:
             for each in range(plan.start_fiscal_year, plan.end_fiscal_year + 1)
         ],
         "totals": Row("all", "すべての KPI", _count(statuses)),
-        "tables": build_tables(statuses, grouping, permissions.user_bureau_ids(request.user)),
+        "tables": build_tables(statuses, grouping, _own_bureaus(request.user)),
         "statuses": [(s, STATUS_COLOURS[s]) for s in Status],
         "rules": THRESHOLDS.explained(),
         "bar_width": BAR_WIDTH,
@@ -241,3 +241,10 @@ def _count(statuses: dict[int, Achievement]) -> dict[str, int]:
     for achievement in statuses.values():
         counts[achievement.status] = counts.get(achievement.status, 0) + 1
     return counts
+
+
+def _own_bureaus(user) -> set[int]:
+    """The bureaus listed first: the policy says whose lists start at their own bureaus (staff)."""
+    if not permissions.lists_own_bureaus_first(user):
+        return set()
+    return permissions.user_bureau_ids(user)
