@@ -145,6 +145,9 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+# The upload waits in the database between the 下見 and the confirmation, so that any app server
+# may take the confirmation (the default, a temporary folder, belongs to one server).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "kpis.sheet_storage.DatabaseUploadStorage"
 # (IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT is not set: it strips a leading "=" and lets "+", "-",
 # "@" through; the sheet's writer, kpis.actual_sheet, stores such text as text instead, unchanged.)
 

@@ -382,3 +382,25 @@ class ProjectKpi(models.Model):
     def clean(self) -> None:
         if self.project_id and self.kpi_id and self.project.edition_id != self.kpi.edition_id:
             raise ValidationError("KPI とプロジェクトは同じ版のものでなければなりません。")
+
+
+class SheetUpload(models.Model):
+    """An uploaded 「実績値」 sheet waiting between its 「取込内容の確認」 and the confirmation
+    (django-import-export's temporary storage, ``kpis.sheet_storage.DatabaseUploadStorage``).
+
+    It lives in the database, so that with several app servers the confirmation may reach any of
+    them (django-import-export's default temporary folder belongs to one server). Its name is a
+    random token that only the uploader's confirmation form carries. Deleted on confirmation;
+    those older than ``SHEET_UPLOAD_LIFETIME`` are deleted on the next upload.
+    """
+
+    name = models.CharField("名前", max_length=32, unique=True)
+    content = models.BinaryField("内容")
+    uploaded_at = models.DateTimeField("アップロード日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "取込中の実績値シート"
+        verbose_name_plural = "取込中の実績値シート"
+
+    def __str__(self) -> str:
+        return self.name

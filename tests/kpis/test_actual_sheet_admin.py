@@ -1,13 +1,17 @@
 """The yearly 「実績値」 sheet in the admin: django-import-export's export, import, 下見 and
 confirmation, with the policy's scoping and the change engine behind them."""
 
+import tempfile
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Bureau
 from kpis.actual_sheet_services import actual_sheet_export
-from kpis.models import Kpi, KpiActual
+from kpis.models import Kpi, KpiActual, SheetUpload
 from plan.models import ChangeRequest
 from tests.admin_forms import client_as
 from tests.kpis.sheet_helpers import append_row, fill, sheet_rows
@@ -157,3 +161,54 @@ def test_the_preview_shows_at_most_its_budget_of_rows(world, monkeypatch):
     assert (
         "ほか 1 件 (取込内容の確認には最初の 1 件だけを示しています)。" in preview.content.decode()
     )
+
+
+def test_the_upload_waits_in_the_database_so_any_server_may_confirm_it(
+    world, tmp_path, monkeypatch
+):
+    """The 下見 keeps the file in the database, not a server's temporary folder: a confirmation
+    reaching a server with an empty /tmp still imports it, and the kept upload is then gone."""
+    client = client_as(world.coordinator)
+    preview = upload(
+        client, fill(sangyo_sheet(world, world.coordinator), {("K035", "表記"): "25ha"})
+    )
+    name = preview.context["confirm_form"].initial["import_file_name"]
+    assert list(SheetUpload.objects.values_list("name", flat=True)) == [name]
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # "another server"
+    response = confirm(client, preview)
+    assert response["Location"] == reverse("admin:kpis_kpiactual_changelist")
+    assert KpiActual.objects.get().text == "25ha"
+    assert SheetUpload.objects.count() == 0
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../../etc/passwd", "0" * 32, "ABCDEF0123456789ABCDEF0123456789"],
+    ids=["path", "unknown", "not-ours"],
+)
+def test_a_forged_or_unknown_upload_name_is_expired_and_writes_nothing(world, name):
+    client = client_as(world.coordinator)
+    preview = upload(
+        client, fill(sangyo_sheet(world, world.coordinator), {("K035", "表記"): "25ha"})
+    )
+    form = preview.context["confirm_form"]
+    data = {field: form.initial.get(field, "") for field in form.fields}
+    data["import_file_name"] = name
+    response = client.post(CONFIRM, data, follow=True)
+    messages = [str(message) for message in response.context["messages"]]
+    assert messages == ["取込内容の確認の有効期限が切れました。もう一度ファイルを選んでください。"]
+    assert KpiActual.objects.count() == 0 and ChangeRequest.objects.count() == 0
+    assert SheetUpload.objects.count() == 1
+
+
+def test_uploads_older_than_a_day_are_deleted_on_the_next_upload(world):
+    old = SheetUpload.objects.create(name="a" * 32, content=b"x")
+    SheetUpload.objects.filter(pk=old.pk).update(
+        uploaded_at=timezone.now() - timedelta(days=1, minutes=1)
+    )
+    recent = SheetUpload.objects.create(name="b" * 32, content=b"y")
+    upload(client_as(world.sangyo), fill(sangyo_sheet(world), {("K035", "表記"): "25ha"}))
+    assert not SheetUpload.objects.filter(pk=old.pk).exists()
+    assert SheetUpload.objects.filter(pk=recent.pk).exists()
+    assert SheetUpload.objects.count() == 2
