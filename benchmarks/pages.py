@@ -25,7 +25,9 @@ The data, for each scale N (ascending; each scale extends the previous one):
   ones. Among them, at ×1: changes to the cross-listed project and the shared KPI that the pages
   below show, and one pending request for each measured user to review;
 - ``ACTUAL_YEARS`` actuals (実績値) for every KPI (×100: 15,300), from its baseline, so that the KPI
-  page draws its series and chart and the 「達成状況」 dashboard judges every KPI.
+  page draws its series and chart and the 「達成状況」 dashboard judges every KPI;
+- the FY2024 evaluation round (評価の照会) opened through ``round_open``: one 評価票 per project,
+  spread over 未着手, 作成中, 提出済 and 確定 (``open_evaluation_round``).
 
 The pages, each requested with Django's test client signed in as a coordinator (``coordinator``,
 環境局) and as bureau staff (``sangyo``, 産業経済局); see ``PAGES``. Each page is requested once to
@@ -42,7 +44,9 @@ of the floor.
 lists before pagination (for staff, the project list starts at 「自局のみ」); for the index, the
 change requests the user may see (the index counts them); for a change form or the review page,
 the rows of that model's table; for the project's 「履歴」 page, the historical rows it lists; for
-the audit log, the historical rows of the eight models it covers (it pages them by 100).
+the audit log, the historical rows of the eight models it covers (it pages them by 100); for the
+evaluation pages, the round's 評価票 (the list: those the user sees); for 公表前チェック, the
+edition's projects. ``--pages`` measures only the pages named.
 """
 
 from __future__ import annotations
@@ -96,6 +100,9 @@ SHARED_KPI = "市内再エネ導入量"
 SEARCH_TERM = "環境"
 GOAL_CODE = "I"
 PAGE_NUMBER = 50
+EVALUATION_YEAR = 2024
+#: The share of 評価票 moved on from 「未着手」, in turn: 作成中, 提出済, 確定 (with grades).
+EVALUATION_STATES = ("draft", "submitted", "confirmed", "not_started")
 #: Changes applied to the cross-listed project and the shared KPI before the others (their history).
 FEATURED_CHANGES = 4
 
@@ -126,6 +133,11 @@ PAGES = (
     Page("dashboard_drill", f"達成状況, the KPIs of {STAFF_BUREAU}"),
     Page("project_history", "project 履歴 (history)"),
     Page("audit_log", "audit log", (COORDINATOR,)),
+    Page("eval_sheets", f"評価票 list (FY{EVALUATION_YEAR})"),
+    Page("eval_sheet", "評価票 (cross-listed project; staff: their first)"),
+    Page("eval_progress", "評価の照会: 提出状況", (COORDINATOR,)),
+    Page("eval_report", "評価の照会: report (every project)", (COORDINATOR,)),
+    Page("edition_review", "公表前チェック"),
 )
 PAGE_KEYS = tuple(page.key for page in PAGES)
 
@@ -430,7 +442,59 @@ def prepare_scale(edition, scale: int) -> dict:
     history = record_initial_history()
     users = benchmark_users()
     make_change_requests(edition, users, CHANGE_REQUESTS_PER_COPY * scale)
-    return {"users": users, "featured": featured_requests(edition), "initial_history": history}
+    evaluation_round = open_evaluation_round(edition, users[COORDINATOR])
+    return {
+        "users": users,
+        "featured": featured_requests(edition),
+        "initial_history": history,
+        "round": evaluation_round.pk,
+    }
+
+
+def open_evaluation_round(edition, coordinator):
+    """The FY``EVALUATION_YEAR`` round through ``round_open`` (one 評価票 per project), opened
+    once (a larger scale's projects get their 評価票 added); the 評価票 spread over the states of
+    ``EVALUATION_STATES`` in turn, with grades on the confirmed ones."""
+    import datetime
+
+    from django.utils import timezone
+
+    from evaluation.models import EvaluationRound, EvaluationSheet
+    from evaluation.services import round_open
+    from plan.models import Project
+
+    evaluation_round = EvaluationRound.objects.filter(
+        edition=edition, fiscal_year=EVALUATION_YEAR
+    ).first()
+    if evaluation_round is None:
+        evaluation_round = round_open(
+            acting_user=coordinator,
+            edition=edition,
+            fiscal_year=EVALUATION_YEAR,
+            deadline=datetime.date(EVALUATION_YEAR + 1, 7, 31),
+        )
+    else:
+        have = evaluation_round.sheets.values("project_id")
+        EvaluationSheet.objects.bulk_create(
+            EvaluationSheet(round=evaluation_round, project=project)
+            for project in Project.objects.filter(edition=edition).exclude(pk__in=have)
+        )
+    now = timezone.now()
+    sheets = list(evaluation_round.sheets.order_by("pk"))
+    for number, sheet in enumerate(sheets):
+        sheet.state = EVALUATION_STATES[number % len(EVALUATION_STATES)]
+        if sheet.state in ("submitted", "confirmed"):
+            sheet.self_assessment = "ABCD"[number % 4]
+            sheet.submitted_at = now
+        if sheet.state == "confirmed":
+            sheet.final_grade = "ABCD"[(number // 4) % 4]
+            sheet.confirmed_by, sheet.confirmed_at = coordinator, now
+    EvaluationSheet.objects.bulk_update(
+        sheets,
+        ["state", "self_assessment", "submitted_at", "final_grade", "confirmed_by", "confirmed_at"],
+        batch_size=1000,
+    )
+    return evaluation_round
 
 
 # ---------------------------------------------------------------------------------------------
@@ -460,11 +524,26 @@ def _history_row_count(html: str) -> int:
     )  # less the header
 
 
-def page_targets(edition, user, role: str, featured: dict) -> dict[str, Target]:
+def evaluation_sheet(round_pk: int, project, user):
+    """The cross-listed project's 評価票, or (for staff of other bureaus, who see only their
+    bureau's) the first one the user sees by project code."""
+    from accounts import permissions
+    from evaluation.models import EvaluationSheet
+
+    visible = EvaluationSheet.objects.filter(round=round_pk).filter(
+        permissions.evaluation_sheets_visible_to(_fresh_user(user))
+    )
+    return visible.filter(project=project).first() or visible.order_by("project__code")[0]
+
+
+def page_targets(
+    edition, user, role: str, prepared: dict, wanted: Sequence[str] = PAGE_KEYS
+) -> dict[str, Target]:
     """The path, query and row count of each page for a user."""
     from django.urls import reverse
 
     from accounts.models import Bureau
+    from evaluation.models import EvaluationSheet
     from kpis.models import Kpi, KpiValue, ProjectKpi
     from plan.models import ChangeRequest, Listing, Measure, PolicyGoal, Project, ProjectBureau
 
@@ -484,6 +563,7 @@ def page_targets(edition, user, role: str, featured: dict) -> dict[str, Target]:
             projects_url, query, _changelist_count(Project, user, query), floor_query or {}
         )
 
+    sheets = EvaluationSheet.objects.filter(round=prepared["round"]).count()
     history_models = (
         Project,
         ProjectBureau,
@@ -498,7 +578,10 @@ def page_targets(edition, user, role: str, featured: dict) -> dict[str, Target]:
         "index": Target(reverse("admin:index"), {}, queue, {}),
         "queue": Target(reverse("admin:plan_changerequest_changelist"), {}, queue, {}),
         "review": Target(
-            reverse("admin:plan_changerequest_change", args=[featured[role]]), {}, queue, {}
+            reverse("admin:plan_changerequest_change", args=[prepared["featured"][role]]),
+            {},
+            queue,
+            {},
         ),
         "projects": project_list({}),
         "projects_page": project_list({"p": page_number}, {"p": page_number}),
@@ -528,8 +611,41 @@ def page_targets(edition, user, role: str, featured: dict) -> dict[str, Target]:
             sum(model.history.count() for model in history_models),
             {},
         ),
+        "eval_sheets": Target(
+            reverse("admin:evaluation_evaluationsheet_changelist"),
+            {},
+            _changelist_count(EvaluationSheet, user, {}),
+            {},
+        ),
+        "eval_sheet": Target(
+            reverse(
+                "admin:evaluation_evaluationsheet_change",
+                args=[evaluation_sheet(prepared["round"], project, user).pk],
+            ),
+            {},
+            sheets,
+            {},
+        ),
+        "eval_progress": Target(
+            reverse("admin:evaluation_evaluationround_progress", args=[prepared["round"]]),
+            {},
+            sheets,
+            {},
+        ),
+        "eval_report": Target(
+            reverse("admin:evaluation_evaluationround_report", args=[prepared["round"]]),
+            {},
+            sheets,
+            {},
+        ),
+        "edition_review": Target(
+            reverse("admin:plan_edition_review", args=[edition.pk]),
+            {},
+            Project.objects.filter(edition=edition).count(),
+            {},
+        ),
     }
-    return targets
+    return {key: target for key, target in targets.items() if key in wanted}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -588,7 +704,9 @@ def fill_floor(rows: int) -> None:
     )
 
 
-def measure_scale(edition, scale: int, prepared: dict, *, repeat: int) -> dict:
+def measure_scale(
+    edition, scale: int, prepared: dict, *, repeat: int, wanted: Sequence[str] = PAGE_KEYS
+) -> dict:
     """Measure every page for every role on the edition as it is (built by ``prepare_scale``)."""
     from django.test import Client
     from django.urls import reverse
@@ -604,10 +722,10 @@ def measure_scale(edition, scale: int, prepared: dict, *, repeat: int) -> dict:
         user = users[role]
         client = Client(raise_request_exception=True)
         client.force_login(user)
-        targets = page_targets(edition, user, role, prepared["featured"])
+        targets = page_targets(edition, user, role, prepared, wanted)
         measured = {}
         for page in PAGES:
-            if role not in page.roles:
+            if role not in page.roles or page.key not in targets:
                 continue
             target = targets[page.key]
             measured[page.key] = measure_requests(client, _url(target.path, target.query), repeat)
@@ -690,7 +808,7 @@ def _measure_database(kind: str, args: argparse.Namespace) -> dict:
                 cursor.execute("ANALYZE")
         log(f"[{kind}] built ×{scale} in {time.perf_counter() - start:.1f} s; measuring…")
         start = time.perf_counter()
-        result = measure_scale(edition, scale, prepared, repeat=args.repeat)
+        result = measure_scale(edition, scale, prepared, repeat=args.repeat, wanted=args.pages)
         log(f"[{kind}] measured ×{scale} in {time.perf_counter() - start:.1f} s")
         results.append(result)
     return {
@@ -788,6 +906,9 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--repeat", type=int, default=DEFAULT_REPEAT, help="timed requests per page (the median)"
     )
     parser.add_argument("--json", help="also write the results as JSON to this path")
+    parser.add_argument(
+        "--pages", nargs="+", choices=PAGE_KEYS, default=list(PAGE_KEYS), help="measure only these"
+    )
     args = parser.parse_args(argv)
     if any(scale < 1 for scale in args.scales) or args.repeat < 1:
         parser.error("scales and --repeat are whole numbers from 1")
@@ -804,7 +925,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         __file__,
         args.databases,
         args.scales,
-        ["--postgres-url", args.postgres_url, "--repeat", str(args.repeat)],
+        ["--postgres-url", args.postgres_url, "--repeat", str(args.repeat), "--pages", *args.pages],
         databases.append,
         prefix=DATABASE_PREFIX,
     )

@@ -50,6 +50,21 @@ def test_every_page_answers_at_scale_one(edition_2024):
     by_page = {(row["page"], row["role"]): row for row in rows}
     assert by_page["projects", "coordinator"]["rows"] == 90
     assert by_page["project_history", "coordinator"]["rows"] > 0
+    # One 評価票 per project (90); staff list their bureau's (9).
+    assert by_page["eval_progress", "coordinator"]["rows"] == 90
+    assert by_page["eval_sheets", "coordinator"]["rows"] == 90
+    assert by_page["eval_sheets", "sangyo"]["rows"] == 9
+    assert by_page["edition_review", "sangyo"]["rows"] == 90
     report = format_report([{"server": "test", "versions": {}, "kind": "test", "scales": [result]}])
     for page in PAGES:
         assert page.key in report
+
+
+def test_only_the_pages_asked_for_are_measured(edition_2024):
+    prepared = prepare_scale(edition_2024, 1)
+    result = measure_scale(edition_2024, 1, prepared, repeat=1, wanted=["eval_report", "index"])
+    assert sorted((row["page"], row["role"]) for row in result["pages"]) == [
+        ("eval_report", "coordinator"),
+        ("index", "coordinator"),
+        ("index", "sangyo"),
+    ]
