@@ -321,11 +321,22 @@ def sheet_submit(
 ) -> EvaluationSheet:
     """提出: the required fields must be there (named if not); the sheet's proposed actuals go to
     the coordinators as ONE change request (``change_propose``), which the sheet links to. A
-    resubmission after a return amends the same request."""
+    resubmission after a return amends the same request; a colleague's resubmission withdraws the
+    request the sheet carried and makes the colleague's own."""
     sheet = _locked(sheet, acting_user, SheetAction.SUBMIT, version)
     missing = [label for name, label in REQUIRED_FIELDS.items() if not getattr(sheet, name)]
     if missing:
         raise ValidationError(f"提出するには次の項目を入力してください: {'、'.join(missing)}")
+    carried = sheet.change_request
+    if (
+        carried is not None
+        and carried.is_open
+        and carried.submitted_by_id != acting_user.pk
+        and permissions.may_withdraw(acting_user, carried)
+    ):
+        # A colleague's resubmission replaces the request the sheet carried (see may_withdraw).
+        change_request_withdraw(acting_user=acting_user, change_request=carried)
+        sheet.change_request = None
     changes = _actual_changes(sheet, acting_user)
     if changes:
         proposal = change_propose(

@@ -255,3 +255,86 @@ def test_a_request_returned_from_the_queue_blocks_confirmation(world, evaluation
         f"実績値の変更申請 #{sheet.change_request_id} が差し戻されています。評価票を差し戻してください。"
     ]
     assert (sheet_of(evaluation_round, BAMBOO).state, KpiActual.objects.count()) == ("submitted", 0)
+
+
+def test_a_colleague_resubmitting_a_returned_sheet_leaves_no_request_behind(
+    world, evaluation_round
+):
+    """The sheet was submitted by sangyo and returned; a colleague of the same bureau corrects
+    and resubmits it. The request sangyo's submission made is withdrawn (by the colleague, on the
+    request's thread), not left 「差し戻し」 in sangyo's list for ever; confirming approves the
+    colleague's request."""
+    colleague = UserFactory(
+        username="sangyo2", role="bureau_staff", bureaus=world.sangyo.bureaus.all()
+    )
+    sheet = fill(world.sangyo, sheet_of(evaluation_round, BAMBOO))
+    sheet = sheet_submit(acting_user=world.sangyo, sheet=sheet, version=sheet.version)
+    first = sheet.change_request
+    sheet = sheet_return(
+        acting_user=world.coordinator, sheet=sheet, comment="出典を書いてください。"
+    )
+
+    sheet = fill(colleague, sheet, actuals={Kpi.objects.get(code="K035").pk: ActualInput("13ha")})
+    sheet = sheet_submit(acting_user=colleague, sheet=sheet, version=sheet.version)
+    first.refresh_from_db()
+    second = sheet.change_request
+    assert (first.status, second.status) == ("withdrawn", "pending")
+    assert (second.submitted_by, [item.proposed["text"] for item in second.items.all()]) == (
+        colleague,
+        ["13ha"],
+    )
+    assert [(event.kind, event.actor.username) for event in first.events.all()] == [
+        ("submitted", "sangyo"),
+        ("returned", "coordinator"),
+        ("withdrawn", "sangyo2"),
+    ]
+    assert ChangeRequest.objects.filter(status__in=["pending", "returned"]).count() == 1
+
+    sheet_confirm(acting_user=world.coordinator, sheet=sheet, final_grade="B")
+    assert KpiActual.objects.get().text == "13ha"
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("sangyo", True),  # the submitter
+        ("sangyo2", True),  # a colleague who may submit the sheet
+        ("kankyo_staff", False),  # staff of another bureau
+        ("coordinator", True),  # may submit a sheet on the bureau's behalf (SHEET_RULES)
+        ("viewer", False),
+    ],
+)
+def test_who_may_withdraw_the_request_a_returned_sheet_carries(
+    world, evaluation_round, who, expected
+):
+    from accounts import permissions
+    from accounts.models import Bureau
+
+    people = {
+        "sangyo": world.sangyo,
+        "sangyo2": UserFactory(role="bureau_staff", bureaus=world.sangyo.bureaus.all()),
+        "kankyo_staff": UserFactory(
+            role="bureau_staff", bureaus=[Bureau.objects.get(name="環境局")]
+        ),
+        "coordinator": world.coordinator,
+        "viewer": world.viewer,
+    }
+    sheet = fill(world.sangyo, sheet_of(evaluation_round, BAMBOO))
+    sheet = sheet_submit(acting_user=world.sangyo, sheet=sheet, version=sheet.version)
+    sheet = sheet_return(
+        acting_user=world.coordinator, sheet=sheet, comment="出典を書いてください。"
+    )
+    assert permissions.may_withdraw(people[who], sheet.change_request) is expected
+
+
+def test_a_colleague_may_not_withdraw_the_request_of_a_sheet_waiting_for_review(
+    world, evaluation_round
+):
+    from accounts import permissions
+
+    colleague = UserFactory(role="bureau_staff", bureaus=world.sangyo.bureaus.all())
+    sheet = fill(world.sangyo, sheet_of(evaluation_round, BAMBOO))
+    sheet = sheet_submit(acting_user=world.sangyo, sheet=sheet, version=sheet.version)
+    assert sheet.change_request.status == "pending"
+    assert permissions.may_withdraw(colleague, sheet.change_request) is False
+    assert permissions.may_withdraw(world.sangyo, sheet.change_request) is True
