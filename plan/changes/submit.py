@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 class Submission(TypedDict, total=False):
     """The keyword arguments of every way to record a set of changes: who acts, in which
     edition, the changes, why and under which title; optionally the project or KPI the request
-    is about (a person has one open request per target and source) and where the changes come
+    is about (a person has one open request per target, source and source name: one per
+    評価の照会, for example) and where the changes come
     from (the admin by default, or an import with its file name)."""
 
     acting_user: Required[User]
@@ -148,6 +149,7 @@ def change_request_submit(**submission: Unpack[Submission]) -> ChangeRequest:
                 project=fields["project"],
                 kpi=fields["kpi"],
                 source=fields["source"],
+                source_name=fields["source_name"],
             )
             .open()
             .first()

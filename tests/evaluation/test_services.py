@@ -338,3 +338,37 @@ def test_a_colleague_may_not_withdraw_the_request_of_a_sheet_waiting_for_review(
     assert sheet.change_request.status == "pending"
     assert permissions.may_withdraw(colleague, sheet.change_request) is False
     assert permissions.may_withdraw(world.sangyo, sheet.change_request) is True
+
+
+def test_two_open_rounds_of_one_edition_keep_their_requests_apart(
+    world, evaluation_round, edition_2024
+):
+    """FY2024's round is still open when FY2025's opens; sangyo submits the same project's sheet
+    in both. Each sheet carries its own request with its own year's actual: the second
+    submission does not take over (and empty) the first's request."""
+    later = round_open(
+        acting_user=world.coordinator,
+        edition=edition_2024,
+        fiscal_year=2025,
+        deadline=datetime.date(2026, 6, 30),
+    )
+    k035 = Kpi.objects.get(code="K035").pk
+    first = fill(world.sangyo, sheet_of(evaluation_round, BAMBOO))
+    first = sheet_submit(acting_user=world.sangyo, sheet=first, version=first.version)
+    second = fill(world.sangyo, sheet_of(later, BAMBOO), actuals={k035: ActualInput("15ha")})
+    second = sheet_submit(acting_user=world.sangyo, sheet=second, version=second.version)
+    assert first.change_request_id != second.change_request_id
+    assert [
+        (item.proposed["year"], item.proposed["text"])
+        for request in (first.change_request, second.change_request)
+        for item in request.items.all()
+    ] == [(2024, "12ha"), (2025, "15ha")]
+
+    sheet_confirm(
+        acting_user=world.coordinator, sheet=sheet_of(evaluation_round, BAMBOO), final_grade="B"
+    )
+    sheet_confirm(acting_user=world.coordinator, sheet=sheet_of(later, BAMBOO), final_grade="A")
+    assert list(KpiActual.objects.order_by("year").values_list("year", "text")) == [
+        (2024, "12ha"),
+        (2025, "15ha"),
+    ]
