@@ -588,8 +588,11 @@ def fill_floor(rows: int) -> None:
     )
 
 
-def measure_scale(edition, scale: int, prepared: dict, *, repeat: int) -> dict:
-    """Measure every page for every role on the edition as it is (built by ``prepare_scale``)."""
+def measure_scale(
+    edition, scale: int, prepared: dict, *, repeat: int, pages: Sequence[str] = PAGE_KEYS
+) -> dict:
+    """Measure the pages (every page unless ``pages`` names some) for every role on the edition
+    as it is (built by ``prepare_scale``)."""
     from django.test import Client
     from django.urls import reverse
 
@@ -605,9 +608,10 @@ def measure_scale(edition, scale: int, prepared: dict, *, repeat: int) -> dict:
         client = Client(raise_request_exception=True)
         client.force_login(user)
         targets = page_targets(edition, user, role, prepared["featured"])
+        targets = {key: target for key, target in targets.items() if key in pages}
         measured = {}
         for page in PAGES:
-            if role not in page.roles:
+            if role not in page.roles or page.key not in targets:
                 continue
             target = targets[page.key]
             measured[page.key] = measure_requests(client, _url(target.path, target.query), repeat)
@@ -690,7 +694,7 @@ def _measure_database(kind: str, args: argparse.Namespace) -> dict:
                 cursor.execute("ANALYZE")
         log(f"[{kind}] built ×{scale} in {time.perf_counter() - start:.1f} s; measuring…")
         start = time.perf_counter()
-        result = measure_scale(edition, scale, prepared, repeat=args.repeat)
+        result = measure_scale(edition, scale, prepared, repeat=args.repeat, pages=args.pages)
         log(f"[{kind}] measured ×{scale} in {time.perf_counter() - start:.1f} s")
         results.append(result)
     return {
@@ -787,6 +791,13 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--repeat", type=int, default=DEFAULT_REPEAT, help="timed requests per page (the median)"
     )
+    parser.add_argument(
+        "--pages",
+        nargs="+",
+        choices=PAGE_KEYS,
+        default=list(PAGE_KEYS),
+        help="measure only these pages (default: all)",
+    )
     parser.add_argument("--json", help="also write the results as JSON to this path")
     args = parser.parse_args(argv)
     if any(scale < 1 for scale in args.scales) or args.repeat < 1:
@@ -804,7 +815,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         __file__,
         args.databases,
         args.scales,
-        ["--postgres-url", args.postgres_url, "--repeat", str(args.repeat)],
+        [
+            "--postgres-url",
+            args.postgres_url,
+            "--repeat",
+            str(args.repeat),
+            "--pages",
+            *args.pages,
+        ],
         databases.append,
         prefix=DATABASE_PREFIX,
     )
