@@ -120,6 +120,7 @@ PAGES = (
     Page("projects_search", f"project list, search 「{SEARCH_TERM}」"),
     Page("projects_goal", f"project list, goal {GOAL_CODE} filter"),
     Page("projects_bureau", f"project list, {STAFF_BUREAU} filter"),
+    Page("kpis", "KPI list (default)"),
     Page("project_form", "project change form (6 listings)"),
     Page("kpi_form", "KPI change form (shared by 7, with actuals)"),
     Page("dashboard", "達成状況 dashboard (FY2024)"),
@@ -505,6 +506,9 @@ def page_targets(edition, user, role: str, featured: dict) -> dict[str, Target]:
         "projects_search": project_list({"q": SEARCH_TERM}),
         "projects_goal": project_list({"listings__measure__goal__id__exact": goal.pk}),
         "projects_bureau": project_list({"bureaus__id__exact": bureau.pk}),
+        "kpis": Target(
+            reverse("admin:kpis_kpi_changelist"), {}, _changelist_count(Kpi, user, {}), {}
+        ),
         "project_form": Target(
             reverse("admin:plan_project_change", args=[project.pk]),
             {},
