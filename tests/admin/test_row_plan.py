@@ -10,9 +10,11 @@ the rows are Django's.
 
 import datetime
 import re
+from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.templatetags.admin_list import items_for_result
@@ -257,3 +259,19 @@ def test_the_action_checkbox_is_django_s_widget(name):
     ours = model_admin.action_checkbox(bureau)
     assert ours == admin.ModelAdmin.action_checkbox(model_admin, bureau)
     assert type(ours) is SafeString
+
+
+def test_the_change_list_template_is_django_s_but_for_the_rows_tag():
+    """templates/admin/change_list.html replaces one tag of Django's ``result_list`` block and
+    nothing else, whitespace included (checked against the installed Django's template)."""
+    ours = (Path(settings.BASE_DIR) / "templates/admin/change_list.html").read_text()
+    django_s = (Path(admin.__file__).parent / "templates/admin/change_list.html").read_text()
+
+    def block(source: str) -> str:
+        start = source.index("{% block result_list %}")
+        return source[start : source.index("{% endblock %}", start)]
+
+    assert block(django_s).count("{% result_list cl %}") == 1
+    assert block(ours) == block(django_s).replace(
+        "{% result_list cl %}", "{% planned_result_list cl %}"
+    )
