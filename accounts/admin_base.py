@@ -13,11 +13,14 @@ from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from accounts.admin_widgets import SharedLabelsAutocompleteSelect, share_autocomplete_labels
 from accounts.permissions import is_frozen, lists_own_bureaus_first, user_bureau_ids
+
+CHECKBOX_NAME = escape(helpers.ACTION_CHECKBOX_NAME)
 
 
 def list_title(opts) -> str:
@@ -89,13 +92,14 @@ class PolicyModelAdmin(admin.ModelAdmin):
 
     def action_checkbox(self, obj):
         """The row's checkbox for bulk actions: the same HTML as Django's, written directly rather
-        than through a widget template (a template render per listed row)."""
-        label = format_html(gettext("Select this object for an action - {}"), str(obj))
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-            helpers.ACTION_CHECKBOX_NAME,
-            str(obj.pk),
-            label,
+        than through a widget template (a template render per listed row) or ``format_html``."""
+        label = gettext("Select this object for an action - {}").format(
+            conditional_escape(str(obj))
+        )
+        value = conditional_escape(str(obj.pk))
+        return SafeString(
+            f'<input type="checkbox" name="{CHECKBOX_NAME}" value="{value}"'
+            f' class="action-select" aria-label="{label}">'
         )
 
     def changelist_view(self, request, extra_context=None):

@@ -127,6 +127,7 @@ PAGES = (
     Page("projects_search", f"project list, search 「{SEARCH_TERM}」"),
     Page("projects_goal", f"project list, goal {GOAL_CODE} filter"),
     Page("projects_bureau", f"project list, {STAFF_BUREAU} filter"),
+    Page("kpis", "KPI list (default)"),
     Page("project_form", "project change form (6 listings)"),
     Page("kpi_form", "KPI change form (shared by 7, with actuals)"),
     Page("dashboard", "達成状況 dashboard (FY2024)"),
@@ -593,6 +594,9 @@ def page_targets(
             {},
             Project.objects.count(),
             {},
+        ),
+        "kpis": Target(
+            reverse("admin:kpis_kpi_changelist"), {}, _changelist_count(Kpi, user, {}), {}
         ),
         "kpi_form": Target(reverse("admin:kpis_kpi_change", args=[kpi.pk]), {}, kpis, {}),
         "dashboard": Target(reverse("admin:kpis_achievement"), {"year": 2024}, kpis, {}),

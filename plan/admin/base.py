@@ -3,7 +3,8 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import lookup_spawns_duplicates
 from django.core.paginator import Paginator
-from django.utils.html import format_html_join
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
 
 from accounts import permissions
 from accounts.admin_base import PolicyChangeList, PolicyModelAdmin
@@ -32,7 +33,9 @@ class NormalizedSearchAdmin(PlanContentAdmin):
 
 
 def lines(values) -> str:
-    return format_html_join("", "{}<br>", ((value,) for value in values))
+    """Each value escaped, followed by ``<br>``: ``format_html_join("", "{}<br>", ...)``'s HTML,
+    without a ``format_html`` per value (a list cell per row)."""
+    return SafeString("".join([f"{conditional_escape(value)}<br>" for value in values]))
 
 
 class SubqueryRelatedFieldListFilter(admin.RelatedFieldListFilter):

@@ -4,7 +4,8 @@ request's state as a badge, times in Asia/Tokyo in one short form. Styles in pla
 from collections.abc import Iterable
 
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString
 
 #: The badge's class for each state of a change request (its colour in site.css).
 STATUS_BADGES = {
@@ -18,8 +19,12 @@ STATUS_BADGES = {
 
 
 def unbroken(names: Iterable[str]) -> str:
-    """Names that wrap between one another, never inside one (「都市戦 / 略局」)."""
-    return format_html_join(" ", '<span class="unbroken">{}</span>', ((name,) for name in names))
+    """Names that wrap between one another, never inside one (「都市戦 / 略局」): the HTML of
+    ``format_html_join(" ", '<span class="unbroken">{}</span>', ...)``, without a ``format_html``
+    per name (a list cell per row)."""
+    return SafeString(
+        " ".join([f'<span class="unbroken">{conditional_escape(name)}</span>' for name in names])
+    )
 
 
 def status_badge(change_request) -> str:
