@@ -29,7 +29,6 @@ from accounts.admin_base import PolicyChangeList, PolicyModelAdmin
 from accounts.admin_rows import RowPlan
 from accounts.models import Bureau, Role, User
 from benchmarks.pages import prepare_scale
-from evaluation.services import round_open
 from plan.admin.base import lines
 from plan.admin.display import unbroken
 from plan.models import Measure
@@ -45,15 +44,10 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 
 
 def populate(edition) -> dict[str, User]:
-    """The benchmark's ×1 world, a round of 評価票, sign-ins and a change to an account."""
+    """The benchmark's ×1 world (with its round of 評価票 in every state), sign-ins and a change
+    to an account."""
     users = prepare_scale(edition, 1)["users"]
     coordinator = users["coordinator"]
-    round_open(
-        acting_user=coordinator,
-        edition=edition,
-        fiscal_year=2024,
-        deadline=datetime.date(2025, 6, 30),
-    )
     moment = timezone.make_aware(datetime.datetime(2025, 4, 1, 9, 30))
     AccessLog.objects.create(
         username="sangyo", ip_address="127.0.0.1", user_agent="b", attempt_time=moment
