@@ -69,6 +69,23 @@ class PolicyModelAdmin(admin.ModelAdmin):
     def get_changelist(self, request, **kwargs):
         return PolicyChangeList
 
+    def get_record_queryset(self, request):
+        """What ``get_object`` (the change form, deletion) reads one record from: by default the
+        admin's queryset. An admin whose list annotates or prefetches what only the list shows
+        (counts, sort keys, request status) returns the queryset without them."""
+        return self.get_queryset(request)
+
+    def get_object(self, request, object_id, from_field=None):
+        """Django's ``get_object``, reading from ``get_record_queryset``."""
+        queryset = self.get_record_queryset(request)
+        model = queryset.model
+        field = model._meta.pk if from_field is None else model._meta.get_field(from_field)
+        try:
+            object_id = field.to_python(object_id)
+            return queryset.get(**{field.name: object_id})
+        except (model.DoesNotExist, ValidationError, ValueError):
+            return None
+
     def has_view_permission(self, request, obj=None) -> bool:
         return has_object_perm(request, permission_name(self.opts, "view"), obj) or (
             self.has_change_permission(request, obj)

@@ -170,6 +170,10 @@ class ProjectAdmin(
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         return KeysFirstPaginator(queryset, per_page, orphans, allow_empty_first_page)
 
+    def get_record_queryset(self, request):
+        """The change form shows none of the list's annotations and prefetches."""
+        return super().get_queryset(request)
+
     def get_queryset(self, request):
         return with_request_status(
             super()
