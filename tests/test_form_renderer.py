@@ -143,3 +143,27 @@ def test_the_admins_forms_are_the_same_with_either_renderer(world, settings):
     for user in (world.coordinator, world.sangyo):
         assert pages[FAST, user.username] == pages[DJANGO, user.username]
     assert pages[FAST, "coordinator"][0].count('class="admin-autocomplete"') == 13
+
+
+@pytest.mark.django_db
+def test_inline_media_read_once_per_kind_of_row_is_djangos(world):
+    """Each inline formset's media (read from one row of each kind) is what Django's reading of
+    every row gives, for the project's three inlines and the KPI's two, in both roles."""
+    from django.contrib.admin import helpers
+
+    project = Project.objects.get(name="アジア・グリーン共創ハブ推進事業")
+    kpi = Kpi.objects.get(indicator="市内再エネ導入量", code__isnull=False)
+    own = Project.objects.filter(bureaus__name="産業経済局").order_by("code").first()
+    compared = 0
+    for user in (world.coordinator, world.sangyo):
+        client = client_as(user)
+        for url in (
+            reverse("admin:plan_project_change", args=[project.pk]),
+            reverse("admin:plan_project_change", args=[own.pk]),
+            reverse("admin:kpis_kpi_change", args=[kpi.pk]),
+        ):
+            response = client.get(url)
+            for formset in response.context.get("inline_admin_formsets") or []:
+                assert str(formset.media) == str(helpers.InlineAdminFormSet.media.fget(formset))
+                compared += 1
+    assert compared >= 8
