@@ -205,7 +205,9 @@ class PolicyInlineMixin:
             def empty_form(self):
                 """Built once: Django builds it anew each time it is read (the media, the
                 column headers and the template's rows each read it)."""
-                return super().empty_form
+                form = super().empty_form
+                share_autocomplete_labels([form])
+                return form
 
             def clean(self):
                 super().clean()
