@@ -85,11 +85,15 @@ def test_forms_labels_and_errors_render_as_djangos(data, renderer_name):
         form = ProjectForm(data, renderer=renderer)
         if renderer_name != "labels_and_errors":
             return getattr(form, renderer_name)()
-        return "".join(
-            f"{field.label_tag()}{field.label_tag(attrs={'class': 'required'})}"
-            f"{field.legend_tag()}{field.errors}{field.errors.as_ul()}"
-            for field in form
-        ) + str(form.non_field_errors()) + str(ErrorList(["誤り <1>"]))
+        return (
+            "".join(
+                f"{field.label_tag()}{field.label_tag(attrs={'class': 'required'})}"
+                f"{field.legend_tag()}{field.errors}{field.errors.as_ul()}"
+                for field in form
+            )
+            + str(form.non_field_errors())
+            + str(ErrorList(["誤り <1>"]))
+        )
 
     assert rendered(FastWidgetRenderer()) == rendered(DjangoTemplates())
 
@@ -108,7 +112,10 @@ def test_a_template_not_djangos_own_is_rendered_by_the_engine(monkeypatch):
     assert renderer.written("django/forms/widgets/select.html") is None
     assert renderer.written("django/forms/label.html") is not None  # django/forms/attrs.html
     widget = forms.TextInput(attrs={"size": 3})
-    assert widget.render("a", "b", renderer=renderer) == '<input type="text" name="a" value="b" size="3">'
+    assert (
+        widget.render("a", "b", renderer=renderer)
+        == '<input type="text" name="a" value="b" size="3">'
+    )
 
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
