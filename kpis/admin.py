@@ -134,8 +134,9 @@ class KpiAdmin(AchievementPanelMixin, NormalizedSearchAdmin):
         return [path("achievement/", view, name="kpis_achievement"), *super().get_urls()]
 
     def get_record_queryset(self, request):
-        """The change form shows none of the list's annotations and prefetches."""
-        return super().get_queryset(request)
+        """The change form shows none of the list's annotations and prefetches; it reads the
+        edition (published or not)."""
+        return super().get_queryset(request).select_related("edition")
 
     def get_queryset(self, request):
         return with_request_status(

@@ -171,8 +171,9 @@ class ProjectAdmin(
         return KeysFirstPaginator(queryset, per_page, orphans, allow_empty_first_page)
 
     def get_record_queryset(self, request):
-        """The change form shows none of the list's annotations and prefetches."""
-        return super().get_queryset(request)
+        """The change form shows none of the list's annotations and prefetches; it reads the
+        edition (published or not, deriving 「<新>」 or not)."""
+        return super().get_queryset(request).select_related("edition")
 
     def get_queryset(self, request):
         return with_request_status(
