@@ -174,9 +174,7 @@ SOURCES = {
         "<option value=\"{{ widget.value|stringformat:'s' }}\""
         '{% include "django/forms/widgets/attrs.html" %}>{{ widget.label }}</option>\n'
     ),
-    "django/forms/errors/list/default.html": (
-        '{% include "django/forms/errors/list/ul.html" %}'
-    ),
+    "django/forms/errors/list/default.html": '{% include "django/forms/errors/list/ul.html" %}',
     "django/forms/errors/list/ul.html": (
         '{% if errors %}<ul class="{{ error_class }}"{% if errors.field_id %} '
         'id="{{ errors.field_id }}_error"{% endif %}>{% for error in errors %}<li>{{ error }}</li>'

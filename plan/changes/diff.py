@@ -409,7 +409,7 @@ def describe_histories(
 
 def history_references(pairs: Iterable[tuple]) -> list[tuple[models.Field, object]]:
     """The foreign-key values that (record, previous record) pairs show, as (field, value)."""
-    references = []
+    references: list[tuple[models.Field, object]] = []
     for record, previous in pairs:
         fields = [
             f for f in tracked_fields(record.instance_type) if isinstance(f, models.ForeignKey)
