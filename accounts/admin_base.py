@@ -68,9 +68,52 @@ class PolicyChangeList(ChangeList):
         return super().url_for_result(result)
 
 
+class SharedMediaInlineAdminFormSet(helpers.InlineAdminFormSet):
+    """Django's inline formset of a change form, whose media reads each kind of row's media once:
+    Django asks every row (each an ``AdminForm`` merging its widgets' media) and then the empty
+    form again. Rows with the same fields and read-only fields have the same media; it is added
+    once per row as before, so the page's media is the same."""
+
+    @property
+    def media(self):
+        media = self.opts.media + self.formset.media
+        read: dict[tuple, object] = {}
+        for admin_form in self:
+            kind = (tuple(admin_form.readonly_fields), tuple(admin_form.form.fields))
+            if kind not in read:
+                read[kind] = admin_form.media
+            media += read[kind]
+        return media
+
+
 class PolicyModelAdmin(admin.ModelAdmin):
     def get_changelist(self, request, **kwargs):
         return PolicyChangeList
+
+    def get_record_queryset(self, request):
+        """What ``get_object`` (the change form, deletion) reads one record from: by default the
+        admin's queryset. An admin whose list annotates or prefetches what only the list shows
+        (counts, sort keys, request status) returns the queryset without them."""
+        return self.get_queryset(request)
+
+    def get_object(self, request, object_id, from_field=None):
+        """Django's ``get_object``, reading from ``get_record_queryset``."""
+        queryset = self.get_record_queryset(request)
+        model = queryset.model
+        field = model._meta.pk if from_field is None else model._meta.get_field(from_field)
+        try:
+            object_id = field.to_python(object_id)
+            return queryset.get(**{field.name: object_id})
+        except (model.DoesNotExist, ValidationError, ValueError):
+            return None
+
+    def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
+        inline_admin_formsets = super().get_inline_formsets(
+            request, formsets, inline_instances, obj
+        )
+        for inline_admin_formset in inline_admin_formsets:
+            inline_admin_formset.__class__ = SharedMediaInlineAdminFormSet
+        return inline_admin_formsets
 
     def has_view_permission(self, request, obj=None) -> bool:
         return has_object_perm(request, permission_name(self.opts, "view"), obj) or (
@@ -161,6 +204,14 @@ class PolicyInlineMixin:
                 forms = super().forms
                 share_autocomplete_labels(forms)
                 return forms
+
+            @cached_property
+            def empty_form(self):
+                """Built once: Django builds it anew each time it is read (the media, the
+                column headers and the template's rows each read it)."""
+                form = super().empty_form
+                share_autocomplete_labels([form])
+                return form
 
             def clean(self):
                 super().clean()

@@ -80,6 +80,10 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer, with the widget templates every change form renders dozens of times
+# written out in Python (the same HTML; see config/form_renderer.py).
+FORM_RENDERER = "config.form_renderer.FastWidgetRenderer"
+
 WSGI_APPLICATION = "config.wsgi.application"
 
 DATABASES = {

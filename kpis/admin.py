@@ -133,6 +133,11 @@ class KpiAdmin(AchievementPanelMixin, NormalizedSearchAdmin):
         view = self.admin_site.admin_view(partial(dashboard_view, admin_site=self.admin_site))
         return [path("achievement/", view, name="kpis_achievement"), *super().get_urls()]
 
+    def get_record_queryset(self, request):
+        """The change form shows none of the list's annotations and prefetches; it reads the
+        edition (published or not)."""
+        return super().get_queryset(request).select_related("edition")
+
     def get_queryset(self, request):
         return with_request_status(
             super()

@@ -266,17 +266,16 @@ class ChangeRequestAdminMixin:
         """The project(s) and KPI(s) of the task ``obj`` belongs to (see plan.changes.scope)."""
         return set(), set()
 
-    def request_scope(self, obj) -> RequestScope:
-        """What this form shows of ``obj`` (its record and inline rows) and its task."""
+    def request_scope(self, obj, records: list[models.Model]) -> RequestScope:
+        """What this form shows of ``obj`` (its record and inline rows: ``records``, as
+        ``edit_version_records`` reads them) and its task."""
         parents = set()
         for inline in self.inlines:
             fk = _get_foreign_key(self.model, inline.model, fk_name=inline.fk_name)
             parents.add((inline.model._meta.label_lower, fk.attname, obj.pk))
         projects, kpis = self.task(obj)
         return RequestScope(
-            records=frozenset(
-                (record._meta.label_lower, record.pk) for record in self.edit_version_records(obj)
-            ),
+            records=frozenset((record._meta.label_lower, record.pk) for record in records),
             parents=frozenset(parents),
             projects=frozenset(projects),
             kpis=frozenset(kpis),
@@ -287,7 +286,16 @@ class ChangeRequestAdminMixin:
         cache = request.__dict__.setdefault("_request_scopes", {})
         key = _record_key(obj)
         if key not in cache:
-            cache[key] = self.request_scope(obj)
+            cache[key] = self.request_scope(obj, self._shown_records(request, obj))
+        return cache[key]
+
+    def _shown_records(self, request, obj) -> list[models.Model]:
+        """``edit_version_records``, read once per request for the scope and the version shown
+        (the check of a saved form's version reads them again, as they are then)."""
+        cache = request.__dict__.setdefault("_shown_records", {})
+        key = _record_key(obj)
+        if key not in cache:
+            cache[key] = self.edit_version_records(obj)
         return cache[key]
 
     def get_object(self, request, object_id, from_field=None):
@@ -344,10 +352,9 @@ class ChangeRequestAdminMixin:
             records.extend(inline.model._base_manager.filter(**{fk.name: obj.pk}).order_by("pk"))
         return records
 
-    def edit_version(self, obj) -> dict[str, dict[str, str]]:
-        return {
-            _record_key(record): record_version(record) for record in self.edit_version_records(obj)
-        }
+    def edit_version(self, records: list[models.Model]) -> dict[str, dict[str, str]]:
+        """The version a form shows of ``records`` (``edit_version_records``)."""
+        return {_record_key(record): record_version(record) for record in records}
 
     def _stale_form_messages(self, obj, shown: dict[str, dict[str, str]]) -> list[str]:
         """What changed since the form was built from ``shown``, with the current values."""
@@ -404,7 +411,9 @@ class ChangeRequestAdminMixin:
             posted = request.POST.get(EDIT_VERSION) if request.method == "POST" else None
             # A form shown again (invalid input) keeps the version it was first built from.
             context[EDIT_VERSION.lstrip("_")] = posted or json.dumps(
-                self.edit_version(obj), sort_keys=True, separators=(",", ":")
+                self.edit_version(self._shown_records(request, obj)),
+                sort_keys=True,
+                separators=(",", ":"),
             )
         if obj is not None and obj.pk is not None:
             own = self._own_open_request(request, obj)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from itertools import chain
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import prefetch_related_objects
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -16,7 +17,15 @@ from django.utils import timezone
 from accounts import permissions
 from kpis.models import Kpi, KpiValue, ProjectKpi
 from plan import changes
-from plan.changes.diff import HISTORY_TYPES, describe_histories
+from plan.changes.diff import (
+    HISTORY_TYPES,
+    RelatedRecords,
+    describe_histories,
+    history_references,
+    names_of,
+    previous_records,
+    related_records,
+)
 from plan.models import Listing, Measure, PolicyGoal, Project, ProjectBureau
 
 HISTORY_MODELS = (Project, ProjectBureau, Listing, Measure, PolicyGoal, Kpi, KpiValue, ProjectKpi)
@@ -25,35 +34,54 @@ HISTORY_MODELS = (Project, ProjectBureau, Listing, Measure, PolicyGoal, Kpi, Kpi
 #: The newest historical rows of each model that a history page or the audit log reads (a budget).
 HISTORY_LIMIT = 2000
 
-#: The relations each model's ``__str__`` reads: loaded once for a page's historical records.
+#: The relations each model's ``__str__`` reads (a related record comes with its own relations:
+#: ``related_records`` reads it with ``select_related()``).
 NAME_RELATIONS = {
     Measure: ("goal",),
     ProjectBureau: ("project", "bureau"),
-    Listing: ("measure__goal", "project"),
+    Listing: ("measure", "project"),
     ProjectKpi: ("project", "kpi"),
 }
 
 
-def _attributed(model):
-    return model.history.select_related("history_user", "proposed_by", "approved_by")
+@functools.cache
+def _history(model):
+    """``model.history`` (django-simple-history makes a manager class each time it is read)."""
+    return model.history
+
+
+#: Who made a historical row: the people each row shows.
+PEOPLE = ("history_user", "proposed_by", "approved_by")
+
+
+def _attributed(records: list) -> list:
+    """The historical ``records`` with the people they name, read in one query for all (joining
+    the user table three times into each model's query costs more to build than it saves)."""
+    ids = {getattr(record, f"{name}_id") for record in records for name in PEOPLE} - {None}
+    people = get_user_model()._base_manager.in_bulk(ids) if ids else {}
+    for record in records:
+        for name in PEOPLE:
+            field = record._meta.get_field(name)
+            field.set_cached_value(record, people.get(getattr(record, field.attname)))
+    return records
 
 
 def history_records(models, filters=None, limit: int = HISTORY_LIMIT):
     """Historical rows of several models, newest first, with who proposed and approved them.
 
     ``filters`` maps a model to a Q on its historical rows; models without one are left out.
-    Queries: one per model.
+    Queries: one per model, and one for the people.
     """
     querysets = []
     for model in models:
-        queryset = _attributed(model)
+        queryset = _history(model).all()
         if filters is not None:
             if model not in filters:
                 continue
             queryset = queryset.filter(filters[model])
         querysets.append(queryset.order_by("-history_date", "-history_id")[:limit])
-    return sorted(
-        chain.from_iterable(querysets), key=lambda record: record.history_date, reverse=True
+    return _attributed(
+        sorted(chain.from_iterable(querysets), key=lambda record: record.history_date, reverse=True)
     )
 
 
@@ -63,14 +91,16 @@ class LatestHistory:
 
     ``count()`` is a bounded count per model; a slice reads the dates and ids of each model's
     newest rows down to the slice's end, merges them, and loads the slice's records (queries: three
-    per model at most, whatever the number of rows).
+    per model at most and one for the people, whatever the number of rows).
     """
 
     def __init__(self, models, filters=None, limit: int = HISTORY_LIMIT):
         """``filters`` maps a model to a Q on its historical rows; models without one are left
         out (as in ``history_records``)."""
         self.querysets = {
-            model: model.history.all() if filters is None else model.history.filter(filters[model])
+            model: _history(model).all()
+            if filters is None
+            else _history(model).filter(filters[model])
             for model in models
             if filters is None or model in filters
         }
@@ -106,21 +136,23 @@ class LatestHistory:
         loaded = {
             (model, record.history_id): record
             for model, pks in wanted.items()
-            for record in _attributed(model).filter(history_id__in=pks)
+            for record in _history(model).filter(history_id__in=pks)
         }
-        return [loaded[(model, pk)] for _date, model, pk in chosen]
+        return _attributed([loaded[(model, pk)] for _date, model, pk in chosen])
 
 
-def instance_names(records) -> list[str]:
-    """What each historical record's row was called at that version (``str(record.instance)``),
-    with the relations the names read loaded once per model (``NAME_RELATIONS``)."""
-    instances = [_instance(record) for record in records]
-    by_model: dict = {}
+def _name_fields(instance):
+    return [instance._meta.get_field(name) for name in NAME_RELATIONS.get(type(instance), ())]
+
+
+def instance_names(instances, related: RelatedRecords) -> list[str]:
+    """What each historical record's row was called at that version (``str(record.instance)``
+    for ``_instance(record)``), the relations its name reads taken from ``related``
+    (``related_records`` of ``_name_fields``'s values)."""
     for instance in instances:
-        by_model.setdefault(type(instance), []).append(instance)
-    for model, same in by_model.items():
-        if NAME_RELATIONS.get(model):
-            prefetch_related_objects(same, *NAME_RELATIONS[model])
+        for field in _name_fields(instance):
+            key = (field.related_model._meta.label_lower, getattr(instance, field.attname))
+            field.set_cached_value(instance, related.get(key))
     return [str(instance) for instance in instances]
 
 
@@ -138,9 +170,23 @@ def _instance(record):
 
 
 def history_rows(records) -> list[dict]:
-    """The rows of a history page: each record with the fields it changed (previous versions,
-    related records' names and the records' own names are loaded once for the page)."""
+    """The rows of a history page: each record with the fields it changed. The previous versions
+    are read in a query per model, and the related records that the fields and the records' own
+    names show in a query per related model, once for the page."""
     records = list(records)
+    previous = previous_records(records)
+    instances = [_instance(record) for record in records]
+    related = related_records(
+        [
+            *(
+                (field, getattr(instance, field.attname))
+                for instance in instances
+                for field in _name_fields(instance)
+            ),
+            *history_references(zip(records, previous, strict=True)),
+        ]
+    )
+    fields = describe_histories(records, previous=previous, names=names_of(related))
     return [
         {
             "record": record,
@@ -148,10 +194,10 @@ def history_rows(records) -> list[dict]:
             "model_name": record.instance_type._meta.verbose_name,
             "type": HISTORY_TYPES.get(record.history_type, record.history_type),
             "object": name,
-            "fields": fields,
+            "fields": changed,
         }
-        for record, name, fields in zip(
-            records, instance_names(records), describe_histories(records), strict=True
+        for record, name, changed in zip(
+            records, instance_names(instances, related), fields, strict=True
         )
     ]
 
@@ -165,16 +211,13 @@ class ProjectHistoryMixin:
 
         Queries: a fixed number per history model, whatever the number of versions (pinned in
         tests/admin/test_page_query_counts.py)."""
-        project = get_object_or_404(Project._base_manager, pk=object_id)
+        # Its edition: whether it may be restored (a published edition's may not).
+        project = get_object_or_404(Project._base_manager.select_related("edition"), pk=object_id)
         if not self.has_view_permission(request, project):
             raise PermissionDenied
         from django.db.models import Q
 
-        kpi_ids = list(
-            ProjectKpi.history.filter(project_id=project.pk)
-            .values_list("kpi_id", flat=True)
-            .distinct()
-        )
+        kpi_ids = _history(ProjectKpi).filter(project_id=project.pk).values("kpi_id")
         records = history_records(
             HISTORY_MODELS,
             {

@@ -170,6 +170,11 @@ class ProjectAdmin(
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         return KeysFirstPaginator(queryset, per_page, orphans, allow_empty_first_page)
 
+    def get_record_queryset(self, request):
+        """The change form shows none of the list's annotations and prefetches; it reads the
+        edition (published or not, deriving 「<新>」 or not)."""
+        return super().get_queryset(request).select_related("edition")
+
     def get_queryset(self, request):
         return with_request_status(
             super()

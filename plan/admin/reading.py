@@ -55,6 +55,17 @@ class ReadingViewMixin:
             return TemplateResponse(request, self.reading_template, context)
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def get_object(self, request, object_id, from_field=None):
+        """Read once per GET request: ``change_view`` reads the record to choose the view, and the
+        change form it hands over to reads it again."""
+        if request.method != "GET":
+            return super().get_object(request, object_id, from_field)
+        read = request.__dict__.setdefault("_records_read", {})
+        key = (self.opts.label_lower, str(object_id), from_field)
+        if key not in read:
+            read[key] = super().get_object(request, object_id, from_field)
+        return read[key]
+
     def reading_context(self, obj) -> dict:
         return {}
 

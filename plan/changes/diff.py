@@ -234,8 +234,13 @@ def highlight(before: str, after: str) -> Highlighted:
     )
 
 
-def related_names(references: Iterable[tuple[models.Field, object]]) -> RelatedNames:
-    """The names of the records that foreign-key values refer to: one query per related model.
+#: Records that foreign-key values refer to, by (model label, the value); None when deleted.
+RelatedRecords = dict[tuple[str, object], models.Model | None]
+
+
+def related_records(references: Iterable[tuple[models.Field, object]]) -> RelatedRecords:
+    """The records that foreign-key values refer to, with their own relations (``select_related()``):
+    one query per related model.
 
     ``references`` are (field, value) pairs; values that are not primary keys (empty, or a
     reference to a record the request adds) are passed over.
@@ -246,14 +251,26 @@ def related_names(references: Iterable[tuple[models.Field, object]]) -> RelatedN
             continue
         if not isinstance(value, dict):  # a dict refers to a record the request adds
             wanted[field.related_model].add(value)
-    names: RelatedNames = {}
+    records: RelatedRecords = {}
     for model, pks in wanted.items():
         found = model._base_manager.select_related().in_bulk(pks)
         label = model._meta.label_lower
         for pk in pks:
-            related = found.get(model._meta.pk.to_python(pk))
-            names[(label, pk)] = str(related) if related is not None else f"(削除済み #{pk})"
-    return names
+            records[(label, pk)] = found.get(model._meta.pk.to_python(pk))
+    return records
+
+
+def names_of(records: RelatedRecords) -> RelatedNames:
+    """``related_records`` by name (「(削除済み #pk)」 for a deleted record)."""
+    return {
+        (label, pk): str(record) if record is not None else f"(削除済み #{pk})"
+        for (label, pk), record in records.items()
+    }
+
+
+def related_names(references: Iterable[tuple[models.Field, object]]) -> RelatedNames:
+    """The names of the records that foreign-key values refer to (``related_records``)."""
+    return names_of(related_records(references))
 
 
 def describe_item(item: ChangeItem, *, names: RelatedNames | None = None) -> ItemDiff:
@@ -375,12 +392,24 @@ def describe_history(
     return rows
 
 
-def describe_histories(records: Iterable) -> list[list[FieldDiff]]:
+def describe_histories(
+    records: Iterable, *, previous: Sequence | None = None, names: RelatedNames | None = None
+) -> list[list[FieldDiff]]:
     """``describe_history`` for each record, with the previous versions and the related records'
-    names loaded once for all (a query per model, not per record)."""
+    names loaded once for all (a query per model, not per record), unless given: ``previous`` as
+    ``previous_records`` reads them, ``names`` covering ``history_references``."""
     records = list(records)
-    pairs = list(zip(records, previous_records(records), strict=True))
-    references = []
+    pairs = list(
+        zip(records, previous_records(records) if previous is None else previous, strict=True)
+    )
+    if names is None:
+        names = related_names(history_references(pairs))
+    return [describe_history(record, names=names, previous=previous) for record, previous in pairs]
+
+
+def history_references(pairs: Iterable[tuple]) -> list[tuple[models.Field, object]]:
+    """The foreign-key values that (record, previous record) pairs show, as (field, value)."""
+    references: list[tuple[models.Field, object]] = []
     for record, previous in pairs:
         fields = [
             f for f in tracked_fields(record.instance_type) if isinstance(f, models.ForeignKey)
@@ -388,8 +417,7 @@ def describe_histories(records: Iterable) -> list[list[FieldDiff]]:
         for source in (record, previous):
             if source is not None:
                 references += [(f, getattr(source, f.attname, None)) for f in fields]
-    names = related_names(references)
-    return [describe_history(record, names=names, previous=previous) for record, previous in pairs]
+    return references
 
 
 def previous_records(records: Sequence) -> list:

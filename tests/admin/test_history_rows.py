@@ -1,0 +1,76 @@
+"""A history page's rows read the related records once for the page (``history_rows``): the names
+and the fields' differences are those each record gives on its own (its row's ``__str__`` reading
+its relations, ``describe_histories`` reading the previous versions and names itself)."""
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Q
+
+from accounts.models import Bureau
+from kpis.models import Kpi, KpiValue, ProjectKpi
+from plan import changes
+from plan.admin.history import HISTORY_MODELS, _instance, history_records, history_rows
+from plan.changes import ProposedChange
+from plan.changes.diff import describe_histories
+from plan.models import Listing, Project, ProjectBureau
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def records(world):
+    """The cross-listed project's history after a coordinator changed its summary, a listing's
+    No, a baseline's text and removed one of its bureaus, with the edition's first versions."""
+    call_command("populate_history", auto=True, verbosity=0)
+    project = Project.objects.get(name="アジア・グリーン共創ハブ推進事業")
+    ProjectBureau.objects.create(
+        project=project, bureau=Bureau.objects.get(name="上下水道局"), position=9
+    )
+    listing = Listing.objects.filter(project=project).order_by("pk").first()
+    value = KpiValue.objects.filter(kpi__project_links__project=project).order_by("pk").first()
+    changes.change_direct_apply(
+        acting_user=world.coordinator,
+        edition=project.edition,
+        changes=[
+            ProposedChange.update(project, {"summary": "アジアの都市と共に脱炭素を進める。"}),
+            ProposedChange.update(listing, {"number": 9}),
+            ProposedChange.update(value, {"text": f"{value.text} (改)"}),
+            ProposedChange.delete(ProjectBureau.objects.get(project=project, position=9)),
+        ],
+        reason="見直し",
+        title=project.name,
+        project=project,
+    )
+    kpis = ProjectKpi.objects.filter(project=project).values("kpi_id")
+    return history_records(
+        HISTORY_MODELS,
+        {
+            Project: Q(id=project.pk),
+            ProjectBureau: Q(project_id=project.pk),
+            Listing: Q(project_id=project.pk),
+            ProjectKpi: Q(project_id=project.pk),
+            Kpi: Q(id__in=kpis),
+            KpiValue: Q(kpi_id__in=kpis),
+        },
+    )
+
+
+def test_rows_name_and_describe_each_record_as_it_does_alone(records):
+    rows = history_rows(records)
+    assert [row["object"] for row in rows] == [str(_instance(record)) for record in records]
+    assert [[(diff.field, diff.before, diff.after) for diff in row["fields"]] for row in rows] == [
+        [(diff.field, diff.before, diff.after) for diff in fields]
+        for fields in describe_histories(records)
+    ]
+    newest = {(row["type"], row["object"], row["fields"][0].after) for row in rows[:5]}
+    assert newest == {
+        ("変更", "目標値: 約1,400万t (R12年度) (改)", "約1,400万t (R12年度) (改)"),
+        ("変更", "下支え-(3) No9 アジア・グリーン共創ハブ推進事業", "9"),
+        ("変更", "アジア・グリーン共創ハブ推進事業", "アジアの都市と共に脱炭素を進める。"),
+        ("削除", "アジア・グリーン共創ハブ推進事業 / 上下水道局", "(削除)"),
+        (
+            "追加",
+            "アジア・グリーン共創ハブ推進事業 / 上下水道局",
+            "アジア・グリーン共創ハブ推進事業",
+        ),
+    }
