@@ -434,3 +434,81 @@ def test_a_coordinators_import_of_every_kpi_writes_one_actual_and_one_history_ro
     assert sorted(KpiActual.history.values_list("id", flat=True)) == sorted(
         KpiActual.objects.values_list("pk", flat=True)
     )
+
+
+def test_the_preview_shows_each_changed_rows_cells_as_a_diff(world, sheet):
+    outcome = actual_sheet_import(acting_user=world.sangyo, source=sheet, dry_run=True)
+    rows = outcome.result.valid_rows()
+    assert outcome.result.diff_headers == [
+        "KPIコード",
+        "実績年度",
+        "表記",
+        "確定状況",
+        "出典・備考",
+        "数値 (表記から)",
+        "単位 (表記から)",
+    ]
+    added = '<ins style="background:#e6ffe6;">{}</ins>'
+    removed = '<del style="background:#ffe6e6;">{}</del>'
+    assert [(row.import_type, [str(cell) for cell in row.diff]) for row in rows] == [
+        (
+            "new",
+            [
+                "<ins>K002</ins>",
+                "<ins>2024</ins>",
+                "<ins>0件</ins>",
+                "<ins>速報値</ins>",
+                "",
+                "<ins>0</ins>",
+                "<ins>件</ins>",
+            ],
+        ),
+        (
+            "new",
+            [
+                "<ins>K019</ins>",
+                "<ins>2024</ins>",
+                "<ins>3社 (R6～R7年度累計)</ins>",
+                "<ins>速報値</ins>",
+                "",
+                "<ins>3</ins>",
+                "<ins>社</ins>",
+            ],
+        ),
+        (
+            "update",
+            [
+                "<span>K035</span>",
+                "<span>2024</span>",
+                removed.format("21") + added.format("約25") + "<span>ha</span>",
+                removed.format("速報") + added.format("確定") + "<span>値</span>",
+                added.format("森林課調べ"),
+                added.format("25"),
+                added.format("ha"),
+            ],
+        ),
+        (
+            "new",
+            [
+                "<ins>K039</ins>",
+                "<ins>2024</ins>",
+                "<ins>1,200m3</ins>",
+                "<ins>速報値</ins>",
+                "",
+                "<ins>1200</ins>",
+                "<ins>m3</ins>",
+            ],
+        ),
+        (
+            "new",
+            [
+                "<ins>K040</ins>",
+                "<ins>2024</ins>",
+                "<ins>1.5%</ins>",
+                "<ins>速報値</ins>",
+                "<ins>速報</ins>",
+                "<ins>1.5</ins>",
+                "<ins>%</ins>",
+            ],
+        ),
+    ]
