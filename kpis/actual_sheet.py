@@ -221,6 +221,12 @@ _READ: OrderedDict[tuple, tuple[tuple, tuple]] = OrderedDict()
 _READ_LOCK = threading.Lock()
 
 
+def forget_read_sheets() -> None:
+    """Forget the files read (benchmarks measure a first reading)."""
+    with _READ_LOCK:
+        _READ.clear()
+
+
 def _read_data(data: bytes, max_bytes: int, max_rows: int, max_errors: int) -> tuple[tuple, tuple]:
     """(headers, rows) of the file, or its refusal (refusals are not remembered)."""
     check_container(data, max_bytes, max_rows=max_rows)
