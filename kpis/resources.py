@@ -16,9 +16,11 @@
   row for a KPI the user may not change is an error (``accounts.permissions.may_enter_actual``).
   Any error leaves everything unwritten (django-import-export rolls the transaction back).
 
-Queries of an import: a constant number (the edition's KPIs, the series' actuals for the sheet's
-years), plus, for bureau staff, one per distinct KPI changed (the policy), plus what the change
-engine needs per change when the import is confirmed.
+Queries of an import: a constant number whatever the rows (the edition's KPIs, the series'
+actuals for the sheet's years, and for bureau staff the bureaus of the sheet's KPIs, read once for
+the policy), and the change engine's when the import is confirmed: a constant number too (new
+actuals and their history rows are inserted at once; on SQLite, one insert per 49 history rows,
+71 actuals or 99 items, its limit of 999 parameters a statement).
 """
 
 from __future__ import annotations
@@ -362,10 +364,19 @@ class ActualSheetResource(resources.ModelResource):
         self._dry_run = dry_run
         self.acting_user = self.acting_user or kwargs.get("user")
         self._file_name = kwargs.get("file_name") or ""
-        self._sheet_rows = (
-            [int(row) for row in dataset[ROW]] if ROW in (dataset.headers or ()) else []
+        headers = dataset.headers or ()
+        self._sheet_rows = [int(row) for row in dataset[ROW]] if ROW in headers else []
+        # The policy's questions about the rows' KPIs (and their series') read their bureaus once.
+        codes = {normalize_code(code) for code in dataset[CODE]} if CODE in headers else set()
+        kpis = (
+            Kpi.objects.filter(edition__plan_id=self.edition.plan_id, code__in=codes)
+            if self.edition is not None
+            else Kpi.objects.none()
         )
-        result = super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
+        with permissions.kpi_bureaus_read_together(kpis):
+            result = super().import_data(
+                dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs
+            )
         for invalid in result.invalid_rows:  # the sheet's row, not the dataset's index
             if 0 < invalid.number <= len(self._sheet_rows):
                 invalid.number = self._sheet_rows[invalid.number - 1]

@@ -279,3 +279,23 @@ def test_text_that_looks_like_a_formula_round_trips_as_text(world):
     assert k035_row[6:] == ["=SUM(A1)", "速報値", "+81 93 582 2111"]
     outcome = actual_sheet_import(acting_user=world.sangyo, source=data)
     assert (outcome.updated, outcome.errors) == (0, ())
+
+
+@pytest.mark.parametrize("codes", [("K002",), ("K002", "K019", "K039", "K040")])
+def test_staffs_import_and_its_approval_cost_a_constant_number_of_queries(
+    world, codes, django_assert_max_num_queries
+):
+    """Bureau staff's 下見, confirmation and the approval, for 1 or 4 new actuals and one updated:
+    the policy reads the bureaus of the sheet's KPIs once, not per row."""
+    KpiActual.objects.create(kpi=Kpi.objects.get(code="K035"), year=2024, text="21ha")
+    data = fill(export(world), {(code, "表記"): "5件" for code in (*codes, "K035")})
+    with django_assert_max_num_queries(14):
+        preview = actual_sheet_import(acting_user=world.sangyo, source=data, dry_run=True)
+    assert (preview.new, preview.updated, preview.errors) == (len(codes), 1, ())
+    with django_assert_max_num_queries(23):
+        outcome = actual_sheet_import(acting_user=world.sangyo, source=data)
+    with django_assert_max_num_queries(17):
+        change_request_approve(
+            acting_user=world.coordinator, change_request=outcome.proposal.change_request
+        )
+    assert KpiActual.objects.count() == len(codes) + 1
