@@ -69,6 +69,7 @@ def _new_record(
         field.name
         for field in model._meta.concrete_fields
         if _plain_key(field)
+        and isinstance(field.related_model, type)
         and (field.related_model._meta.label_lower, getattr(instance, field.attname)) in verified
     ]
     instance.full_clean(exclude=known, validate_unique=False, validate_constraints=False)
