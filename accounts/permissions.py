@@ -51,6 +51,9 @@ from accounts.policy_facts import (
     kpi_bureau_ids_of as kpi_bureau_ids_of,
 )
 from accounts.policy_facts import (
+    kpi_bureaus_read_together as kpi_bureaus_read_together,
+)
+from accounts.policy_facts import (
     owned_bureau_ids as owned_bureau_ids,
 )
 from accounts.policy_facts import (

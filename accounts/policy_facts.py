@@ -7,6 +7,9 @@ Like the policy, this module imports no plan model at module level.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 
@@ -35,6 +38,10 @@ def kpi_bureau_ids(kpi) -> set[int]:
 def kpi_bureau_ids_by_pk(kpi_id: int) -> set[int]:
     from plan.models import ProjectBureau
 
+    scope = _kpis_read_together.get()
+    known = scope.bureaus_of(kpi_id) if scope is not None else None
+    if known is not None:
+        return set(known)
     return set(
         ProjectBureau.objects.filter(project__kpi_links__kpi_id=kpi_id).values_list(
             "bureau_id", flat=True
@@ -70,3 +77,38 @@ def owned_bureau_ids(model_label: str, obj: Any) -> set[int]:
 
 def is_active_member(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
+
+
+class _KpiBureaus:
+    """The bureaus of a set of KPIs, read at the first question about one of them."""
+
+    def __init__(self, kpis) -> None:
+        self.kpis = kpis
+        self.bureaus: dict[int, set[int]] | None = None
+
+    def bureaus_of(self, kpi_id: int) -> set[int] | None:
+        if self.bureaus is None:
+            from plan.models import ProjectBureau
+
+            self.bureaus = {pk: set() for pk in self.kpis.values_list("pk", flat=True)}
+            pairs = ProjectBureau.objects.filter(project__kpi_links__kpi__in=self.kpis)
+            for kpi, bureau in pairs.values_list("project__kpi_links__kpi_id", "bureau_id"):
+                self.bureaus[kpi].add(bureau)
+        return self.bureaus.get(kpi_id)
+
+
+_kpis_read_together: ContextVar[_KpiBureaus | None] = ContextVar(
+    "policy_kpis_read_together", default=None
+)
+
+
+@contextlib.contextmanager
+def kpi_bureaus_read_together(kpis) -> Iterator[None]:
+    """Within the block, the first question about the bureaus of one of ``kpis`` (a queryset)
+    reads those of all of them (two queries); the others are answered from that, not with a
+    query per KPI (the yearly sheet asks about each of its rows' KPIs)."""
+    token = _kpis_read_together.set(_KpiBureaus(kpis))
+    try:
+        yield
+    finally:
+        _kpis_read_together.reset(token)

@@ -15,9 +15,12 @@ and the file is refused with all of them (``SheetRejected``); rows are then chec
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import IO
@@ -192,8 +195,40 @@ def read_actual_sheet(
     max_errors: int = MAX_ERRORS,
 ) -> tablib.Dataset:
     """The sheet's non-empty rows as a dataset (``ROW`` + the imported columns), or
-    ``WorkbookRejected``/``SheetRejected`` with Japanese messages. No database access."""
+    ``WorkbookRejected``/``SheetRejected`` with Japanese messages. No database access.
+
+    The rows of the last files read are remembered by their content (``_READ``): the 下見 and its
+    confirmation read the same file, and the confirmation in the same process reads it once."""
     data = read_source(source, max_bytes)
+    key = (hashlib.sha256(data).digest(), max_bytes, max_rows, max_errors)
+    with _READ_LOCK:
+        known = _READ.get(key)
+        if known is not None:
+            _READ.move_to_end(key)
+    if known is None:
+        known = _read_data(data, max_bytes, max_rows, max_errors)
+        with _READ_LOCK:
+            _READ[key] = known
+            while len(_READ) > READ_REMEMBERED:
+                _READ.popitem(last=False)
+    headers, rows = known
+    return tablib.Dataset(*rows, headers=list(headers))
+
+
+#: Files whose rows are remembered (by content; each at most ``MAX_ROWS`` rows of 6 cells).
+READ_REMEMBERED = 4
+_READ: OrderedDict[tuple, tuple[tuple, tuple]] = OrderedDict()
+_READ_LOCK = threading.Lock()
+
+
+def forget_read_sheets() -> None:
+    """Forget the files read (benchmarks measure a first reading)."""
+    with _READ_LOCK:
+        _READ.clear()
+
+
+def _read_data(data: bytes, max_bytes: int, max_rows: int, max_errors: int) -> tuple[tuple, tuple]:
+    """(headers, rows) of the file, or its refusal (refusals are not remembered)."""
     check_container(data, max_bytes, max_rows=max_rows)
     try:
         workbook = load_workbook(
@@ -202,9 +237,10 @@ def read_actual_sheet(
     except Exception as error:  # not readable as xlsx
         raise WorkbookRejected(MSG_CORRUPT) from error
     try:
-        return _read_rows(workbook, max_rows, _Issues(max_errors))
+        dataset = _read_rows(workbook, max_rows, _Issues(max_errors))
     finally:
         workbook.close()
+    return tuple(dataset.headers), tuple(tuple(row) for row in dataset)
 
 
 def _read_rows(workbook, max_rows: int, issues: _Issues) -> tablib.Dataset:

@@ -16,9 +16,11 @@
   row for a KPI the user may not change is an error (``accounts.permissions.may_enter_actual``).
   Any error leaves everything unwritten (django-import-export rolls the transaction back).
 
-Queries of an import: a constant number (the edition's KPIs, the series' actuals for the sheet's
-years), plus, for bureau staff, one per distinct KPI changed (the policy), plus what the change
-engine needs per change when the import is confirmed.
+Queries of an import: a constant number whatever the rows (the edition's KPIs, the series'
+actuals for the sheet's years, and for bureau staff the bureaus of the sheet's KPIs, read once for
+the policy), and the change engine's when the import is confirmed: a constant number too (new
+actuals and their history rows are inserted at once; on SQLite, one insert per 49 history rows,
+71 actuals or 99 items, its limit of 999 parameters a statement).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
+from collections.abc import Sequence
 from copy import deepcopy
 from decimal import Decimal
 from typing import Any
@@ -259,6 +262,35 @@ class SeriesInstanceLoader(BaseInstanceLoader):
         return self.actuals.get((normalize_code(row.get(CODE)), year))
 
 
+class _LazyDiff(Sequence):
+    """A row's diff for the 下見 (HTML cells), made when it is first read: the 下見 shows its first
+    rows only, and a confirmation none. Neither record changes after the row is compared."""
+
+    def __init__(self, resource, original: KpiActual | None, instance: KpiActual) -> None:
+        self._made: list | None = None
+        self._make = lambda: _diff_cells(resource, original, instance)
+
+    def _cells(self) -> list:
+        if self._made is None:
+            self._made = self._make()
+        return self._made
+
+    def __getitem__(self, index):
+        return self._cells()[index]
+
+    def __len__(self) -> int:
+        return len(self._cells())
+
+
+def _diff_cells(resource, original: KpiActual | None, instance: KpiActual) -> list:
+    if original is None:  # nothing to compare with: the new values, marked as added
+        values = Diff._read_field_values(resource, instance)
+        return [format_html("<ins>{}</ins>", value) if value else "" for value in values]
+    diff = Diff(resource, original, False)
+    diff.compare_with(resource, instance)
+    return diff.as_html()
+
+
 class ActualSheetResource(resources.ModelResource):
     """The yearly sheet's import (see the module's docstring). ``acting_user`` imports; ``reason``
     is the change request's reason; ``expected_digest`` the digest of the preview the person
@@ -332,10 +364,19 @@ class ActualSheetResource(resources.ModelResource):
         self._dry_run = dry_run
         self.acting_user = self.acting_user or kwargs.get("user")
         self._file_name = kwargs.get("file_name") or ""
-        self._sheet_rows = (
-            [int(row) for row in dataset[ROW]] if ROW in (dataset.headers or ()) else []
+        headers = dataset.headers or ()
+        self._sheet_rows = [int(row) for row in dataset[ROW]] if ROW in headers else []
+        # The policy's questions about the rows' KPIs (and their series') read their bureaus once.
+        codes = {normalize_code(code) for code in dataset[CODE]} if CODE in headers else set()
+        kpis = (
+            Kpi.objects.filter(edition__plan_id=self.edition.plan_id, code__in=codes)
+            if self.edition is not None
+            else Kpi.objects.none()
         )
-        result = super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
+        with permissions.kpi_bureaus_read_together(kpis):
+            result = super().import_data(
+                dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs
+            )
         for invalid in result.invalid_rows:  # the sheet's row, not the dataset's index
             if 0 < invalid.number <= len(self._sheet_rows):
                 invalid.number = self._sheet_rows[invalid.number - 1]
@@ -442,20 +483,14 @@ class ActualSheetResource(resources.ModelResource):
     def save_instance(self, instance, is_create, row, **kwargs) -> None:
         """Never saves: the row becomes a proposed change (``after_import`` proposes them all)."""
         user_id = getattr(self.acting_user, "pk", None)
-        if is_create:  # nothing to compare with: the new values, marked as added
-            values = Diff._read_field_values(self, instance)
-            self._diff = [format_html("<ins>{}</ins>", value) if value else "" for value in values]
-        else:
-            diff = Diff(self, self._originals[instance.pk], is_create)
-            diff.compare_with(self, instance)
-            self._diff = diff.as_html()
+        original = None if is_create else self._originals[instance.pk]
+        self._diff = _LazyDiff(self, original, instance)
         if is_create:
             instance.entered_by_id = user_id
             values = field_values(instance)
             key = f"actual:{instance.kpi.code}:{instance.year}"
             self.changes.append(ProposedChange.create(KpiActual, values, key=key))
             return
-        original = self._originals[instance.pk]
         before, after = field_values(original), field_values(instance)
         changed = {name: value for name, value in after.items() if before[name] != value}
         if changed:

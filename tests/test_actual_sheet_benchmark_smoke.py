@@ -4,7 +4,7 @@
 import pytest
 
 from accounts.models import Role
-from benchmarks.actual_sheet import format_report, measure_scale
+from benchmarks.actual_sheet import format_report, harness, measure_scale
 from kpis.models import KpiActual
 from tests.factories import UserFactory
 
@@ -18,3 +18,14 @@ def test_the_measurement_runs_at_scale_one(edition_2024):
     assert (steps["preview_unedited"]["changes"], steps["confirm_filled"]["changes"]) == (0, 51)
     assert KpiActual.objects.count() == 0  # the confirmation was rolled back
     assert "= 下見 + confirmed" in format_report("test", [result])
+
+
+def test_the_script_finds_the_harness_it_shares():
+    """``main`` sets up its throwaway database with the shared harness (an import that once
+    pointed at a module the harness had left)."""
+    throwaway_database, prefix, scale_edition = harness()
+    assert (throwaway_database.__module__, prefix, scale_edition.__name__) == (
+        "benchmarks.harness",
+        "bench_kitakyushu_",
+        "scale_edition",
+    )

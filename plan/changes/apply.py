@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
 from plan.changes.authorise import check_editions_open
+from plan.changes.bulk import bulk_creatable, create_all
 from plan.changes.history import attributed_to
 from plan.changes.values import decode, snapshot
 from plan.changes.vocabulary import CHANGEABLE_MODELS, ChangeConflict, ProposedChange, Ref
@@ -56,6 +57,62 @@ def _plain_key(field) -> bool:
         and not field.remote_field.limit_choices_to
         and field.target_field == field.related_model._meta.pk
     )
+
+
+def _new_record(
+    model: type[models.Model], item: ChangeItem, created: dict[str, int], verified: set
+) -> models.Model:
+    """The record an item creates, validated (not saved). Its foreign keys to records known to
+    exist (``verified``) are not looked up again."""
+    instance = model(**decode(model, item.proposed, created))
+    known = [
+        field.name
+        for field in model._meta.concrete_fields
+        if _plain_key(field)
+        and isinstance(field.related_model, type)
+        and (field.related_model._meta.label_lower, getattr(instance, field.attname)) in verified
+    ]
+    instance.full_clean(exclude=known, validate_unique=False, validate_constraints=False)
+    return instance
+
+
+class _Batch:
+    """New records of one model waiting to be inserted at once (``bulk.create_all``), in the
+    order of their items. A creation joins the batch when its model may be inserted so and it
+    refers to no record of the batch (which needs its key first); otherwise the batch is
+    inserted before it."""
+
+    def __init__(self, created: dict[str, int]) -> None:
+        self.created = created
+        self.model: type[models.Model] | None = None
+        self.items: list[tuple[ChangeItem, models.Model]] = []
+        self.keys: set[str] = set()
+        self._creatable: dict[type[models.Model], bool] = {}
+
+    def takes(self, model: type[models.Model], item: ChangeItem) -> bool:
+        if model not in self._creatable:
+            self._creatable[model] = bulk_creatable(model)
+        if not self._creatable[model]:
+            return False
+        refers = {
+            value["ref"]
+            for value in item.proposed.values()
+            if isinstance(value, dict) and "ref" in value
+        }
+        if model is not self.model or refers & self.keys:
+            self.flush()
+        return True
+
+    def add(self, model: type[models.Model], item: ChangeItem, instance: models.Model) -> None:
+        self.model = model
+        self.items.append((item, instance))
+        self.keys.add(item.key)
+
+    def flush(self) -> None:
+        if self.model is not None and self.items:
+            create_all(self.model, [instance for _, instance in self.items])
+            self.created.update((item.key, instance.pk) for item, instance in self.items)
+        self.model, self.items, self.keys = None, [], set()
 
 
 def apply_items(  # noqa: C901 — lock, check, then apply in one pass per phase
@@ -132,23 +189,15 @@ def apply_items(  # noqa: C901 — lock, check, then apply in one pass per phase
                 reason=change_request.reason,
             ),
         ):
+            batch = _Batch(created)
             for item in ordered:
                 model = apps.get_model(item.model_label)
+                if item.operation == ChangeItem.Operation.CREATE and batch.takes(model, item):
+                    batch.add(model, item, _new_record(model, item, created, verified))
+                    continue
+                batch.flush()
                 if item.operation == ChangeItem.Operation.CREATE:
-                    instance = model(**decode(model, item.proposed, created))
-                    known = [
-                        field.name
-                        for field in model._meta.concrete_fields
-                        if _plain_key(field)
-                        and (
-                            field.related_model._meta.label_lower,
-                            getattr(instance, field.attname),
-                        )
-                        in verified
-                    ]
-                    instance.full_clean(
-                        exclude=known, validate_unique=False, validate_constraints=False
-                    )
+                    instance = _new_record(model, item, created, verified)
                     instance.save()
                     created[item.key] = instance.pk
                 elif item.operation == ChangeItem.Operation.UPDATE:
@@ -169,6 +218,7 @@ def apply_items(  # noqa: C901 — lock, check, then apply in one pass per phase
                     instance.save()
                 else:
                     targets[item.pk].delete()
+            batch.flush()
     except ValidationError as error:
         raise ChangeConflict(
             [f"反映できません: {message}" for message in error.messages]

@@ -63,14 +63,24 @@ class _Parents:
         return self.answers[key]
 
 
-def check_change_allowed(user, change: ProposedChange, parents: _Parents | None = None) -> None:
+def check_change_allowed(
+    user, change: ProposedChange, parents: _Parents | None = None, answers: dict | None = None
+) -> None:
     """Every record of a request must be one the user may change, and every project or KPI it is
-    attached to (before and after the change) one they may change too. The policy decides."""
+    attached to (before and after the change) one they may change too. The policy decides.
+
+    ``answers`` keeps the policy's answers about new records (no record to ask about: the same
+    answer for every creation of a model) across the changes of one request."""
     app_label, model_name = change.model_label.split(".")
     action = {"create": "add", "update": "change", "delete": "delete"}[change.operation]
-    if change.model_label not in CHANGEABLE_MODELS or not user.has_perm(
-        f"{app_label}.{action}_{model_name}", change.instance
-    ):
+    permission = f"{app_label}.{action}_{model_name}"
+    if change.instance is None and answers is not None:
+        if permission not in answers:
+            answers[permission] = user.has_perm(permission, None)
+        allowed = answers[permission]
+    else:
+        allowed = user.has_perm(permission, change.instance)
+    if change.model_label not in CHANGEABLE_MODELS or not allowed:
         model = apps.get_model(change.model_label)
         operation = ChangeItem.Operation(change.operation).label
         raise PermissionDenied(f"{model._meta.verbose_name}の{operation}は許可されていません。")
@@ -195,8 +205,9 @@ def check_changes(user, changes: list[ProposedChange]) -> None:
         raise ValidationError("変更がありません。")
     check_editions_open(changes)  # first: a published edition refuses everyone, with its reason
     parents = _Parents(changes)
+    answers: dict[str, bool] = {}
     for change in changes:
-        check_change_allowed(user, change, parents)
+        check_change_allowed(user, change, parents, answers)
     check_bureau_assignment(user, changes)
 
 
