@@ -199,7 +199,7 @@ class EditionAdmin(PlanContentAdmin):
             "title": f"公表前チェック: {edition.title}",
             "edition": edition,
             "review": review,
-            "rows": review.page.object_list,
+            "rows": review.rows,
             "left": review.left,
             "states": STATES,
             "links": _review_links(request, review),

@@ -198,7 +198,7 @@ def kpi_target_years(edition: Edition) -> list[Finding]:
         Q(fiscal_year__isnull=True)
         | ~Q(fiscal_year__range=(start, end))
         | (Q(fiscal_year_end__isnull=False) & ~Q(fiscal_year_end__range=(start, end)))
-        | Exists(baseline_later)
+        | Q(Exists(baseline_later))
     )
     findings = []
     for kpi, values in _values_by_kpi(edition, candidates).items():

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 
-from plan.editions.checks import FINDING_TITLES, edition_findings
+from plan.editions.checks import FINDING_TITLES, Finding, edition_findings
 from plan.editions.lifecycle import acknowledged_keys
 from plan.models import Edition, FindingAcknowledgement
 
@@ -49,8 +49,9 @@ class ReviewPage:
     #: How many findings the filters choose; how many of the chosen kind (or of all) are left.
     chosen: int
     kind_left: int
-    #: The page: its ``object_list`` is (finding, its acknowledgement or None) pairs.
+    #: The page of the chosen findings, and its rows: (finding, its acknowledgement or None).
     page: Page
+    rows: list[tuple[Finding, FindingAcknowledgement | None]]
 
     @property
     def kind_title(self) -> str:
@@ -66,7 +67,7 @@ def edition_review_page(
     *,
     kind: str = "",
     state: str = "",
-    page: object = 1,
+    page: int | str | None = 1,
     per_page: int | None = None,
 ) -> ReviewPage:
     """The findings of the edition for the page (see the module's docstring). An unknown kind or
@@ -96,7 +97,6 @@ def edition_review_page(
             edition=edition, object_pk__in={f.object_pk for f in acknowledged}
         ).select_related("acknowledged_by")
         acks = {ack.key: ack for ack in rows}
-    shown.object_list = [(f, acks.get(f.key)) for f in shown.object_list]
     return ReviewPage(
         total=len(findings),
         left=sum(kind.left for kind in kinds),
@@ -106,4 +106,5 @@ def edition_review_page(
         chosen=len(chosen),
         kind_left=sum(1 for f in of_kind if f.key not in keys),
         page=shown,
+        rows=[(f, acks.get(f.key)) for f in shown.object_list],
     )
