@@ -98,28 +98,37 @@ class BureauProgress:
 def round_progress(evaluation_round: EvaluationRound, today: datetime.date | None = None):
     """「提出状況」: per bureau, how many of its sheets are in each state, and how many are overdue
     (not submitted after the deadline). A co-owned project counts for each of its bureaus; the
-    totals count each sheet once. Two queries, whatever the number of projects."""
+    totals count each sheet once. Two queries, whatever the number of projects, both starting from
+    the round's sheets; the bureaus are unsaved ``Bureau`` objects with the name and order read."""
     today = today or timezone.localdate()
     late = today > evaluation_round.deadline
-    in_round = Q(project_links__project__evaluation_sheets__round=evaluation_round)
-    state_path = "project_links__project__evaluation_sheets__state"
-    annotations = {
-        state: Count("project_links", filter=in_round & Q(**{state_path: state}))
-        for state in SheetState.values
-    }
-    bureaus = Bureau.objects.annotate(**annotations).order_by("display_order", "name")
+    # From the round's sheets to their projects' bureaus (not from every bureau link of every
+    # edition to every sheet of every round): (bureau, its name and order, state) → sheets.
+    bureau = "project__bureau_links__bureau"
+    counted = (
+        EvaluationSheet.objects.filter(round=evaluation_round, **{f"{bureau}__isnull": False})
+        .values_list(f"{bureau}_id", f"{bureau}__name", f"{bureau}__display_order", "state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    bureaus: dict[int, Bureau] = {}
+    by_bureau: dict[int, dict[str, int]] = {}
+    for pk, name, display_order, state, n in counted:
+        bureaus.setdefault(pk, Bureau(pk=pk, name=name, display_order=display_order))
+        by_bureau.setdefault(pk, {})[state] = n
     rows = []
-    for bureau in bureaus:
-        counts = [getattr(bureau, state) for state in SheetState.values]
+    for pk in sorted(bureaus, key=lambda pk: (bureaus[pk].display_order, bureaus[pk].name)):
+        counts = [by_bureau[pk].get(state, 0) for state in SheetState.values]
         if not sum(counts):
             continue
-        unsubmitted = sum(getattr(bureau, state) for state in NOT_SUBMITTED)
-        rows.append(BureauProgress(bureau, counts, sum(counts), unsubmitted if late else 0))
+        unsubmitted = sum(by_bureau[pk].get(state, 0) for state in NOT_SUBMITTED)
+        rows.append(BureauProgress(bureaus[pk], counts, sum(counts), unsubmitted if late else 0))
     by_state = dict(
         EvaluationSheet.objects.filter(round=evaluation_round)
         .values_list("state")
         .annotate(n=Count("pk"))
         .values_list("state", "n")
+        .order_by()
     )
     totals = [by_state.get(state, 0) for state in SheetState.values]
     overdue = sum(by_state.get(state, 0) for state in NOT_SUBMITTED) if late else 0

@@ -9,15 +9,17 @@ sheets with their projects' bureaus and KPIs, the year's actuals), whatever the 
 from __future__ import annotations
 
 import io
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
+from django.utils.safestring import SafeString
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from evaluation.achievement import STATUSES, kpi_statuses
 from evaluation.models import EvaluationRound, EvaluationSheet
+from evaluation.report_html import sheet_article
 from evaluation.states import Grade
 from kpis.models import KpiActual, ProjectKpi
 from plan.models import Listing, Measure, PolicyGoal, ProjectBureau
@@ -122,6 +124,11 @@ class SheetEntry:
     bureaus: list[str]
     kpis: list[KpiLine]
 
+    @property
+    def article(self) -> SafeString:
+        """The sheet as the report's HTML (``evaluation.report_html``)."""
+        return sheet_article(self)
+
 
 @dataclass
 class MeasureSummary:
@@ -150,24 +157,57 @@ class Report:
     goals: list[GoalSummary]
 
 
+@dataclass(frozen=True)
+class KpiRef:
+    """What the report shows of a KPI (read as plain values: one object per KPI, not per link)."""
+
+    pk: int
+    code: str
+    indicator: str
+
+
+#: What the report and its workbook read of a sheet and its project (only these are loaded).
+SHEET_FIELDS = (
+    "round_id",
+    "project__code",
+    "project__name",
+    "state",
+    "self_assessment",
+    "final_grade",
+    "achievements",
+    "issues",
+)
+
+
 def _entries(evaluation_round: EvaluationRound) -> dict[int, SheetEntry]:
-    sheets = (
+    """Each project's sheet with its bureaus' names and its KPIs, by project id. Queries: the
+    sheets (with their projects), the bureaus' names, the KPI links with their KPIs' codes and
+    indicators, ``kpi_statuses``'s and the year's actuals; the bureaus and KPIs are read as plain values, by the round's projects
+    (a subquery), never through a related manager per project."""
+    sheets = list(
         EvaluationSheet.objects.filter(round=evaluation_round)
-        .select_related("project", "submitted_by", "confirmed_by")
-        .prefetch_related(
-            Prefetch(
-                "project__bureau_links",
-                queryset=ProjectBureau.objects.select_related("bureau").order_by("position"),
-            ),
-            Prefetch(
-                "project__kpi_links",
-                queryset=ProjectKpi.objects.select_related("kpi").order_by("position"),
-            ),
-        )
+        .select_related("project")
+        .only(*SHEET_FIELDS)
         .order_by("project__code")
     )
-    sheets = list(sheets)
-    kpis = {link.kpi.pk: link.kpi for sheet in sheets for link in sheet.project.kpi_links.all()}
+    in_round = EvaluationSheet.objects.filter(round=evaluation_round).values("project_id")
+    bureaus: dict[int, list[str]] = defaultdict(list)
+    for project_id, name in (
+        ProjectBureau.objects.filter(project_id__in=in_round)
+        .order_by("position")
+        .values_list("project_id", "bureau__name")
+    ):
+        bureaus[project_id].append(name)
+    links: dict[int, list[int]] = defaultdict(list)
+    kpis: dict[int, KpiRef] = {}
+    for project_id, kpi_id, code, indicator in (
+        ProjectKpi.objects.filter(project_id__in=in_round)
+        .order_by("position")
+        .values_list("project_id", "kpi_id", "kpi__code", "kpi__indicator")
+    ):
+        links[project_id].append(kpi_id)
+        if kpi_id not in kpis:
+            kpis[kpi_id] = KpiRef(kpi_id, code, indicator)
     statuses = kpi_statuses(kpis.values(), evaluation_round.fiscal_year)
     actuals = dict(
         KpiActual.objects.filter(kpi_id__in=kpis, year=evaluation_round.fiscal_year).values_list(
@@ -177,10 +217,10 @@ def _entries(evaluation_round: EvaluationRound) -> dict[int, SheetEntry]:
     return {
         sheet.project_id: SheetEntry(
             sheet,
-            [link.bureau.name for link in sheet.project.bureau_links.all()],
+            bureaus.get(sheet.project_id, []),
             [
-                KpiLine(link.kpi, actuals.get(link.kpi_id, ""), statuses[link.kpi_id])
-                for link in sheet.project.kpi_links.all()
+                KpiLine(kpis[kpi_id], actuals.get(kpi_id, ""), statuses[kpi_id])
+                for kpi_id in links.get(sheet.project_id, ())
             ],
         )
         for sheet in sheets

@@ -3,6 +3,8 @@ and the published collection (print HTML, PDF). The views translate; the service
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
@@ -22,9 +24,10 @@ from plan.editions.lifecycle import (
     edition_create_next,
     edition_findings_acknowledge,
     edition_publish,
-    edition_review,
+    unacknowledged_findings,
 )
 from plan.editions.render import document_html, edition_document, edition_pdf
+from plan.editions.review import STATES, ReviewPage, edition_review_page
 from plan.models import Edition
 
 
@@ -35,6 +38,26 @@ def _pk(value: str | None) -> int | None:
 
 #: The most findings one acknowledgement may name (a form field per finding; a budget).
 MAX_ACKNOWLEDGED = 2_000
+
+
+def _review_links(request, review: ReviewPage) -> dict:
+    """The 公表前チェック page's links: each kind, each state and each page (the other filters
+    kept). Pages: (number, its URL) or (None, None) for an ellipsis."""
+    base = {"kind": review.kind, "state": review.state}
+
+    def url(**changed) -> str:
+        query = {key: value for key, value in {**base, **changed}.items() if value}
+        return "?" + urlencode(query) if query else request.path
+
+    page = review.page
+    numbers = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    return {
+        "all_kinds": url(kind="", p=""),
+        "kinds": [(kind, url(kind=kind.code, p="")) for kind in review.kinds],
+        "all_states": url(state="", p=""),
+        "states": [(label, url(state=value, p="")) for value, label in STATES.items()],
+        "pages": [(n, url(p=n)) if n != page.paginator.ELLIPSIS else (None, None) for n in numbers],
+    }
 
 
 @admin.register(Edition)
@@ -164,15 +187,22 @@ class EditionAdmin(PlanContentAdmin):
             raise PermissionDenied
         if request.method == "POST":
             return self._review_post(request, edition)
-        review = edition_review(edition)
-        left = sum(1 for _finding, ack in review if ack is None)
+        review = edition_review_page(
+            edition,
+            kind=request.GET.get("kind", ""),
+            state=request.GET.get("state", ""),
+            page=request.GET.get("p", 1),
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": f"公表前チェック: {edition.title}",
             "edition": edition,
             "review": review,
-            "left": left,
+            "rows": review.rows,
+            "left": review.left,
+            "states": STATES,
+            "links": _review_links(request, review),
             "may_manage": permissions.may_manage_editions(request.user),
             "frozen": permissions.edition_frozen_refusal(edition),
         }
@@ -182,17 +212,21 @@ class EditionAdmin(PlanContentAdmin):
         if not permissions.may_manage_editions(request.user):
             raise PermissionDenied
         here = reverse("admin:plan_edition_review", args=[edition.pk])
+        if request.GET:
+            here = f"{here}?{request.GET.urlencode()}"  # back to the page and filters shown
         try:
             if "publish" in request.POST:
                 edition_publish(edition=edition, acting_user=request.user)
                 messages.success(request, f"{edition.title}を公表しました。内容は凍結されました。")
             else:
                 chosen = set(request.POST.getlist("finding")[:MAX_ACKNOWLEDGED])
+                # 「すべて選ぶ」: every finding left (on every page), or every one of the kind shown.
                 every = request.POST.get("all") == "on"
+                kind = request.POST.get("kind", "")
                 findings = [
                     f
-                    for f, ack in edition_review(edition)
-                    if ack is None and (every or f.token in chosen)
+                    for f in unacknowledged_findings(edition)
+                    if f.token in chosen or (every and (not kind or f.code == kind))
                 ]
                 if not findings:
                     raise ValidationError("確認済みにする指摘を選んでください。")

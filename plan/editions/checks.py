@@ -3,7 +3,10 @@ check's code, a Japanese message, the record it is about). A finding blocks publ
 record is fixed or a coordinator acknowledges it with a reason (``FindingAcknowledgement``).
 
 Query bound: every check runs a fixed number of queries (at most three), whatever the edition's size;
-``edition_findings`` runs them all (pinned by a test).
+``edition_findings`` runs them all (pinned by a test). The checks run on every view of the
+公表前チェック page, so they read plain values (``values_list``), never a model per row, and the
+KPI value checks let the database pass over the KPIs that cannot make a finding (a condition every
+finding meets; the check still decides in Python).
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
+
+from django.db.models import Exists, OuterRef, Q
 
 from kpis.models import Kpi, KpiValue, ValueKind
 from plan.models import ChangeRequest, Edition, Listing, Measure, Project
@@ -61,8 +67,24 @@ def _project(code: str, project: Project, message: str) -> Finding:
     return Finding(code, message, "plan.project", project.pk, f"{project.code} {project.name}")
 
 
-def _kpi(code: str, kpi: Kpi, message: str) -> Finding:
+class KpiText(NamedTuple):
+    """What a finding reads of a KPI (read as plain values, not models)."""
+
+    pk: int
+    code: str
+    indicator: str
+
+
+def _kpi(code: str, kpi: Kpi | KpiText, message: str) -> Finding:
     return Finding(code, message, "kpis.kpi", kpi.pk, f"{kpi.code} {kpi.indicator[:40]}")
+
+
+def _kpi_texts(edition: Edition) -> list[KpiText]:
+    """The edition's KPIs by code (one query)."""
+    return [
+        KpiText(*row)
+        for row in edition.kpis.order_by("code").values_list("pk", "code", "indicator")
+    ]
 
 
 # --- Projects ---------------------------------------------------------------------------------
@@ -119,15 +141,45 @@ def measure_numbering(edition: Edition) -> list[Finding]:
 # --- KPI values -------------------------------------------------------------------------------
 
 
-def _values_by_kpi(edition: Edition) -> dict[Kpi, dict[str, KpiValue]]:
-    by_kpi: dict[Kpi, dict[str, KpiValue]] = defaultdict(dict)
-    values = KpiValue.objects.filter(kpi__edition=edition).select_related("kpi")
-    for value in values.order_by("kpi__code", "kind"):
-        by_kpi[value.kpi][value.kind] = value
+class ValueRow(NamedTuple):
+    """A baseline or target as the checks read it (plain values, not a model)."""
+
+    pk: int
+    text: str
+    value: object
+    fiscal_year: int | None
+    fiscal_year_end: int | None
+
+
+def _values_by_kpi(edition: Edition, candidates: Q) -> dict[KpiText, dict[str, ValueRow]]:
+    """The baselines and targets of those of the edition's KPIs that have a value matching
+    ``candidates``, by KPI (in the order of the KPIs' codes) and kind. One query, of plain values.
+
+    ``candidates`` only spares reading the values that cannot make a finding: it is a condition
+    every finding's values meet (a superset), and the check decides in Python as before."""
+    by_kpi: dict[KpiText, dict[str, ValueRow]] = defaultdict(dict)
+    chosen = KpiValue.objects.filter(candidates, kpi__edition=edition).values("kpi_id")
+    rows = (
+        KpiValue.objects.filter(kpi_id__in=chosen)
+        .order_by("kpi__code", "kind")
+        .values_list(
+            "kpi_id",
+            "kpi__code",
+            "kpi__indicator",
+            "kind",
+            "pk",
+            "text",
+            "value",
+            "fiscal_year",
+            "fiscal_year_end",
+        )
+    )
+    for kpi_pk, code, indicator, kind, *value in rows:
+        by_kpi[KpiText(kpi_pk, code, indicator)][kind] = ValueRow(*value)
     return by_kpi
 
 
-def _last_year(value: KpiValue) -> int | None:
+def _last_year(value: ValueRow) -> int | None:
     return value.fiscal_year_end or value.fiscal_year
 
 
@@ -135,8 +187,21 @@ def kpi_target_years(edition: Edition) -> list[Finding]:
     """A target without its year, a target year outside the plan's period, a baseline year after
     the target year."""
     start, end = edition.plan.start_fiscal_year, edition.plan.end_fiscal_year
+    # A target with no year, with a year or end year outside the plan, or below its baseline's
+    # year (whichever of its years ``_last_year`` takes): every finding's target, and fewer.
+    baseline_later = KpiValue.objects.filter(
+        Q(fiscal_year__gt=OuterRef("fiscal_year")) | Q(fiscal_year__gt=OuterRef("fiscal_year_end")),
+        kpi=OuterRef("kpi"),
+        kind=ValueKind.BASELINE,
+    )
+    candidates = Q(kind=ValueKind.TARGET) & (
+        Q(fiscal_year__isnull=True)
+        | ~Q(fiscal_year__range=(start, end))
+        | (Q(fiscal_year_end__isnull=False) & ~Q(fiscal_year_end__range=(start, end)))
+        | Q(Exists(baseline_later))
+    )
     findings = []
-    for kpi, values in _values_by_kpi(edition).items():
+    for kpi, values in _values_by_kpi(edition, candidates).items():
         target, baseline = values.get(ValueKind.TARGET), values.get(ValueKind.BASELINE)
         if target is None:
             continue
@@ -167,7 +232,8 @@ def kpi_target_years(edition: Edition) -> list[Finding]:
 def kpi_unreadable_values(edition: Edition) -> list[Finding]:
     """A baseline or target with no number where the other one has a number."""
     findings = []
-    for kpi, values in _values_by_kpi(edition).items():
+    # A KPI with a value without a number: every finding's KPI, and fewer.
+    for kpi, values in _values_by_kpi(edition, Q(value__isnull=True)).items():
         for kind, other in (
             (ValueKind.BASELINE, ValueKind.TARGET),
             (ValueKind.TARGET, ValueKind.BASELINE),
@@ -203,8 +269,8 @@ def notation_key(text: str) -> str:
 def kpi_notation_variants(edition: Edition) -> list[Finding]:
     """「表記ゆれ」: KPIs whose indicators are the same once NFKC-normalised and spaces removed, but
     written differently. Each KPI written unlike the first (by code) of its group is a finding."""
-    groups: dict[str, list[Kpi]] = defaultdict(list)
-    for kpi in edition.kpis.order_by("code"):
+    groups: dict[str, list[KpiText]] = defaultdict(list)
+    for kpi in _kpi_texts(edition):
         groups[notation_key(kpi.indicator)].append(kpi)
     findings = []
     for kpis in groups.values():
@@ -234,20 +300,38 @@ def text_noise(text: str) -> list[str]:
     return problems
 
 
+def _may_have_noise(text: str) -> bool:
+    """Whether ``text_noise`` could find something (cheap: most texts have neither a full-width
+    digit nor a space, and the space pattern runs only where there is a space)."""
+    return bool(
+        _FULL_WIDTH_DIGITS.search(text)
+        or (("\u0020" in text or "\u3000" in text) and _SPACE_IN_WORD.search(text))
+    )
+
+
 def edition_text_noise(edition: Edition) -> list[Finding]:
+    """Projects' names and summaries, KPIs' indicators and values with ``text_noise``: three
+    queries of plain values; a text without full-width digits or spaces between Japanese characters
+    (most of them) is passed over cheaply (``_may_have_noise``)."""
     findings = []
-    for project in edition.projects.order_by("code"):
-        problems = text_noise(project.name) + text_noise(project.summary)
-        if problems:
-            message = f"「{project.name}」の事業名・概要に {'、'.join(problems)} があります。"
-            findings.append(_project("text_noise", project, message))
-    for kpi in edition.kpis.prefetch_related("values").order_by("code"):
-        problems = text_noise(kpi.indicator)
-        for value in kpi.values.all():
-            problems += text_noise(value.text)
-        if problems:
-            message = f"KPI「{kpi.indicator}」の文言・値に {'、'.join(problems)} があります。"
-            findings.append(_kpi("text_noise", kpi, message))
+    projects = edition.projects.order_by("code").values_list("pk", "code", "name", "summary")
+    for pk, code, name, summary in projects:
+        if not (_may_have_noise(name) or _may_have_noise(summary)):
+            continue
+        problems = text_noise(name) + text_noise(summary)
+        message = f"「{name}」の事業名・概要に {'、'.join(problems)} があります。"
+        findings.append(Finding("text_noise", message, "plan.project", pk, f"{code} {name}"))
+    texts: dict[int, list[str]] = defaultdict(list)
+    values = KpiValue.objects.filter(kpi__edition=edition).order_by("kpi", "kind")
+    for kpi_pk, text in values.values_list("kpi_id", "text"):
+        texts[kpi_pk].append(text)
+    for kpi in _kpi_texts(edition):
+        written = [kpi.indicator, *texts.get(kpi.pk, ())]
+        if not any(_may_have_noise(text) for text in written):
+            continue
+        problems = [problem for text in written for problem in text_noise(text)]
+        message = f"KPI「{kpi.indicator}」の文言・値に {'、'.join(problems)} があります。"
+        findings.append(_kpi("text_noise", kpi, message))
     return findings
 
 

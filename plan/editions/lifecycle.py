@@ -51,6 +51,18 @@ def edition_review(edition: Edition) -> list[tuple[Finding, FindingAcknowledgeme
     return [(finding, acknowledged.get(finding.key)) for finding in edition_findings(edition)]
 
 
+def acknowledged_keys(edition: Edition) -> set[tuple[str, str, int]]:
+    """The keys of the findings a coordinator acknowledged (one query, of plain values)."""
+    return set(edition.acknowledgements.values_list("code", "model_label", "object_pk"))
+
+
+def unacknowledged_findings(edition: Edition) -> list[Finding]:
+    """The findings neither fixed nor acknowledged: what stops publishing. Queries: the checks'
+    and one for the acknowledgements' keys."""
+    keys = acknowledged_keys(edition)
+    return [finding for finding in edition_findings(edition) if finding.key not in keys]
+
+
 @transaction.atomic
 def edition_findings_acknowledge(
     *, edition: Edition, acting_user, findings: Iterable[Finding], reason: str
@@ -105,7 +117,7 @@ def edition_publish(
                 edition_findings_acknowledge(
                     edition=edition, acting_user=acting_user, findings=[by_key[key]], reason=reason
                 )
-    left = [finding for finding, ack in edition_review(edition) if ack is None]
+    left = unacknowledged_findings(edition)
     if left:
         raise PublishingBlocked(left)
     edition.status = Edition.Status.PUBLISHED

@@ -71,6 +71,23 @@ def _baseline_after_target(s):
     KpiValue.objects.filter(pk=s.target.pk).update(fiscal_year=2028)
 
 
+def _period_past_plan(s):
+    KpiValue.objects.filter(pk=s.target.pk).update(
+        fiscal_year=2029, fiscal_year_end=2031, period="range"
+    )
+
+
+def _baseline_after_period(s):
+    KpiValue.objects.filter(pk=s.baseline.pk).update(fiscal_year=2027)
+    KpiValue.objects.filter(pk=s.target.pk).update(
+        fiscal_year=2024, fiscal_year_end=2026, period="range"
+    )
+
+
+def _unreadable_baseline(s):
+    KpiValue.objects.filter(pk=s.baseline.pk).update(text="調査中", value=None, unit="")
+
+
 def _unreadable(s):
     KpiValue.objects.filter(pk=s.target.pk).update(text="前年度並み", value=None, unit="")
 
@@ -123,6 +140,24 @@ CASES = [
         checks.kpi_target_years,
         _baseline_after_target,
         ["KPI「市内再エネ導入量」の基準年度 2029 が目標年度 2028 より後です。"],
+    ),
+    (
+        checks.kpi_target_years,
+        _period_past_plan,
+        ["KPI「市内再エネ導入量」の目標年度 2031 が計画期間 (2024〜2030年度) の外です。"],
+    ),
+    (
+        checks.kpi_target_years,
+        _baseline_after_period,
+        ["KPI「市内再エネ導入量」の基準年度 2027 が目標年度 2026 より後です。"],
+    ),
+    (
+        checks.kpi_unreadable_values,
+        _unreadable_baseline,
+        [
+            "KPI「市内再エネ導入量」の基準値「調査中」から数値を読めません"
+            " (目標値は「1,000MW (R12年度)」)。"
+        ],
     ),
     (
         checks.kpi_unreadable_values,

@@ -178,3 +178,30 @@ def test_the_workbook_never_holds_a_formula(seeded):
         "+1",
         "s",
     )
+
+
+def test_a_sheet_in_the_report_escapes_and_breaks_lines(seeded, client, world):
+    """The report's HTML of a sheet (written in Python, ``evaluation.report_html``): text escaped,
+    line breaks (CRLF, CR, LF) as <br>, empty fields as 「—」, KPIs with their actual and status.
+    The expected HTML is what the template rendered before the sheet moved to Python."""
+    EvaluationSheet.objects.filter(round=seeded, project__code="P001").update(
+        achievements="成果 <b>\"A\"</b> & 'B'\r\n二行目\r三行目\n四行目", issues=""
+    )
+    client.force_login(world.coordinator)
+    html = client.get(
+        reverse("admin:evaluation_evaluationround_report", args=[seeded.pk])
+    ).content.decode()
+    start = html.index('<article class="sheet" id="sheet-P001">')
+    article = html[start : html.index("</article>", start) + len("</article>")]
+    assert article == (
+        '<article class="sheet" id="sheet-P001">\n'
+        '  <h3>P001 まち美化ボランティアへの助成事業 <span class="bureaus">(環境局)</span></h3>\n'
+        '  <p class="meta">状態: 確定 / 自己評価: A / 最終評価: A</p>\n'
+        '  <table class="kpis"><thead><tr><th>KPI</th><th>実績値</th><th>状況</th></tr></thead>'
+        "<tbody><tr><td>K001 市民の自主的なまち美化意識の推進</td><td>—</td><td>評価不可</td></tr>"
+        "</tbody></table>\n"
+        "  <h4>取組内容と成果</h4><p>成果 &lt;b&gt;&quot;A&quot;&lt;/b&gt; &amp; &#x27;B&#x27;"
+        "<br>二行目<br>三行目<br>四行目</p>\n"
+        "  <h4>課題と今後の方向性</h4><p>—</p>\n"
+        "</article>"
+    )
