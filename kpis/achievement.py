@@ -4,9 +4,9 @@ The API (stable; other parts of the application build on it):
 
 - ``assess(figures, year) -> Achievement`` — pure: plain data in (``KpiFigures``: the baseline and
   target as ``Figure``, the actuals as ``Reading``, the plan's years), a frozen result out.
-- ``assess_kpis(kpis, year) -> dict[kpi_id, Achievement]`` — for many KPIs (a queryset), in three
+- ``assess_kpis(kpis, year) -> dict[kpi_id, Achievement]`` — for many KPIs (a queryset), in two
   queries whatever their number. ``assess_kpi(kpi, year)`` for one.
-- ``figures_for_kpis(kpis) -> dict[kpi_id, KpiFigures]`` — the plain data of many KPIs (three
+- ``figures_for_kpis(kpis) -> dict[kpi_id, KpiFigures]`` — the plain data of many KPIs (two
   queries), for callers that assess several years (``assess_series``).
 - ``Status`` (「達成」 / 「順調」 / 「やや遅れ」 / 「遅れ」 / 「評価不可」, in that order) and ``THRESHOLDS``.
 
@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from django.db import models
 
@@ -104,9 +105,10 @@ RATE_PLACES = Decimal("0.0001")
 VALUE_PLACES = Decimal("0.01")
 
 
-@dataclass(frozen=True)
-class Figure:
-    """A baseline, target or actual as plain data (the text and the structured parts)."""
+class Figure(NamedTuple):
+    """A baseline, target or actual as plain data (the text and the structured parts). A named
+    tuple rather than a dataclass: an edition's dashboard makes one for each of tens of thousands
+    of values, and a tuple is made several times faster."""
 
     text: str = ""
     value: Decimal | None = None
@@ -135,8 +137,7 @@ class Figure:
         return self.fiscal_year_end or self.fiscal_year
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     """One actual: the fiscal year it is for, its figure and how final it is (「速報値」/「確定値」)."""
 
     year: int
@@ -155,7 +156,10 @@ class KpiFigures:
     plan_end_year: int = 2030
 
     def reading(self, year: int) -> Reading | None:
-        return next((reading for reading in self.readings if reading.year == year), None)
+        for reading in self.readings:
+            if reading.year == year:
+                return reading
+        return None
 
 
 @dataclass(frozen=True)
@@ -514,60 +518,66 @@ def _number(value: Decimal) -> str:
 # --- Over the database --------------------------------------------------------------------------
 
 
-def figures_for_kpis(kpis: models.QuerySet) -> dict[int, KpiFigures]:
-    """The plain data of every KPI of ``kpis`` (a ``Kpi`` queryset): three queries, whatever their
-    number (the KPIs with their plan, their baselines and targets, the actuals of the series).
+FIGURE_PARTS = ("text", "value", "unit", "qualifier", "fiscal_year", "fiscal_year_end", "period")
+
+
+def figures_for_kpis(kpis: models.QuerySet, *, until: int | None = None) -> dict[int, KpiFigures]:
+    """The plain data of every KPI of ``kpis`` (a ``Kpi`` queryset): two queries, whatever their
+    number (the KPIs with their plan, baseline and target; the actuals of the series). With
+    ``until``, only the actuals up to that fiscal year (all that ``assess`` reads for it).
 
     A KPI's series is every actual of a KPI with the same code in the same plan (the code is a
     KPI's identity from edition to edition); the baseline and target are the KPI's own.
     """
-    from kpis.models import ActualStatus, KpiActual, KpiValue
+    from kpis.models import ActualStatus, KpiActual
 
-    rows = list(
-        kpis.order_by().values_list(
-            "pk",
-            "code",
-            "edition__plan_id",
-            "edition__plan__start_fiscal_year",
-            "edition__plan__end_fiscal_year",
-        )
+    width = len(FIGURE_PARTS)
+    rows = kpis.order_by().annotate(
+        kpi_baseline=models.FilteredRelation("values", condition=models.Q(values__kind="baseline")),
+        kpi_target=models.FilteredRelation("values", condition=models.Q(values__kind="target")),
     )
-    parts = ("text", "value", "unit", "qualifier", "fiscal_year", "fiscal_year_end", "period")
-    values: dict[int, dict[str, Figure]] = {}
-    for kpi_id, kind, *figure in KpiValue.objects.filter(
-        kpi__in=kpis.order_by().values("pk")
-    ).values_list("kpi_id", "kind", *parts):
-        values.setdefault(kpi_id, {})[kind] = Figure(*figure)
+    rows = rows.values_list(
+        "pk",
+        "code",
+        "edition__plan_id",
+        "edition__plan__start_fiscal_year",
+        "edition__plan__end_fiscal_year",
+        *(f"kpi_baseline__{part}" for part in FIGURE_PARTS),
+        *(f"kpi_target__{part}" for part in FIGURE_PARTS),
+    )
+    actuals = KpiActual.objects.filter(
+        kpi__code__in=kpis.order_by().values("code"),
+        kpi__edition__plan__in=kpis.order_by().values("edition__plan"),
+    )
+    if until is not None:
+        actuals = actuals.filter(year__lte=until)
     series: dict[tuple[int, str], dict[int, Reading]] = {}
     labels = dict(ActualStatus.choices)
-    actuals = (
-        KpiActual.objects.filter(
-            kpi__code__in=kpis.order_by().values("code"),
-            kpi__edition__plan__in=kpis.order_by().values("edition__plan"),
-        )
-        .order_by("year", "kpi__edition__fiscal_year")
-        .values_list("kpi__edition__plan_id", "kpi__code", "year", "status", *parts)
-    )
-    for plan_id, code, year, status, *figure in actuals:
+    for row in actuals.order_by("year", "kpi__edition__fiscal_year").values_list(
+        "kpi__edition__plan_id", "kpi__code", "year", "status", *FIGURE_PARTS
+    ):
         # One figure a year: the one reported under the latest edition.
-        series.setdefault((plan_id, code), {})[year] = Reading(
-            year, Figure(*figure), labels.get(status, status)
+        series.setdefault((row[0], row[1]), {})[row[2]] = Reading(
+            row[2], Figure._make(row[4:]), labels.get(row[3], row[3])
         )
-    return {
-        pk: KpiFigures(
-            baseline=values.get(pk, {}).get("baseline"),
-            target=values.get(pk, {}).get("target"),
-            readings=tuple(series.get((plan_id, code), {}).values()),
-            plan_start_year=start,
-            plan_end_year=end,
+    figures = {}
+    for row in rows:
+        baseline, target = row[5 : 5 + width], row[5 + width :]
+        figures[row[0]] = KpiFigures(
+            # A KPI without a baseline or target joins NULLs (a stored text is never NULL).
+            baseline=None if baseline[0] is None else Figure._make(baseline),
+            target=None if target[0] is None else Figure._make(target),
+            readings=tuple(series.get((row[2], row[1]), {}).values()),
+            plan_start_year=row[3],
+            plan_end_year=row[4],
         )
-        for pk, code, plan_id, start, end in rows
-    }
+    return figures
 
 
 def assess_kpis(kpis: models.QuerySet, year: int) -> dict[int, Achievement]:
-    """The status of every KPI of ``kpis`` for ``year``, by KPI id: a constant number of queries."""
-    return {pk: assess(figures, year) for pk, figures in figures_for_kpis(kpis).items()}
+    """The status of every KPI of ``kpis`` for ``year``, by KPI id: two queries whatever their
+    number (``figures_for_kpis``)."""
+    return {pk: assess(figures, year) for pk, figures in figures_for_kpis(kpis, until=year).items()}
 
 
 def assess_kpi(kpi, year: int) -> Achievement:
