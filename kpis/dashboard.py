@@ -1,11 +1,13 @@
 """The 「達成状況」 dashboard: for a fiscal year, how many KPIs are in each status, by policy goal, by
 measure and by bureau, with bars; and the drill-down list of the KPIs behind a count.
 
-Read-only, for every signed-in role that may read KPIs. ``dashboard_view`` reads a constant number
-of queries whatever the size of the edition (at most 17 with the session and the user: the editions,
-the years with actuals, the KPIs' statuses (three, see ``assess_kpis``), the KPIs' measures and
-bureaus, the goals, measures and bureaus, the user's bureaus, the drill-down's KPIs), pinned by a
-test at two sizes.
+Read-only, for every signed-in role that may read KPIs. The statuses and counts are judged once per
+state of the database and kept in the cache (``kpis.dashboard_statuses``); the rows are written by
+``kpis.dashboard_html``. ``dashboard_view`` reads a constant number of queries whatever the size
+of the edition, pinned by tests at two sizes: at most 17 with the session and the user (the
+editions, the database's stamp, the goals, measures and bureaus, the user's bureaus; when the
+stamp has moved also the years with actuals and the judgement's four, see ``judge_edition``);
+11 for staff when nothing has changed since the last request.
 """
 
 from __future__ import annotations
