@@ -8,18 +8,23 @@ database it was computed from; an entry whose stamp differs from the database's 
 
 ``database_stamp()`` reads, in one query, for each model a status or a count depends on (``STAMPED``:
 the plan and edition, goals, measures, listings, projects' bureaus, KPIs, their baselines and
-targets, actuals, and the KPIs' projects): the number of rows of its history table, the largest
-``history_id`` and the time of that newest row, and the largest id of the table itself. Every write
-of the application leaves a historical row (the change engine saves and deletes model instances,
-copying an edition writes its history in bulk, ``setup_demo`` records the history after
-``loaddata``), so any change moves the stamp:
+targets, actuals, and the KPIs' projects): the largest ``history_id`` of its history table, the
+time of that newest historical row, and the largest id of the table itself. Every write of the
+application leaves a historical row (the change engine saves and deletes model instances, copying
+an edition writes its history in bulk, ``setup_demo`` records the history after ``loaddata``), so
+any change moves the stamp:
 
-- a new or deleted record adds a historical row (the count and the newest id move);
-- a transaction that took a smaller ``history_id`` and commits after a larger one still moves the
-  count, which the largest id alone would miss;
-- the time of the newest row tells apart two states that reached the same count from a common
-  past (a database restored from a backup and written again, or tests rolled back);
-- the tables' own largest ids catch rows written without history (``loaddata``, bulk inserts).
+- a new, changed or deleted record adds a historical row with a larger ``history_id``;
+- the time of the newest row tells apart two states that reached the same ids from a common past
+  (a database restored from a backup and written again, or tests rolled back);
+- the tables' own largest ids catch rows inserted without history (``loaddata``, bulk inserts);
+- on PostgreSQL a transaction may commit a smaller ``history_id`` after another committed a larger
+  one, which the largest id would miss: while another transaction holds a write lock on one of
+  these tables (``pg_locks``), the stamp is None and nothing is kept (the page is judged as it
+  is). SQLite writes one transaction at a time, so its ids follow the order of the commits.
+
+Not seen: a row changed in place without history (a queryset's ``update()`` or raw SQL; the
+application does neither outside migrations). Entries expire ``TIMEOUT`` after they were kept.
 
 The stamp derives from the database alone, so several application servers sharing one database,
 each with its own cache, agree on it; a server's first request after a change judges again. The
@@ -66,7 +71,7 @@ STAMPED = (
     KpiActual,
     ProjectKpi,
 )
-#: How long an entry may stay unread (the stamp, not the timeout, decides whether it is current).
+#: How long an entry is kept (the stamp, not the timeout, decides whether it is current).
 TIMEOUT = 60 * 60
 GROUP_KEYS = ("goal", "measure", "bureau")
 
