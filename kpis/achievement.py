@@ -4,10 +4,11 @@ The API (stable; other parts of the application build on it):
 
 - ``assess(figures, year) -> Achievement`` — pure: plain data in (``KpiFigures``: the baseline and
   target as ``Figure``, the actuals as ``Reading``, the plan's years), a frozen result out.
-- ``assess_kpis(kpis, year) -> dict[kpi_id, Achievement]`` — for many KPIs (a queryset), in three
+- ``assess_kpis(kpis, year) -> dict[kpi_id, Achievement]`` — for many KPIs (a queryset), in two
   queries whatever their number. ``assess_kpi(kpi, year)`` for one.
-- ``figures_for_kpis(kpis) -> dict[kpi_id, KpiFigures]`` — the plain data of many KPIs (three
-  queries), for callers that assess several years (``assess_series``).
+- ``figures_for_kpis(kpis) -> dict[kpi_id, KpiFigures]`` — the plain data of many KPIs (two
+  queries), for callers that assess several years (``assess_series``). It and the data types
+  (``Figure``, ``Reading``, ``KpiFigures``) live in ``kpis.figures`` and are imported from here.
 - ``Status`` (「達成」 / 「順調」 / 「やや遅れ」 / 「遅れ」 / 「評価不可」, in that order) and ``THRESHOLDS``.
 
 How a KPI is judged (``Achievement.method``):
@@ -39,7 +40,25 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
 
+from kpis.figures import Figure, KpiFigures, Reading, figures_for_kpis
 from plan.eras import era_year_label
+
+__all__ = [
+    "THRESHOLDS",
+    "Achievement",
+    "Figure",
+    "KpiFigures",
+    "Line",
+    "Reading",
+    "Status",
+    "Thresholds",
+    "assess",
+    "assess_kpi",
+    "assess_kpis",
+    "assess_series",
+    "figures_for_kpis",
+    "running_sum",
+]
 
 
 class Status(models.TextChoices):
@@ -102,60 +121,6 @@ LOWER_IS_BETTER_QUALIFIERS = ("▲", "以下", "以内")
 LOWER_IS_BETTER_WORDS = ("削減", "減", "以下", "以内", "▲")
 RATE_PLACES = Decimal("0.0001")
 VALUE_PLACES = Decimal("0.01")
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A baseline, target or actual as plain data (the text and the structured parts)."""
-
-    text: str = ""
-    value: Decimal | None = None
-    unit: str = ""
-    qualifier: str = ""
-    fiscal_year: int | None = None
-    fiscal_year_end: int | None = None
-    period: str = ""
-
-    @classmethod
-    def of(cls, record) -> Figure:
-        """From a ``KpiValue`` or ``KpiActual`` (anything with the value parts)."""
-        return cls(
-            text=record.text,
-            value=record.value,
-            unit=record.unit,
-            qualifier=record.qualifier,
-            fiscal_year=record.fiscal_year,
-            fiscal_year_end=record.fiscal_year_end,
-            period=record.period,
-        )
-
-    @property
-    def last_year(self) -> int | None:
-        """The year the figure stands for: the end of a range, else its year."""
-        return self.fiscal_year_end or self.fiscal_year
-
-
-@dataclass(frozen=True)
-class Reading:
-    """One actual: the fiscal year it is for, its figure and how final it is (「速報値」/「確定値」)."""
-
-    year: int
-    figure: Figure
-    status: str = ""
-
-
-@dataclass(frozen=True)
-class KpiFigures:
-    """Everything ``assess`` needs about one KPI."""
-
-    baseline: Figure | None
-    target: Figure | None
-    readings: tuple[Reading, ...] = ()
-    plan_start_year: int = 2024
-    plan_end_year: int = 2030
-
-    def reading(self, year: int) -> Reading | None:
-        return next((reading for reading in self.readings if reading.year == year), None)
 
 
 @dataclass(frozen=True)
@@ -514,60 +479,10 @@ def _number(value: Decimal) -> str:
 # --- Over the database --------------------------------------------------------------------------
 
 
-def figures_for_kpis(kpis: models.QuerySet) -> dict[int, KpiFigures]:
-    """The plain data of every KPI of ``kpis`` (a ``Kpi`` queryset): three queries, whatever their
-    number (the KPIs with their plan, their baselines and targets, the actuals of the series).
-
-    A KPI's series is every actual of a KPI with the same code in the same plan (the code is a
-    KPI's identity from edition to edition); the baseline and target are the KPI's own.
-    """
-    from kpis.models import ActualStatus, KpiActual, KpiValue
-
-    rows = list(
-        kpis.order_by().values_list(
-            "pk",
-            "code",
-            "edition__plan_id",
-            "edition__plan__start_fiscal_year",
-            "edition__plan__end_fiscal_year",
-        )
-    )
-    parts = ("text", "value", "unit", "qualifier", "fiscal_year", "fiscal_year_end", "period")
-    values: dict[int, dict[str, Figure]] = {}
-    for kpi_id, kind, *figure in KpiValue.objects.filter(
-        kpi__in=kpis.order_by().values("pk")
-    ).values_list("kpi_id", "kind", *parts):
-        values.setdefault(kpi_id, {})[kind] = Figure(*figure)
-    series: dict[tuple[int, str], dict[int, Reading]] = {}
-    labels = dict(ActualStatus.choices)
-    actuals = (
-        KpiActual.objects.filter(
-            kpi__code__in=kpis.order_by().values("code"),
-            kpi__edition__plan__in=kpis.order_by().values("edition__plan"),
-        )
-        .order_by("year", "kpi__edition__fiscal_year")
-        .values_list("kpi__edition__plan_id", "kpi__code", "year", "status", *parts)
-    )
-    for plan_id, code, year, status, *figure in actuals:
-        # One figure a year: the one reported under the latest edition.
-        series.setdefault((plan_id, code), {})[year] = Reading(
-            year, Figure(*figure), labels.get(status, status)
-        )
-    return {
-        pk: KpiFigures(
-            baseline=values.get(pk, {}).get("baseline"),
-            target=values.get(pk, {}).get("target"),
-            readings=tuple(series.get((plan_id, code), {}).values()),
-            plan_start_year=start,
-            plan_end_year=end,
-        )
-        for pk, code, plan_id, start, end in rows
-    }
-
-
 def assess_kpis(kpis: models.QuerySet, year: int) -> dict[int, Achievement]:
-    """The status of every KPI of ``kpis`` for ``year``, by KPI id: a constant number of queries."""
-    return {pk: assess(figures, year) for pk, figures in figures_for_kpis(kpis).items()}
+    """The status of every KPI of ``kpis`` for ``year``, by KPI id: two queries whatever their
+    number (``figures_for_kpis``)."""
+    return {pk: assess(figures, year) for pk, figures in figures_for_kpis(kpis, until=year).items()}
 
 
 def assess_kpi(kpi, year: int) -> Achievement:

@@ -1,29 +1,38 @@
 """The 「達成状況」 dashboard: for a fiscal year, how many KPIs are in each status, by policy goal, by
 measure and by bureau, with bars; and the drill-down list of the KPIs behind a count.
 
-Read-only, for every signed-in role that may read KPIs. ``dashboard_view`` reads a constant number
-of queries whatever the size of the edition (at most 17 with the session and the user: the editions,
-the years with actuals, the KPIs' statuses (three, see ``assess_kpis``), the KPIs' measures and
-bureaus, the goals, measures and bureaus, the user's bureaus, the drill-down's KPIs), pinned by a
-test at two sizes.
+Read-only, for every signed-in role that may read KPIs. The statuses and counts are judged once per
+state of the database and kept in the cache (``kpis.dashboard_statuses``); the rows are written by
+``kpis.dashboard_html``. ``dashboard_view`` reads a constant number of queries whatever the size
+of the edition, pinned by tests at two sizes: at most 17 with the session and the user (the
+editions, the database's stamp, the goals, measures and bureaus, the user's bureaus; when the
+stamp has moved also the years with actuals and the judgement's four, see ``judge_edition``);
+11 for staff when nothing has changed since the last request.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString
 
 from accounts import permissions
 from accounts.models import Bureau
-from kpis.achievement import THRESHOLDS, Achievement, Status, assess_kpis
+from kpis.achievement import THRESHOLDS, Status
 from kpis.charts import BAR_HEIGHT, BAR_WIDTH, STATUS_COLOURS, Segment, status_bar
-from kpis.models import Kpi, KpiActual, ProjectKpi
+from kpis.dashboard_html import drill_down_html, table_rows_html
+from kpis.dashboard_statuses import (
+    JudgedYear,
+    Summary,
+    cached,
+    database_stamp,
+    years_with_actuals,
+)
 from plan.eras import fiscal_year_of, format_fiscal_year
 from plan.models import Edition, Measure, PolicyGoal
 
@@ -58,53 +67,27 @@ class Table:
     group: str
     title: str
     rows: list[Row]
-
-
-def _links(edition: Edition) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
-    """The measures and the bureaus of each KPI of the edition (two queries)."""
-    links = ProjectKpi.objects.filter(kpi__edition=edition)
-    measures: dict[int, set[int]] = defaultdict(set)
-    for kpi_id, measure_id in links.values_list("kpi_id", "project__listings__measure_id"):
-        if measure_id is not None:
-            measures[kpi_id].add(measure_id)
-    bureaus: dict[int, set[int]] = defaultdict(set)
-    for kpi_id, bureau_id in links.values_list("kpi_id", "project__bureau_links__bureau_id"):
-        if bureau_id is not None:
-            bureaus[kpi_id].add(bureau_id)
-    return measures, bureaus
+    html: str = ""
 
 
 @dataclass
-class Grouping:
-    """Which goals, measures and bureaus each KPI belongs to (a shared KPI to several)."""
+class Labels:
+    """The goals, measures and bureaus a table may list, in their order (three queries)."""
 
     goals: list[PolicyGoal]
     measures: list[Measure]
     bureaus: list[Bureau]
-    kpi_measures: dict[int, set[int]]
-    kpi_bureaus: dict[int, set[int]]
-    goal_of: dict[int, int] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.goal_of = {measure.pk: measure.goal_id for measure in self.measures}
 
     @classmethod
-    def of(cls, edition: Edition) -> Grouping:
-        kpi_measures, kpi_bureaus = _links(edition)
+    def of(cls, edition: Edition) -> Labels:
         return cls(
             goals=list(PolicyGoal.objects.filter(edition=edition)),
             measures=list(Measure.objects.filter(goal__edition=edition).select_related("goal")),
             bureaus=list(Bureau.objects.all()),
-            kpi_measures=kpi_measures,
-            kpi_bureaus=kpi_bureaus,
         )
 
-    def keys(self, group: str, kpi_id: int) -> set[int]:
-        if group == "measure":
-            return self.kpi_measures.get(kpi_id, set())
-        if group == "bureau":
-            return self.kpi_bureaus.get(kpi_id, set())
-        return {self.goal_of[pk] for pk in self.kpi_measures.get(kpi_id, set())}
+    def goal_of(self) -> dict[int, int]:
+        return {measure.pk: measure.goal_id for measure in self.measures}
 
     def choices(self, group: str) -> list[tuple[int, str]]:
         if group == "goal":
@@ -114,44 +97,22 @@ class Grouping:
         return [(bureau.pk, bureau.name) for bureau in self.bureaus]
 
 
-def build_tables(
-    statuses: dict[int, Achievement], grouping: Grouping, own_bureaus: set[int]
-) -> list[Table]:
+def build_tables(summary: Summary, labels: Labels, own_bureaus: set[int]) -> list[Table]:
     """The three tables; in the bureau table the user's own bureaus come first."""
     tables = []
     for group, title in GROUPS.items():
-        rows = {pk: Row(str(pk), label) for pk, label in grouping.choices(group)}
-        for kpi_id, achievement in statuses.items():
-            for key in grouping.keys(group, kpi_id):
-                counts = rows[key].counts
-                counts[achievement.status] = counts.get(achievement.status, 0) + 1
-        listed = [row for row in rows.values() if row.total]
+        counted = summary.groups[group]
+        listed = [
+            Row(str(pk), label, dict(counted[pk]))
+            for pk, label in labels.choices(group)
+            if pk in counted
+        ]
         if group == "bureau":
             for row in listed:
                 row.own = int(row.key) in own_bureaus
             listed.sort(key=lambda row: not row.own)
         tables.append(Table(group, title, listed))
     return tables
-
-
-def drill_down(
-    statuses: dict[int, Achievement],
-    grouping: Grouping,
-    kpis: QuerySet,
-    *,
-    status: str,
-    group: str,
-    key: str,
-) -> list[tuple[Kpi, Achievement]]:
-    """The KPIs behind a count: with the status (if any) and of the goal, measure or bureau."""
-    chosen = [
-        kpi_id
-        for kpi_id, achievement in statuses.items()
-        if (not status or achievement.status == status)
-        and (not group or (key.isdigit() and int(key) in grouping.keys(group, kpi_id)))
-    ]
-    by_pk = kpis.filter(pk__in=chosen).only("pk", "code", "indicator").in_bulk()
-    return [(by_pk[pk], statuses[pk]) for pk in sorted(chosen, key=lambda pk: by_pk[pk].code)]
 
 
 def _year(request, edition: Edition, years: list[int]) -> tuple[int, str]:
@@ -187,24 +148,22 @@ def dashboard_view(request, admin_site) -> TemplateResponse:
         )
     asked = request.GET.get("edition", "")
     edition = next((e for e in editions if str(e.pk) == asked), editions[0])
-    years = sorted(
-        set(
-            KpiActual.objects.filter(kpi__edition__plan=edition.plan_id)
-            .order_by()
-            .values_list("year", flat=True)
-            .distinct()
-        )
-    )
+    stamp = database_stamp()
+    years = cached(f"years:{edition.plan_id}", stamp, partial(years_with_actuals, edition.plan_id))
     year, year_error = _year(request, edition, years)
-    kpis = Kpi.objects.filter(edition=edition)
-    statuses = assess_kpis(kpis, year)
-    grouping = Grouping.of(edition)
+    labels = Labels.of(edition)
+    judged = JudgedYear(edition, year, labels.goal_of, stamp)
     status = request.GET.get("status", "")
     status = status if status in Status.values else ""
     group = request.GET.get("group", "")
     group = group if group in GROUPS else ""
     key = request.GET.get("key", "")
     plan = edition.plan
+    base_query = urlencode({"edition": edition.pk, "year": year})
+    totals = Row("all", "すべての KPI", dict(judged.summary.totals))
+    tables = build_tables(judged.summary, labels, _own_bureaus(request.user))
+    for table in tables:
+        table.html = _rows_html(table.rows, table.group, base_query)
     context = {
         **admin_site.each_context(request),
         "title": f"達成状況 {format_fiscal_year(year)}",
@@ -216,31 +175,33 @@ def dashboard_view(request, admin_site) -> TemplateResponse:
             (each, format_fiscal_year(each))
             for each in range(plan.start_fiscal_year, plan.end_fiscal_year + 1)
         ],
-        "totals": Row("all", "すべての KPI", _count(statuses)),
-        "tables": build_tables(statuses, grouping, _own_bureaus(request.user)),
+        "totals": totals,
+        "totals_html": _rows_html([totals], "", base_query),
+        "tables": tables,
         "statuses": [(s, STATUS_COLOURS[s]) for s in Status],
         "rules": THRESHOLDS.explained(),
         "bar_width": BAR_WIDTH,
         "bar_height": BAR_HEIGHT,
-        "base_query": urlencode({"edition": edition.pk, "year": year}),
+        "base_query": base_query,
         "kpi_url": reverse("admin:kpis_kpi_changelist"),
     }
     if status or group or request.GET.get("list"):
-        labels = dict(grouping.choices(group)) if group else {}
+        names = dict(labels.choices(group)) if group else {}
+        rows = judged.details().drill_down(status=status, group=group, key=key)
         context["drill"] = {
             "status": Status(status).label if status else "すべての状況",
             "group": GROUPS.get(group, ""),
-            "label": labels.get(int(key), "") if key.isdigit() else "",
-            "rows": drill_down(statuses, grouping, kpis, status=status, group=group, key=key),
+            "label": names.get(int(key), "") if key.isdigit() else "",
+            "rows": rows,
+            "html": drill_down_html(rows, admin_site),
         }
     return TemplateResponse(request, "admin/kpis/dashboard.html", context)
 
 
-def _count(statuses: dict[int, Achievement]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for achievement in statuses.values():
-        counts[achievement.status] = counts.get(achievement.status, 0) + 1
-    return counts
+def _rows_html(rows: list[Row], group: str, base_query: str) -> SafeString:
+    return table_rows_html(
+        rows, group=group, base_query=base_query, bar_width=BAR_WIDTH, bar_height=BAR_HEIGHT
+    )
 
 
 def _own_bureaus(user) -> set[int]:

@@ -24,3 +24,12 @@ def world(edition_2024) -> World:
 def fast_password_hashing(settings):
     """Tests create many users; PBKDF2's deliberate slowness buys nothing here."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: its database is rolled back, the cache is not (a
+    rolled-back database can repeat a state another test left in the cache)."""
+    from django.core.cache import cache
+
+    cache.clear()

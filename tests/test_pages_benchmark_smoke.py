@@ -9,7 +9,14 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from benchmarks.pages import PAGES, ROLES, format_report, measure_scale, prepare_scale
+from benchmarks.pages import (
+    PAGES,
+    ROLES,
+    format_report,
+    measure_scale,
+    parse_arguments,
+    prepare_scale,
+)
 from plan.models import ChangeItem, ChangeRequest, Project
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +65,16 @@ def test_every_page_answers_at_scale_one(edition_2024):
     report = format_report([{"server": "test", "versions": {}, "kind": "test", "scales": [result]}])
     for page in PAGES:
         assert page.key in report
+
+    chosen = measure_scale(edition_2024, 1, prepared, repeat=1, wanted=["dashboard_cold"])
+    assert [(row["page"], row["role"]) for row in chosen["pages"]] == [
+        ("dashboard_cold", "coordinator"),
+        ("dashboard_cold", "sangyo"),
+    ]
+    assert parse_arguments(["--pages", "dashboard", "dashboard_drill"]).pages == [
+        "dashboard",
+        "dashboard_drill",
+    ]
 
 
 def test_only_the_pages_asked_for_are_measured(edition_2024):

@@ -151,4 +151,7 @@ def test_the_query_count_does_not_grow_with_the_edition(
     with django_assert_max_num_queries(17):
         response = client.get(f"{URL}?{query}")
     assert response.context["totals"].total == 51 + copies
+    with django_assert_max_num_queries(11):  # nothing changed: the judgement is kept
+        response = client.get(f"{URL}?{query}")
+    assert response.context["totals"].total == 51 + copies
     assert Project.objects.count() == 90 + copies
