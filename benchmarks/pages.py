@@ -761,8 +761,8 @@ def measure_scale(
             rows = _history_row_count(measured["project_history"]["content"].decode())
             targets["project_history"] = Target(targets["project_history"].path, {}, rows, {})
         # The floors, grouped by row count so that the table is refilled once per count.
-        wanted = [targets[key] for key in measured]
-        for target in sorted(wanted, key=lambda target: target.rows):
+        shown = [targets[key] for key in measured]
+        for target in sorted(shown, key=lambda target: target.rows):
             key = (role, target.rows, tuple(sorted(target.floor_query.items())))
             if key in floors:
                 continue
