@@ -943,9 +943,6 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"the pages to measure (default: all of {', '.join(PAGE_KEYS)})",
     )
     parser.add_argument("--json", help="also write the results as JSON to this path")
-    parser.add_argument(
-        "--pages", nargs="+", choices=PAGE_KEYS, default=list(PAGE_KEYS), help="measure only these"
-    )
     args = parser.parse_args(argv)
     if any(scale < 1 for scale in args.scales) or args.repeat < 1:
         parser.error("scales and --repeat are whole numbers from 1")
