@@ -24,6 +24,7 @@ from plan.admin.request_status import (
     with_request_status,
 )
 from plan.eras import format_fiscal_year
+from plan.params import whole_number
 
 
 class KpiValueForm(forms.ModelForm):
@@ -192,8 +193,9 @@ class ActualBureauListFilter(admin.SimpleListFilter):
         return [(str(pk), name) for pk, name in Bureau.objects.values_list("pk", "name")]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(kpi__in=Kpi.objects.for_bureaus([int(self.value())]))
+        bureau = whole_number(self.value())
+        if bureau is not None:
+            return queryset.filter(kpi__in=Kpi.objects.for_bureaus([bureau]))
         return queryset
 
 

@@ -35,6 +35,7 @@ from kpis.dashboard_statuses import (
 )
 from plan.eras import fiscal_year_of, format_fiscal_year
 from plan.models import Edition, Measure, PolicyGoal
+from plan.params import whole_number
 
 YEAR_OUT_OF_RANGE = "年度は計画期間の中から選んでください。計画期間の最初の年度を表示しています。"
 GROUPS = {"goal": "政策目標", "measure": "基本施策", "bureau": "所管局"}
@@ -123,9 +124,10 @@ def _year(request, edition: Edition, years: list[int]) -> tuple[int, str]:
     raw = request.GET.get("year", "")
     if not raw:
         return default, ""
-    if not raw.isdigit() or not plan.start_fiscal_year <= int(raw) <= plan.end_fiscal_year:
+    year = whole_number(raw)
+    if year is None or not plan.start_fiscal_year <= year <= plan.end_fiscal_year:
         return plan.start_fiscal_year, YEAR_OUT_OF_RANGE
-    return int(raw), ""
+    return year, ""
 
 
 def fiscal_year_of_today() -> int:
@@ -191,7 +193,7 @@ def dashboard_view(request, admin_site) -> TemplateResponse:
         context["drill"] = {
             "status": Status(status).label if status else "すべての状況",
             "group": GROUPS.get(group, ""),
-            "label": names.get(int(key), "") if key.isdigit() else "",
+            "label": names.get(whole_number(key), ""),
             "rows": rows,
             "html": drill_down_html(rows, admin_site),
         }

@@ -57,6 +57,7 @@ from kpis.achievement import Status, assess_kpis
 from kpis.models import Kpi, KpiActual, KpiValue, ProjectKpi
 from plan import eras
 from plan.models import Edition, Listing, Measure, Plan, PolicyGoal, ProjectBureau
+from plan.params import whole_number
 
 #: The models whose records a status or a count of the dashboard depends on.
 STAMPED = (
@@ -190,9 +191,10 @@ class Details:
     def drill_down(self, *, status: str, group: str, key: str) -> list[tuple[KpiLine, Judged]]:
         """The KPIs with ``status`` (any if empty) under ``group``'s ``key`` (any if no group),
         in the order of their codes."""
-        if group and not key.isdigit():
+        number = whole_number(key)
+        if group and number is None:
             return []
-        pks = self.members[group].get(int(key), []) if group else self.kpis
+        pks = self.members[group].get(number, []) if group and number is not None else self.kpis
         rows = []
         for pk in pks:
             code, indicator, judged, actual, rate_display, reason = self.kpis[pk]

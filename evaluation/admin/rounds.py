@@ -23,6 +23,7 @@ from evaluation.pages import deadline_label, round_progress
 from evaluation.states import SheetState
 from plan.eras import fiscal_year_of
 from plan.models import Edition
+from plan.params import whole_number
 
 
 class RoundOpenForm(forms.Form):
@@ -89,11 +90,10 @@ class EvaluationRoundAdmin(PolicyModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if not str(object_id).isdigit():
+        pk = whole_number(object_id)
+        if pk is None:
             raise PermissionDenied
-        return HttpResponseRedirect(
-            reverse("admin:evaluation_evaluationround_progress", args=[int(object_id)])
-        )
+        return HttpResponseRedirect(reverse("admin:evaluation_evaluationround_progress", args=[pk]))
 
     def add_view(self, request, form_url="", extra_context=None):
         """「照会の開始」: a form handed to ``round_open``."""

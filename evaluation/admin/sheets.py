@@ -18,6 +18,7 @@ from evaluation.pages import deadline_label, sheet_kpi_rows
 from evaluation.states import GRADE_DEFINITIONS, Grade, SheetAction
 from kpis.models import ActualStatus
 from plan.changes import ChangeConflict
+from plan.params import whole_number
 
 #: The most KPI inputs a posted sheet may carry (a project has a handful).
 MAX_ACTUAL_INPUTS = 50
@@ -33,9 +34,9 @@ class BureauListFilter(admin.SimpleListFilter):
         return [(str(bureau.pk), bureau.name) for bureau in Bureau.objects.all()]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(project__bureau_links__bureau_id=int(value))
+        bureau = whole_number(self.value())
+        if bureau is not None:
+            return queryset.filter(project__bureau_links__bureau_id=bureau)
         return queryset
 
 
@@ -44,12 +45,13 @@ def _posted_actuals(request) -> dict[int, services.ActualInput]:
     found = {}
     for name, value in request.POST.items():
         parts = name.split("-")
-        if len(parts) != 2 or parts[0] != "actual" or not parts[1].isdigit():
+        kpi = whole_number(parts[1]) if len(parts) == 2 and parts[0] == "actual" else None
+        if kpi is None:
             continue
         if len(found) >= MAX_ACTUAL_INPUTS:
             raise ValidationError("実績値の入力欄が多すぎます。画面を開き直してください。")
         status = request.POST.get(f"{name}-status", ActualStatus.PRELIMINARY)
-        found[int(parts[1])] = services.ActualInput(value, status)
+        found[kpi] = services.ActualInput(value, status)
     return found
 
 
@@ -105,13 +107,14 @@ class EvaluationSheetAdmin(PolicyModelAdmin):
         return " ".join(link.bureau.name for link in sheet.project.bureau_links.all())
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if not str(object_id).isdigit():
+        pk = whole_number(object_id)
+        if pk is None:
             raise PermissionDenied
         sheet = get_object_or_404(
             self.get_queryset(request).select_related(
                 "round", "project__edition", "change_request", "submitted_by", "confirmed_by"
             ),
-            pk=int(object_id),
+            pk=pk,
         )
         if request.method == "POST":
             return self._post(request, sheet)
@@ -126,8 +129,7 @@ class EvaluationSheetAdmin(PolicyModelAdmin):
             ),
             None,
         )
-        version = request.POST.get("version", "")
-        version = int(version) if version.isdigit() else 0
+        version = whole_number(request.POST.get("version")) or 0
         user = request.user
         try:
             if action in ("save", "submit"):

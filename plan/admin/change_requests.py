@@ -27,6 +27,7 @@ from plan.admin.display import person_name, short_time, status_badge, unbroken
 from plan.admin.history import HISTORY_MODELS, LatestHistory, history_rows
 from plan.changes.diff import describe_items
 from plan.models import ChangeRequest
+from plan.params import whole_number
 from plan.search import limit_search_query
 
 
@@ -264,7 +265,7 @@ class ChangeRequestAdmin(PolicyModelAdmin):
         comment = request.POST.get("comment", "")
         # The revision the review page showed: a request amended since is not decided unseen.
         revision = request.POST.get("revision")
-        revision = int(revision) if revision and revision.isdigit() else None
+        revision = whole_number(revision)
         try:
             if decision == "approve":
                 changes.change_request_approve(

@@ -29,11 +29,12 @@ from plan.editions.lifecycle import (
 from plan.editions.render import document_html, edition_document, edition_pdf
 from plan.editions.review import STATES, ReviewPage, edition_review_page
 from plan.models import Edition
+from plan.params import whole_number
 
 
 def _pk(value: str | None) -> int | None:
     """A primary key from a query parameter (anything else is ignored)."""
-    return int(value) if value and value.isdigit() and len(value) < 12 else None
+    return whole_number(value)
 
 
 #: The most findings one acknowledgement may name (a form field per finding; a budget).

@@ -26,6 +26,7 @@ from accounts.models import Bureau
 from plan.changes import RequestScope, open_requests_touching
 from plan.filters import FOUNDATION_GOAL, ProjectFilterSet
 from plan.models import ChangeRequest, Edition, PolicyGoal, Project, WorkbookUpload
+from plan.params import whole_number
 from plan.search import limit_search_query
 from plan.workbook import (
     DEFAULT_MAX_BYTES,
@@ -63,8 +64,7 @@ def workbook_response(data: bytes, file_name: str) -> HttpResponse:
 def _id_param(params, name: str) -> int | None:
     """An id from the changelist's query string, or None if it is missing or not a number (the
     changelist itself answers a bad value; the export link must not fail before it)."""
-    value = params.get(name, "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+    return whole_number(params.get(name, ""))
 
 
 def export_query_from_changelist(request) -> dict[str, str | list[str]]:
