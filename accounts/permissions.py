@@ -406,23 +406,22 @@ def may_decide(user, change_request) -> bool:
 WITHDRAWAL_REFUSED = "取り下げられるのは、自分の決定前の申請だけです。"
 
 
-def may_withdraw(user, change_request) -> bool:
-    """Withdraw or amend: the submitter, while the request is open (pending or returned). A
-    request that a 「評価票」 carries (its actuals) may also be withdrawn by whoever may submit
-    that sheet now: a colleague of the same bureau resubmitting a returned sheet replaces the
-    request it carried, rather than leaving it 「差し戻し」 in the first submitter's list.
+def may_withdraw(user, change_request, *, replacing=None) -> bool:
+    """Withdraw or amend: the submitter, while the request is open (pending or returned).
 
-    Anyone else is refused with ``WITHDRAWAL_REFUSED``.
+    ``replacing``: a 「評価票」 being submitted again that carries this request. Whoever may submit
+    that sheet (a colleague of the same bureau, or a coordinator) replaces the request it carried,
+    rather than leaving it 「差し戻し」 in the first submitter's list; nobody else withdraws
+    another's request on its own. Anyone else is refused with ``WITHDRAWAL_REFUSED``.
     """
     if not (is_active_member(user) and change_request.is_open):
         return False
     if change_request.submitted_by_id == user.pk:
         return True
-    from plan.models import ChangeRequest
-
-    return change_request.source == ChangeRequest.Source.EVALUATION and any(
-        sheet_refusal(user, sheet, SheetAction.SUBMIT) is None
-        for sheet in change_request.evaluation_sheets.select_related("round", "project")
+    return (
+        replacing is not None
+        and replacing.change_request_id == change_request.pk
+        and sheet_refusal(user, replacing, SheetAction.SUBMIT) is None
     )
 
 

@@ -332,10 +332,10 @@ def sheet_submit(
         carried is not None
         and carried.is_open
         and carried.submitted_by_id != acting_user.pk
-        and permissions.may_withdraw(acting_user, carried)
+        and permissions.may_withdraw(acting_user, carried, replacing=sheet)
     ):
         # A colleague's resubmission replaces the request the sheet carried (see may_withdraw).
-        change_request_withdraw(acting_user=acting_user, change_request=carried)
+        change_request_withdraw(acting_user=acting_user, change_request=carried, replacing=sheet)
         sheet.change_request = None
     changes = _actual_changes(sheet, acting_user)
     if changes:

@@ -22,8 +22,12 @@ from simple_history.signals import post_create_historical_record, pre_create_his
 def _history_of(model: type[models.Model]) -> tuple[bool, HistoricalRecords | None]:
     """(whether every ``post_save`` receiver of the model is django-simple-history's, and its
     ``HistoricalRecords`` if there is one)."""
-    # Django has no public way to list a signal's receivers for a sender.
-    sync_receivers, async_receivers = models.signals.post_save._live_receivers(model)
+    # Django has no public way to list a signal's receivers for a sender. Should its private
+    # ``_live_receivers`` change, every model is saved one by one (as before the bulk path).
+    try:
+        sync_receivers, async_receivers = models.signals.post_save._live_receivers(model)
+    except (AttributeError, TypeError, ValueError):
+        return False, None
     if async_receivers:
         return False, None
     history = None

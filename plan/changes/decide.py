@@ -91,10 +91,14 @@ def _decide(
 
 
 @transaction.atomic
-def change_request_withdraw(*, acting_user, change_request: ChangeRequest) -> ChangeRequest:
-    """「取り下げ」: by the submitter, only before a decision (「審査待ち」 or 「差し戻し」)."""
+def change_request_withdraw(
+    *, acting_user, change_request: ChangeRequest, replacing: object | None = None
+) -> ChangeRequest:
+    """「取り下げ」: by the submitter, only before a decision (「審査待ち」 or 「差し戻し」); or
+    by whoever submits again the record ``replacing`` that carried it (see the policy's
+    ``may_withdraw``)."""
     change_request = _locked(change_request)
-    if not permissions.may_withdraw(acting_user, change_request):
+    if not permissions.may_withdraw(acting_user, change_request, replacing=replacing):
         raise PermissionDenied(permissions.WITHDRAWAL_REFUSED)
     change_request.status = ChangeRequest.Status.WITHDRAWN
     change_request.save(update_fields=["status"])

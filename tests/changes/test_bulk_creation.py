@@ -89,6 +89,18 @@ def apply(world: PlanWorld, changes: list[ProposedChange]):
     )
 
 
+def test_without_django_s_private_list_of_receivers_every_model_is_saved_one_by_one(
+    monkeypatch,
+):
+    """``bulk_creatable`` reads ``post_save._live_receivers``, which is not Django's public API:
+    should it change, approvals still work, one record at a time."""
+    def gone(sender):
+        raise AttributeError("_live_receivers")
+
+    monkeypatch.setattr(post_save, "_live_receivers", gone)
+    assert bulk_creatable(KpiActual) is False
+
+
 def test_creations_referring_to_one_another_are_written_with_their_history(world):
     request, created = apply(
         world,

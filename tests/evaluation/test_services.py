@@ -324,7 +324,10 @@ def test_who_may_withdraw_the_request_a_returned_sheet_carries(
     sheet = sheet_return(
         acting_user=world.coordinator, sheet=sheet, comment="出典を書いてください。"
     )
-    assert permissions.may_withdraw(people[who], sheet.change_request) is expected
+    request = sheet.change_request
+    assert permissions.may_withdraw(people[who], request, replacing=sheet) is expected
+    # On its own (the review page's 「取り下げ」), only the submitter withdraws it.
+    assert permissions.may_withdraw(people[who], request) is (who == "sangyo")
 
 
 def test_a_colleague_may_not_withdraw_the_request_of_a_sheet_waiting_for_review(
@@ -336,7 +339,7 @@ def test_a_colleague_may_not_withdraw_the_request_of_a_sheet_waiting_for_review(
     sheet = fill(world.sangyo, sheet_of(evaluation_round, BAMBOO))
     sheet = sheet_submit(acting_user=world.sangyo, sheet=sheet, version=sheet.version)
     assert sheet.change_request.status == "pending"
-    assert permissions.may_withdraw(colleague, sheet.change_request) is False
+    assert permissions.may_withdraw(colleague, sheet.change_request, replacing=sheet) is False
     assert permissions.may_withdraw(world.sangyo, sheet.change_request) is True
 
 
