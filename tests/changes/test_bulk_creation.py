@@ -94,6 +94,7 @@ def test_without_django_s_private_list_of_receivers_every_model_is_saved_one_by_
 ):
     """``bulk_creatable`` reads ``post_save._live_receivers``, which is not Django's public API:
     should it change, approvals still work, one record at a time."""
+
     def gone(sender):
         raise AttributeError("_live_receivers")
 
