@@ -17,6 +17,7 @@ from kpis.models import VALUE_FIELDS, Kpi, KpiActual, KpiValue, ProjectKpi
 from kpis.panels import AchievementPanelMixin
 from kpis.value_text import disagreement, parse_value_text
 from plan.admin import NormalizedSearchAdmin, PlanContentAdmin, lines
+from plan.admin.base import KeysFirstPaginator
 from plan.admin.change_form import ChangeReasonForm
 from plan.admin.request_status import (
     RequestStatusListFilter,
@@ -126,6 +127,11 @@ class KpiAdmin(AchievementPanelMixin, NormalizedSearchAdmin):
 
     class Media:
         css = {"all": ("plan/admin.css",)}
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        """The page's keys first: the 「変更申請」 column's subqueries run for the page's 100 KPIs,
+        not for every KPI sorted (on PostgreSQL at ×100: 67 → a few ms)."""
+        return KeysFirstPaginator(queryset, per_page, orphans, allow_empty_first_page)
 
     def achievement_kpis(self, obj):
         return Kpi.objects.filter(pk=obj.pk)
