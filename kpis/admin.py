@@ -17,7 +17,11 @@ from kpis.models import VALUE_FIELDS, Kpi, KpiActual, KpiValue, ProjectKpi
 from kpis.panels import AchievementPanelMixin
 from kpis.value_text import disagreement, parse_value_text
 from plan.admin import NormalizedSearchAdmin, PlanContentAdmin, lines
-from plan.admin.base import KeysFirstPaginator
+from plan.admin.base import (
+    KeysFirstPaginator,
+    SubqueryFilterChangeList,
+    SubqueryRelatedFieldListFilter,
+)
 from plan.admin.change_form import ChangeReasonForm
 from plan.admin.request_status import (
     RequestStatusListFilter,
@@ -104,7 +108,7 @@ class KpiAdmin(AchievementPanelMixin, NormalizedSearchAdmin):
     list_display_links = ("code", "indicator")
     list_filter = (
         OwnBureauListFilter,
-        "project_links__project__bureaus",
+        ("project_links__project__bureaus", SubqueryRelatedFieldListFilter),
         "edition",
         RequestStatusListFilter,
     )
@@ -127,6 +131,10 @@ class KpiAdmin(AchievementPanelMixin, NormalizedSearchAdmin):
 
     class Media:
         css = {"all": ("plan/admin.css",)}
+
+    def get_changelist(self, request, **kwargs):
+        """The bureau filter filters by subquery: the list needs no DISTINCT."""
+        return SubqueryFilterChangeList
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         """The page's keys first: the 「変更申請」 column's subqueries run for the page's 100 KPIs,
