@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -87,6 +88,7 @@ class EditionAdmin(PlanContentAdmin):
         return [
             path("compare/", view(self.compare_view), name="plan_edition_compare"),
             path("<int:pk>/print/", view(self.print_view), name="plan_edition_print"),
+            path("print.css", view(self.print_css_view), name="plan_edition_print_css"),
             path("<int:pk>/pdf/", view(self.pdf_view), name="plan_edition_pdf"),
         ]
 
@@ -119,7 +121,15 @@ class EditionAdmin(PlanContentAdmin):
         return edition_document(edition)
 
     def print_view(self, request, pk):
-        return HttpResponse(document_html(self._document(request, pk)))
+        """The print page links its style sheet: the CSP (style-src 'self') refuses a <style> in
+        the page, which the PDF and the static pages use instead."""
+        stylesheet = reverse("admin:plan_edition_print_css")
+        return HttpResponse(document_html(self._document(request, pk), stylesheet=stylesheet))
+
+    def print_css_view(self, request):
+        return HttpResponse(
+            render_to_string("plan/edition/document.css"), content_type="text/css; charset=utf-8"
+        )
 
     def pdf_view(self, request, pk):
         document = self._document(request, pk)
