@@ -148,6 +148,20 @@ def is_frozen(model_label: str, obj: Any) -> bool:
     return edition_frozen_refusal(edition_of(model_label, obj)) is not None
 
 
+def acts_as_coordinator(user) -> bool:
+    """An active coordinator (or superuser): the whole plan, every bureau. The one place this
+    is decided; each rule below that gives coordinators more asks it."""
+    return is_active_member(user) and (user.is_superuser or user.role == Role.COORDINATOR)
+
+
+def _staff_of_any(user, bureau_ids) -> bool:
+    """Active bureau staff with one of ``bureau_ids`` among their bureaus (a callable is asked
+    only for staff, so that nobody else costs a query)."""
+    if not (is_active_member(user) and user.role == Role.BUREAU_STAFF):
+        return False
+    return bool(set(bureau_ids() if callable(bureau_ids) else bureau_ids) & user_bureau_ids(user))
+
+
 PUBLISHING_REFUSED = "版を公表できるのは取りまとめ担当だけです。"
 NEXT_EDITION_REFUSED = "次の版を作成できるのは取りまとめ担当だけです。"
 ACKNOWLEDGING_REFUSED = "公表前チェックの指摘を確認済みにできるのは取りまとめ担当だけです。"
@@ -157,7 +171,7 @@ def may_manage_editions(user) -> bool:
     """Publish an edition, create the next one, acknowledge findings before publishing: a
     coordinator's work. Refused with ``PUBLISHING_REFUSED``, ``NEXT_EDITION_REFUSED`` and
     ``ACKNOWLEDGING_REFUSED``."""
-    return is_active_member(user) and (user.is_superuser or user.role == Role.COORDINATOR)
+    return acts_as_coordinator(user)
 
 
 def can(user, action: str, model_label: str, obj: Model | None = None) -> bool:
@@ -215,13 +229,7 @@ def may_assign_bureaus(user, bureau_ids: set[int]) -> bool:
     (Coordinators may assign any bureaus.) This keeps staff from creating a project for another
     bureau, or handing their own project over to another bureau by removing themselves.
     """
-    if not is_active_member(user):
-        return False
-    if user.is_superuser or user.role == Role.COORDINATOR:
-        return True
-    if user.role != Role.BUREAU_STAFF:
-        return False
-    return bool(bureau_ids & user_bureau_ids(user))
+    return acts_as_coordinator(user) or _staff_of_any(user, bureau_ids)
 
 
 # --- Accounts ----------------------------------------------------------------------------------
@@ -287,7 +295,7 @@ def may_apply_directly(user) -> bool:
 
     Anyone else who applies a change directly is refused with ``DIRECT_APPLY_REFUSED``.
     """
-    return is_active_member(user) and (user.is_superuser or user.role == Role.COORDINATOR)
+    return acts_as_coordinator(user)
 
 
 def reviewers():
@@ -319,13 +327,7 @@ def may_report_kpi(user, kpi) -> bool:
     """Who reports a KPI's 「実績値」: coordinators any KPI, staff a KPI of one of their bureaus'
     projects. Actuals are yearly records, not the edition's text: a KPI of a published (frozen)
     edition still takes them. Refused with ``ACTUAL_ROW_REFUSED``."""
-    if not is_active_member(user):
-        return False
-    if user.is_superuser or user.role == Role.COORDINATOR:
-        return True
-    if user.role != Role.BUREAU_STAFF:
-        return False
-    return bool(kpi_bureau_ids(kpi) & user_bureau_ids(user))
+    return acts_as_coordinator(user) or _staff_of_any(user, lambda: kpi_bureau_ids(kpi))
 
 
 ACTUAL_SHEET_BUREAU_REFUSED = (
@@ -338,11 +340,7 @@ def may_export_actual_sheet(user, bureau) -> bool:
 
     Anyone else is refused with ``ACTUAL_SHEET_BUREAU_REFUSED``.
     """
-    if not is_active_member(user):
-        return False
-    if user.is_superuser or user.role == Role.COORDINATOR:
-        return True
-    return user.role == Role.BUREAU_STAFF and bureau.pk in user_bureau_ids(user)
+    return acts_as_coordinator(user) or _staff_of_any(user, {bureau.pk})
 
 
 def lists_own_bureaus_first(user) -> bool:
@@ -505,7 +503,7 @@ def sheet_role(user, sheet) -> str | None:
     """The user's role relative to a sheet (None: no role at all)."""
     if not is_active_member(user):
         return None
-    if user.is_superuser or user.role == Role.COORDINATOR:
+    if acts_as_coordinator(user):
         return COORDINATOR
     if user.role == Role.BUREAU_STAFF:
         owners = project_bureau_ids(sheet.project)
@@ -543,7 +541,7 @@ def evaluation_sheets_visible_to(user) -> Q:
     coordinators all; staff their bureaus' and the confirmed ones; everyone else the confirmed."""
     if not is_active_member(user):
         return Q(pk__in=[])
-    if user.is_superuser or user.role == Role.COORDINATOR:
+    if acts_as_coordinator(user):
         return Q()
     confirmed = Q(state=SheetState.CONFIRMED)
     if user.role != Role.BUREAU_STAFF:

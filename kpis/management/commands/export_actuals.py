@@ -14,7 +14,8 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts.models import Bureau, Role, User
+from accounts import permissions
+from accounts.models import Bureau, User
 from kpis.actual_sheet_services import actual_sheet_export
 from kpis.resources import FIRST_YEAR, LAST_YEAR
 
@@ -39,7 +40,7 @@ class Command(BaseCommand):
         if options["user"]:
             user = users.filter(username=options["user"]).first()
         else:
-            user = users.filter(role=Role.COORDINATOR).order_by("pk").first()
+            user = permissions.reviewers().order_by("pk").first()
         if user is None:
             raise CommandError(f"利用者「{options['user'] or '(取りまとめ担当)'}」はいません。")
         try:
