@@ -53,20 +53,6 @@ def _prepare_path() -> None:
         sys.path.insert(0, str(ROOT))
 
 
-def read_floor(data: bytes) -> int:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(io.BytesIO(data), read_only=True)
-    cells = 0
-    try:
-        for sheet in workbook:
-            for row in sheet.iter_rows(values_only=True):
-                cells += len(row)
-    finally:
-        workbook.close()
-    return cells
-
-
 def fill_every_row(data: bytes, text: str) -> bytes:
     from openpyxl import load_workbook
 
@@ -125,6 +111,7 @@ def best(repeat: int, function: Callable[[], Any], **options) -> dict:
 
 
 def measure_scale(edition, user, scale: int, repeat: int) -> dict:
+    from benchmarks.import_export import openpyxl_read as read_floor
     from kpis.actual_sheet import ActualSheetFormat, forget_read_sheets, read_actual_sheet
     from kpis.actual_sheet_services import actual_sheet_import
     from kpis.models import Kpi

@@ -28,7 +28,7 @@ from accounts.models import Bureau, Role, User
 from evaluation.models import EvaluationRound, EvaluationSheet, SheetEvent
 from evaluation.states import NOT_SUBMITTED, EventKind, Grade, RoundStatus, SheetAction, SheetState
 from kpis.models import ActualStatus, KpiActual, ProjectKpi
-from kpis.value_text import parse_value_text
+from kpis.value_text import value_parts
 from plan.changes import (
     ProposedChange,
     change_propose,
@@ -286,17 +286,11 @@ def _actual_changes(sheet: EvaluationSheet, acting_user) -> list[ProposedChange]
             given["status"],
         ):
             continue  # confirmed meanwhile on another project's sheet, as proposed here
-        parts = parse_value_text(given["text"])
         values = {
             "text": given["text"],
             "status": given["status"],
             "entered_by_id": acting_user.pk,
-            "value": parts.value,
-            "unit": parts.unit if parts.value is not None else "",
-            "qualifier": parts.qualifier if parts.value is not None else "",
-            "fiscal_year": parts.fiscal_year if parts.period else None,
-            "fiscal_year_end": parts.fiscal_year_end if parts.period else None,
-            "period": parts.period,
+            **value_parts(given["text"]),
         }
         if current is not None:
             changes.append(ProposedChange.update(current, values))

@@ -15,7 +15,7 @@ from kpis.admin_actuals import ActualSheetAdminMixin
 from kpis.dashboard import dashboard_view
 from kpis.models import VALUE_FIELDS, Kpi, KpiActual, KpiValue, ProjectKpi
 from kpis.panels import AchievementPanelMixin
-from kpis.value_text import disagreement, parse_value_text
+from kpis.value_text import disagreement, value_parts
 from plan.admin import NormalizedSearchAdmin, PlanContentAdmin, lines
 from plan.admin.base import (
     KeysFirstPaginator,
@@ -191,9 +191,7 @@ class KpiActualForm(ChangeReasonForm):
         cleaned_data = super().clean()
         parts = VALUE_FIELDS[1:]
         if cleaned_data.get("text") and all(cleaned_data.get(name) in (None, "") for name in parts):
-            parsed = parse_value_text(cleaned_data["text"])
-            for name in parts:
-                cleaned_data[name] = getattr(parsed, name)
+            cleaned_data.update(value_parts(cleaned_data["text"]))
         return cleaned_data
 
 

@@ -55,7 +55,7 @@ from kpis.actual_sheet import (
     past_header,
 )
 from kpis.models import ActualStatus, Kpi, KpiActual, ProjectKpi
-from kpis.value_text import parse_value_text
+from kpis.value_text import value_parts
 from plan.changes import ProposedChange, change_propose, field_values, snapshot, to_json
 from plan.models import ChangeRequest, Edition
 
@@ -410,9 +410,8 @@ class ActualSheetResource(resources.ModelResource):
         if original is None or original.text != instance.text:
             # Parts are read from a new text; an unchanged text keeps the parts it has (perhaps
             # corrected by hand in the admin).
-            parts = parse_value_text(instance.text)
-            for name in ("value", "unit", "qualifier", "fiscal_year", "fiscal_year_end", "period"):
-                setattr(instance, name, getattr(parts, name))
+            for name, value in value_parts(instance.text).items():
+                setattr(instance, name, value)
         if not instance.text and (row.get(STATUS) or row.get(NOTE)):
             errors.setdefault("text", []).append(MSG_TEXT_REQUIRED)
         if errors:

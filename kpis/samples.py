@@ -7,7 +7,7 @@ They are never loaded unless asked for: the published edition has no actuals.
 from django.db import transaction
 
 from kpis.models import ActualStatus, Kpi, KpiActual
-from kpis.value_text import parse_value_text
+from kpis.value_text import value_parts
 
 SAMPLE_YEAR = 2024
 SAMPLE_NOTE = "サンプル (デモ用の架空の値。公表された実績ではありません)"
@@ -50,17 +50,11 @@ def load_sample_actuals(edition) -> int:
     for code, text, final in SAMPLE_ACTUALS:
         if code in existing or code not in kpis:
             continue
-        parsed = parse_value_text(text)
         KpiActual.objects.create(
             kpi=kpis[code],
             year=SAMPLE_YEAR,
             text=text,
-            value=parsed.value,
-            unit=parsed.unit,
-            qualifier=parsed.qualifier,
-            fiscal_year=parsed.fiscal_year,
-            fiscal_year_end=parsed.fiscal_year_end,
-            period=parsed.period,
+            **value_parts(text),
             status=ActualStatus.FINAL if final else ActualStatus.PRELIMINARY,
             note=SAMPLE_NOTE,
         )

@@ -15,7 +15,7 @@ matches, nothing is read (the text stays). This module does not depend on Django
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from plan.eras import era_to_fiscal_year
@@ -134,6 +134,12 @@ def parse_value_text(text: str) -> StructuredValue:
     if parsed_year := parse_year_expression(compact):
         return parsed_year
     return _year_only(compact)
+
+
+def value_parts(text: str) -> dict[str, object]:
+    """The parts read from ``text`` (every part of a value but its text) as a record's fields:
+    a unit and qualifier only with a number, a year only with its meaning (as the reader gives)."""
+    return asdict(parse_value_text(text))
 
 
 def _year_only(compact: str) -> StructuredValue:

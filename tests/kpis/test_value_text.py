@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from kpis.value_text import StructuredValue, parse_value_text, parse_year_expression
+from kpis.value_text import StructuredValue, parse_value_text, parse_year_expression, value_parts
 
 
 @pytest.mark.parametrize(
@@ -46,3 +46,45 @@ def test_parse_value_text(text, expected):
 )
 def test_parse_year_expression_rejects_what_is_not_a_year(expression):
     assert parse_year_expression(expression) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        (
+            "最大1400MW (R12年度)",
+            {
+                "value": Decimal("1400"),
+                "unit": "MW",
+                "qualifier": "最大",
+                "fiscal_year": 2030,
+                "fiscal_year_end": None,
+                "period": "fiscal_year",
+            },
+        ),
+        (
+            "R6-R12年度累計",
+            {
+                "value": None,
+                "unit": "",
+                "qualifier": "",
+                "fiscal_year": 2024,
+                "fiscal_year_end": 2030,
+                "period": "cumulative",
+            },
+        ),
+        (
+            "前年度並み",
+            {
+                "value": None,
+                "unit": "",
+                "qualifier": "",
+                "fiscal_year": None,
+                "fiscal_year_end": None,
+                "period": "",
+            },
+        ),
+    ],
+)
+def test_value_parts_are_a_records_fields(text, parts):
+    assert value_parts(text) == parts
