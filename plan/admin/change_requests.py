@@ -10,8 +10,10 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -68,13 +70,33 @@ class Outcome:
     message: str
 
 
-def approve_one(user, change_request: ChangeRequest) -> Outcome:
-    """Approve one request of a selection, saying what became of it (never raising)."""
+# The most requests one confirmation page lists and one 「承認して反映」 decides.
+MAX_APPROVE_AT_ONCE = 100
+APPROVE_TOO_MANY = (
+    f"一度に承認できるのは {MAX_APPROVE_AT_ONCE} 件までです。"
+    "選ぶ申請を減らして、もう一度操作してください。"
+)
+
+
+def approve_one(user, change_request: ChangeRequest, revision: int | None) -> Outcome:
+    """Approve one request of a selection, saying what became of it (never raising).
+
+    ``revision`` is the version the confirmation page listed; None when the request was not on it
+    (a forged or an outdated form): then nothing is decided."""
     label = f"変更申請 #{change_request.pk}「{change_request.title}」"
+    if revision is None:
+        return Outcome(False, f"{label}: 確認画面に表示していないため承認していません")
     try:
-        changes.change_request_approve(acting_user=user, change_request=change_request)
+        changes.change_request_approve(
+            acting_user=user, change_request=change_request, revision=revision
+        )
     except PermissionDenied as refused:
         return Outcome(False, f"{label}: 承認していません ({refused})")
+    except changes.RequestRevised as revised:
+        return Outcome(
+            False,
+            f"{label}: 確認の後に修正されたため承認していません ({' '.join(revised.messages)})",
+        )
     except changes.ChangeConflict as conflict:
         return Outcome(
             False, f"{label}: 競合のため承認していません ({' '.join(conflict.messages)})"
@@ -144,13 +166,42 @@ class ChangeRequestAdmin(PolicyModelAdmin):
 
     @admin.action(description="選択した変更申請を承認して反映")
     def approve_selected(self, request, queryset):
-        """Approve each selected request on its own (oldest first) through the same service as the
-        review page: each is checked (self-approval, state, conflicts) and recorded separately, and
-        the person is told what became of each."""
-        for change_request in queryset.order_by("submitted_at", "pk"):
-            outcome = approve_one(request.user, change_request)
+        """First a confirmation page listing the selected requests with the revision of each (as
+        Django's own 「削除」 action does); its 「承認して反映」 approves each listed request on its
+        own (oldest first) through the same service as the review page, with the revision the page
+        showed: each is checked (self-approval, state, conflicts, amended since) and recorded
+        separately, and the person is told what became of each. At most ``MAX_APPROVE_AT_ONCE``.
+        The page: 3 queries (the requests with their submitters, their bureaus, their items)."""
+        selected = queryset.order_by("submitted_at", "pk")
+        if selected[: MAX_APPROVE_AT_ONCE + 1].count() > MAX_APPROVE_AT_ONCE:
+            self.message_user(request, APPROVE_TOO_MANY, messages.ERROR)
+            return None
+        if request.POST.get("post") != "yes":
+            return self.approve_confirmation(request, selected)
+        for change_request in selected:
+            shown = whole_number(request.POST.get(f"revision_{change_request.pk}"))
+            outcome = approve_one(request.user, change_request, shown)
             level = messages.SUCCESS if outcome.approved else messages.ERROR
             self.message_user(request, outcome.message, level)
+        return None
+
+    def approve_confirmation(self, request, selected) -> TemplateResponse:
+        requests = list(
+            selected.select_related("submitted_by")
+            .prefetch_related("bureaus")
+            .annotate(item_count=Count("items"))
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "選択した変更申請を承認して反映しますか？",
+            "opts": self.opts,
+            "change_requests": requests,
+            "pending": [item for item in requests if item.status == ChangeRequest.Status.PENDING],
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(
+            request, "admin/plan/changerequest/approve_selected_confirmation.html", context
+        )
 
     def get_queryset(self, request):
         return (

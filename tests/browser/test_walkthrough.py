@@ -158,6 +158,10 @@ def test_a_week_of_a_bureau_and_a_coordinator(
     page.locator(
         "#changelist-form button[type=submit], #changelist-form input[name=index]"
     ).first.click()
+    # A confirmation lists them with the revision each is approved at.
+    expect(page.locator("#approve-selected tbody tr")).to_have_count(2)
+    screens.shot(page, "thu-confirm-several")
+    page.locator("#approve-selected-form").get_by_role("button", name="承認して反映 (2 件)").click()
     messages = page.locator("ul.messagelist li.success")
     expect(messages).to_have_count(2)
     screens.shot(page, "thu-approved-several")
