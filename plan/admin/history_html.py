@@ -58,13 +58,35 @@ def _current_app(request):
             return None
 
 
+#: A key no change request has, marking where a change URL's key goes.
+_KEY = 918273645
+
+
+def _change_request_urls(current_app):
+    """A change request's change URL by its key: ``{% url 'admin:plan_changerequest_change' pk %}``,
+    reversed once for a page (a whole-number key is written into the URL as its digits)."""
+    marked = reverse("admin:plan_changerequest_change", args=[_KEY], current_app=current_app)
+    head, found, tail = marked.partition(str(_KEY))
+    if not found or str(_KEY) in tail:
+        return lambda pk: reverse(
+            "admin:plan_changerequest_change", args=[pk], current_app=current_app
+        )
+
+    def url(pk) -> str:
+        if type(pk) is not int:
+            return reverse("admin:plan_changerequest_change", args=[pk], current_app=current_app)
+        return f"{head}{pk}{tail}"
+
+    return url
+
+
 def history_rows_html(
     rows, *, project=None, restorable: bool = False, csrf_token=None, request=None
 ) -> str:
     """The ``<tr>`` of each row of ``plan.admin.history.history_rows``, as the template wrote
     them; ``project`` is the 「履歴」 page's project (None on the audit log)."""
     current_app = _current_app(request)
-    request_urls: dict = {}
+    request_urls = None
     csrf = None
     parts = []
     for row in rows:
@@ -72,12 +94,10 @@ def history_rows_html(
         when = _escaped(date(template_localtime(record.history_date), "Y-m-d H:i"))
         request_id = record.change_request_id
         if request_id:
-            if request_id not in request_urls:
-                request_urls[request_id] = reverse(
-                    "admin:plan_changerequest_change", args=[request_id], current_app=current_app
-                )
+            if request_urls is None:
+                request_urls = _change_request_urls(current_app)
             change_request = (
-                f'<a href="{conditional_escape(request_urls[request_id])}">'
+                f'<a href="{conditional_escape(request_urls(request_id))}">'
                 f"#{_escaped(request_id)}</a>"
             )
         else:

@@ -67,3 +67,11 @@ def test_the_pages_show_the_rows(records, world):  # noqa: F811
         table = response.content.decode().split("<tbody>", 1)[1].split("</tbody>", 1)[0]
         rows = response.context["rows"]
         assert table.count("<tr>") == len(rows) >= 4
+
+
+@pytest.mark.parametrize("pk", [1, 9, 10, 99, 918273645, 12345678901, "12"])
+def test_a_change_requests_url_is_reversed_once_for_the_page(pk):
+    from plan.admin.history_html import _change_request_urls
+
+    url = _change_request_urls("admin")
+    assert url(pk) == reverse("admin:plan_changerequest_change", args=[pk])
