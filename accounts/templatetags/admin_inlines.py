@@ -1,6 +1,6 @@
-"""``{% tabular_inline %}``: Django's tabular inline written out in Python (accounts/admin_inline_html.py),
-or Django's own template when the engine's is not Django's or the page has what the module does not
-reproduce."""
+"""``{% tabular_inline %}`` and ``{% fieldset_written %}``: Django's tabular inline and fieldset
+written out in Python (accounts/admin_inline_html.py, accounts/admin_fieldset_html.py), or the
+template when the engine's is not Django's own or the page has what the modules do not reproduce."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from functools import cache
 from django import template
 from django.utils.safestring import mark_safe
 
+from accounts.admin_fieldset_html import FIELDSET, FIELDSET_SOURCE, render_fieldset
+from accounts.admin_fieldset_html import Unsupported as FieldsetUnsupported
 from accounts.admin_inline_html import TABULAR, Unsupported, is_djangos, render_tabular
 
 register = template.Library()
@@ -28,3 +30,28 @@ def tabular_inline(context):
         except (Unsupported, AttributeError, KeyError, TypeError):
             pass
     return engine.get_template(TABULAR).render(context)
+
+
+_fieldset_templates: dict = {}
+
+
+def _next_fieldset(context):
+    """The fieldset template the include would load without the project's (which calls this
+    tag), and whether its text is Django's own; found once per engine."""
+    this = context.render_context.template
+    key = (id(this.engine), this.origin.name)
+    if key not in _fieldset_templates:
+        found, _origin = this.engine.find_template(FIELDSET, skip=[this.origin])
+        _fieldset_templates[key] = (found, found.source == FIELDSET_SOURCE)
+    return _fieldset_templates[key]
+
+
+@register.simple_tag(takes_context=True)
+def fieldset_written(context):
+    found, djangos = _next_fieldset(context)
+    if djangos:
+        try:
+            return mark_safe(render_fieldset(context))  # escaped as the template does
+        except (FieldsetUnsupported, AttributeError, KeyError, TypeError):
+            pass
+    return found.render(context)
