@@ -263,6 +263,8 @@ class PolicyInlineMixin:
 
 class PolicyTabularInline(PolicyInlineMixin, admin.TabularInline):
     extra = 0
+    #: Django's tabular.html written out in Python (the same HTML): accounts/admin_inline_html.py.
+    template = "admin/edit_inline/tabular_written.html"
 
 
 class OwnBureauListFilter(admin.SimpleListFilter):

@@ -30,16 +30,21 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
 
-PAGES = ("project_form", "kpi_form", "project_history", "review")
+PAGES = ("project_form", "kpi_form", "project_history", "audit_log", "review", "eval_sheet")
 ROLES = ("coordinator", "sangyo")
 
 
 def _world():
     from benchmarks import pages
+    from evaluation.models import EvaluationRound
     from plan.models import Edition
 
     edition = Edition.objects.get(fiscal_year=2024)
-    return pages, edition, pages.benchmark_users(), pages.featured_requests(edition)
+    evaluation_round = EvaluationRound.objects.get(
+        edition=edition, fiscal_year=pages.EVALUATION_YEAR
+    )
+    prepared = {"featured": pages.featured_requests(edition), "round": evaluation_round.pk}
+    return pages, edition, pages.benchmark_users(), prepared
 
 
 def _client(user):
@@ -67,10 +72,13 @@ def _targets(args):
 
     pages, edition, users, featured = _world()
     floor_url = reverse("floor:floorapp_floorrow_changelist")
+    roles_of = {page.key: page.roles for page in pages.PAGES}
     for role in args.roles:
         targets = pages.page_targets(edition, users[role], role, featured)
         client = _client(users[role])
         for key in args.pages:
+            if role not in roles_of[key]:
+                continue  # a page one role cannot see (the audit log: coordinators)
             target = targets[key]
             url = pages._url(target.path, target.query)
             rows = target.rows

@@ -19,9 +19,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.forms.renderers import DjangoTemplates
+from django.templatetags.static import static
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeData
+from django.utils.translation import gettext
 
 
 class Unsupported(Exception):
@@ -141,6 +143,133 @@ def render_label(context) -> str:
     return f"{shown}\n"
 
 
+RELATED_WRAPPER = "admin/widgets/related_widget_wrapper.html"
+RELATED_WRAPPER_SOURCE = (
+    "{% load i18n static %}\n"
+    '<div class="related-widget-wrapper" {% if not model_has_limit_choices_to %}data-model-ref="{{ model_name }}"{% endif %}>\n'
+    "    {{ rendered_widget }}\n"
+    "    {% block links %}\n"
+    "        {% spaceless %}\n"
+    "        {% if not is_hidden %}\n"
+    "        {% if can_change_related %}\n"
+    '        <a class="related-widget-wrapper-link change-related" id="change_id_{{ name }}"\n'
+    '            data-href-template="{{ change_related_template_url }}?{{ url_params }}"\n'
+    '            data-popup="yes"\n'
+    '            title="{% blocktranslate %}Change selected {{ model }}{% endblocktranslate %}">\n'
+    '            <img src="{% static \'admin/img/icon-changelink.svg\' %}" alt="" width="24" height="24">\n'
+    "        </a>\n"
+    "        {% endif %}\n"
+    "        {% if can_add_related %}\n"
+    '        <a class="related-widget-wrapper-link add-related" id="add_id_{{ name }}"\n'
+    '            data-popup="yes"\n'
+    '            href="{{ add_related_url }}?{{ url_params }}"\n'
+    '            title="{% blocktranslate %}Add another {{ model }}{% endblocktranslate %}">\n'
+    '            <img src="{% static \'admin/img/icon-addlink.svg\' %}" alt="" width="24" height="24">\n'
+    "        </a>\n"
+    "        {% endif %}\n"
+    "        {% if can_delete_related %}\n"
+    '        <a class="related-widget-wrapper-link delete-related" id="delete_id_{{ name }}"\n'
+    '            data-href-template="{{ delete_related_template_url }}?{{ url_params }}"\n'
+    '            data-popup="yes"\n'
+    '            title="{% blocktranslate %}Delete selected {{ model }}{% endblocktranslate %}">\n'
+    '            <img src="{% static \'admin/img/icon-deletelink.svg\' %}" alt="" width="24" height="24">\n'
+    "        </a>\n"
+    "        {% endif %}\n"
+    "        {% if can_view_related %}\n"
+    '          <a class="related-widget-wrapper-link view-related" id="view_id_{{ name }}"\n'
+    '             data-href-template="{{ change_related_template_url }}?{{ view_related_url_params }}"\n'
+    '             title="{% blocktranslate %}View selected {{ model }}{% endblocktranslate %}">\n'
+    '            <img src="{% static \'admin/img/icon-viewlink.svg\' %}" alt="" width="24" height="24">\n'
+    "          </a>\n"
+    "        {% endif %}\n"
+    "        {% endif %}\n"
+    "        {% endspaceless %}\n"
+    "    {% endblock %}\n"
+    "</div>\n"
+)
+
+
+RELATED_LINKS = (
+    # (the flag, the link's text up to its title, the title's message, the icon)
+    (
+        "can_change_related",
+        '<a class="related-widget-wrapper-link change-related" id="change_id_{name}"\n'
+        '            data-href-template="{change_related_template_url}?{url_params}"\n'
+        '            data-popup="yes"\n            title="{title}">',
+        "Change selected %(model)s",
+        "admin/img/icon-changelink.svg",
+    ),
+    (
+        "can_add_related",
+        '<a class="related-widget-wrapper-link add-related" id="add_id_{name}"\n'
+        '            data-popup="yes"\n'
+        '            href="{add_related_url}?{url_params}"\n            title="{title}">',
+        "Add another %(model)s",
+        "admin/img/icon-addlink.svg",
+    ),
+    (
+        "can_delete_related",
+        '<a class="related-widget-wrapper-link delete-related" id="delete_id_{name}"\n'
+        '            data-href-template="{delete_related_template_url}?{url_params}"\n'
+        '            data-popup="yes"\n            title="{title}">',
+        "Delete selected %(model)s",
+        "admin/img/icon-deletelink.svg",
+    ),
+    (
+        "can_view_related",
+        '<a class="related-widget-wrapper-link view-related" id="view_id_{name}"\n'
+        '             data-href-template="{change_related_template_url}?{view_related_url_params}"\n'
+        '             title="{title}">',
+        "View selected %(model)s",
+        "admin/img/icon-viewlink.svg",
+    ),
+)
+
+
+def render_related_widget_wrapper(context) -> str:
+    """django/contrib/admin/templates/admin/widgets/related_widget_wrapper.html (the wrapper of a
+    foreign key's select: its change, add, delete and view links), with what ``{% spaceless %}``
+    leaves of the links: no whitespace between their tags."""
+    limited = context["model_has_limit_choices_to"]
+    if callable(limited):
+        raise Unsupported  # a template would call it
+    reference = "" if limited else f'data-model-ref="{_text(context["model_name"])}"'
+    links = []
+    if not context["is_hidden"]:
+        model = _text(context["model"])
+        for flag, opening, message, icon in RELATED_LINKS:
+            if context[flag]:
+                values = {
+                    name: _text(context[name])
+                    for name in (
+                        "name",
+                        "url_params",
+                        "change_related_template_url",
+                        "add_related_url",
+                        "delete_related_template_url",
+                        "view_related_url_params",
+                    )
+                    if f"{{{name}}}" in opening
+                }
+                title = gettext(message) % {"model": model}
+                links.append(
+                    opening.format(title=title, **values)
+                    + f'<img src="{conditional_escape(static(icon))}" alt="" width="24"'
+                    ' height="24"></a>'
+                )
+    return (
+        f'<div class="related-widget-wrapper" {reference}>\n    {_safe(context["rendered_widget"])}'
+        f"\n    \n        {''.join(links)}\n    \n</div>\n"
+    )
+
+
+def _safe(value) -> str:
+    """``{{ value }}`` for markup already made safe (a rendered widget)."""
+    if not isinstance(value, SafeData):
+        raise Unsupported
+    return value
+
+
 #: Django 5.2's text of each template the renderer writes out, and of the templates they include.
 SOURCES = {
     "django/forms/widgets/attrs.html": (
@@ -180,6 +309,7 @@ SOURCES = {
         'id="{{ errors.field_id }}_error"{% endif %}>{% for error in errors %}<li>{{ error }}</li>'
         "{% endfor %}</ul>{% endif %}"
     ),
+    RELATED_WRAPPER: RELATED_WRAPPER_SOURCE,
     "django/forms/label.html": (
         "{% if use_tag %}<{{ tag }}{% include 'django/forms/attrs.html' %}>{{ label }}"
         "</{{ tag }}>{% else %}{{ label }}{% endif %}\n"
@@ -218,6 +348,7 @@ WRITTEN: dict[str, tuple[Callable[[dict], str], tuple[str, ...]]] = {
     ),
     "django/forms/errors/list/ul.html": (render_error_list, ()),
     "django/forms/label.html": (render_label, ("django/forms/attrs.html",)),
+    RELATED_WRAPPER: (render_related_widget_wrapper, ()),
 }
 
 

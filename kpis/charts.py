@@ -99,13 +99,15 @@ def kpi_chart(
 ) -> KpiChart | None:
     """The chart of one KPI, or None when there is nothing numeric to draw."""
     line = next((a.line for a in achievements if a.line is not None), None)
-    level = next((a.target for a in achievements if a.method == "level" and a.target), None)
+    level = next(
+        (a.target for a in achievements if a.method == "level" and a.target is not None), None
+    )
     points = [(a.year, a.actual) for a in achievements if a.actual is not None]
     if line is None and level is None and not points:
         return None
-    unit = (figures.baseline.unit if figures.baseline and figures.baseline.value else "") or (
-        figures.target.unit if figures.target else ""
-    )
+    unit = (
+        figures.baseline.unit if figures.baseline and figures.baseline.value is not None else ""
+    ) or (figures.target.unit if figures.target else "")
     years = [year for year, _ in points]
     values = [float(value) for _, value in points]
     if line is not None:

@@ -174,3 +174,41 @@ def test_inline_media_read_once_per_kind_of_row_is_djangos(world):
                 assert str(formset.media) == str(helpers.InlineAdminFormSet.media.fget(formset))
                 compared += 1
     assert compared >= 8
+
+
+def _wrapper(flags: int, *, hidden: bool = False, limited=None):
+    from django.contrib import admin
+    from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+
+    from plan.models import Listing
+
+    rel = Listing._meta.get_field("measure").remote_field
+    inner = forms.HiddenInput() if hidden else forms.Select(choices=CHOICES)
+    wrapper = RelatedFieldWidgetWrapper(inner, rel, admin.site)
+    wrapper.can_change_related = bool(flags & 1)
+    wrapper.can_add_related = bool(flags & 2)
+    wrapper.can_delete_related = bool(flags & 4)
+    wrapper.can_view_related = bool(flags & 8)
+    if limited is not None:
+        wrapper.rel = type("Rel", (), {"model": rel.model, "limit_choices_to": limited})()
+        wrapper.rel.get_related_field = rel.get_related_field
+    return wrapper
+
+
+@pytest.mark.parametrize("flags", range(16))
+@pytest.mark.parametrize("hidden", [False, True])
+def test_related_widget_wrappers_render_as_djangos_template(flags, hidden):
+    """Each combination of the change, add, delete and view links, around a select and a hidden
+    input, with a name that needs escaping."""
+    wrapper = _wrapper(flags, hidden=hidden)
+    name = 'listings-0-measure"<&>'
+    django_html = wrapper.render(name, 1, {"id": "id_m"}, renderer=DjangoTemplates())
+    assert wrapper.render(name, 1, {"id": "id_m"}, renderer=FastWidgetRenderer()) == django_html
+    assert ("view-related" in django_html) is bool(flags & 8 and not hidden)
+
+
+@pytest.mark.parametrize("limited", [{"code": "1"}, {}, lambda: {"code": "1"}])
+def test_a_related_widget_wrapper_with_limited_choices_renders_as_djangos(limited):
+    wrapper = _wrapper(15, limited=limited)
+    django_html = wrapper.render("measure", 1, None, renderer=DjangoTemplates())
+    assert wrapper.render("measure", 1, None, renderer=FastWidgetRenderer()) == django_html

@@ -388,7 +388,7 @@ class ChangeRequestAdmin(PolicyModelAdmin):
             "rows": history_rows(page.object_list),
             "audit_form": form,
             "audit_query": query.urlencode(),
-            "audit_count": len(records),
+            "audit_count": page.paginator.count,  # counted once (a bounded count per model)
             "max_export_rows": MAX_EXPORT_ROWS,
         }
         return TemplateResponse(request, "admin/plan/history.html", context)

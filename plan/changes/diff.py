@@ -9,6 +9,7 @@ inside a text is marked character by character (``highlight``): a long text is s
 from __future__ import annotations
 
 import difflib
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -70,9 +71,10 @@ class FieldDiff:
     @property
     def change_html(self) -> SafeString:
         """One line: a long text once with its changes marked, otherwise 「before → after」."""
+        marked = highlight(self.before, self.after)
         if self.is_long:
-            return self.merged_html
-        return mark_safe(f"{self.before_html} → {self.after_html}")
+            return marked.merged
+        return mark_safe(f"{marked.before} → {marked.after}")
 
 
 @dataclass(frozen=True)
@@ -200,10 +202,15 @@ def _shortened(text: str, *, first: bool, last: bool) -> str:
     return f"{_html(head)}…{_html(tail)}"
 
 
+@functools.lru_cache(maxsize=4096)
 def highlight(before: str, after: str) -> Highlighted:
     """``before`` and ``after`` with what changed marked (<del> in before, <ins> in after), and
     the merged text (shared parts once, shortened far from the changes). Escaped: safe to show.
-    An empty value or a marker such as 「(空)」 is shown as it is, unmarked."""
+    An empty value or a marker such as 「(空)」 is shown as it is, unmarked.
+
+    Remembered for the process (the newest 4,096 pairs): a function of the two texts alone,
+    whose character-by-character comparison the audit log and the history pages would otherwise
+    make again for the same versions on every view."""
     runs = _opcodes(before, after) if _comparable(before, after) else []
     shared = sum(len(old) for tag, old, _ in runs if tag == "equal")
     if shared < MIN_SHARED * max(len(before), len(after), 1):

@@ -134,7 +134,7 @@ def test_audit_log(client, django_assert_max_num_queries, rows):
     world = build(rows)
     client.force_login(world.coordinator)
     # The filters' choices (people, bureaus) and the bounded counts per model: the same at 3 and 24.
-    with django_assert_max_num_queries(46):
+    with django_assert_max_num_queries(38):
         # Made by factories, as the initial load is: the filter that shows the initial load.
         response = client.get(reverse("admin:plan_changerequest_audit"), {"source": "initial"})
     assert response.status_code == 200

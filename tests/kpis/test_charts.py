@@ -62,3 +62,12 @@ def test_the_chart_of_a_level_and_of_a_text_target():
     chart = chart_of("K035", actual(2024, "21ha"))
     assert (chart.plan_label, chart.target.title) == ("水準 (維持・毎年の目標)", "目標の水準 20ha")
     assert chart_of("K005", actual(2024, "清掃を実施")) is None
+
+
+def test_the_chart_of_a_level_of_zero():
+    """「事故0件の維持」 (K002, baseline 0件): the level is 0, not missing; the chart drew nothing of
+    it and failed (the project pages showing K002 answered 500)."""
+    chart = chart_of("K002", actual(2024, "0件"))
+    assert (chart.plan_label, chart.target.title) == ("水準 (維持・毎年の目標)", "目標の水準 0件")
+    assert chart.plan_line == (78.0, 252.0, 616.0, 252.0)  # on the x axis
+    assert [p.title for p in chart.actuals] == ["R6年度 実績 0件 (達成)"]

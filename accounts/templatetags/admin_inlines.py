@@ -1,0 +1,57 @@
+"""``{% tabular_inline %}`` and ``{% fieldset_written %}``: Django's tabular inline and fieldset
+written out in Python (accounts/admin_inline_html.py, accounts/admin_fieldset_html.py), or the
+template when the engine's is not Django's own or the page has what the modules do not reproduce."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django import template
+from django.utils.safestring import mark_safe
+
+from accounts.admin_fieldset_html import FIELDSET, FIELDSET_SOURCE, render_fieldset
+from accounts.admin_fieldset_html import Unsupported as FieldsetUnsupported
+from accounts.admin_inline_html import TABULAR, Unsupported, is_djangos, render_tabular
+
+register = template.Library()
+
+
+@cache
+def _written(engine) -> bool:
+    return is_djangos(engine)
+
+
+@register.simple_tag(takes_context=True)
+def tabular_inline(context):
+    engine = context.template.engine
+    if _written(engine):
+        try:
+            return mark_safe(render_tabular(context))  # escaped as the template does
+        except (Unsupported, AttributeError, KeyError, TypeError):
+            pass
+    return engine.get_template(TABULAR).render(context)
+
+
+_fieldset_templates: dict = {}
+
+
+def _next_fieldset(context):
+    """The fieldset template the include would load without the project's (which calls this
+    tag), and whether its text is Django's own; found once per engine."""
+    this = context.render_context.template
+    key = (id(this.engine), this.origin.name)
+    if key not in _fieldset_templates:
+        found, _origin = this.engine.find_template(FIELDSET, skip=[this.origin])
+        _fieldset_templates[key] = (found, found.source == FIELDSET_SOURCE)
+    return _fieldset_templates[key]
+
+
+@register.simple_tag(takes_context=True)
+def fieldset_written(context):
+    found, djangos = _next_fieldset(context)
+    if djangos:
+        try:
+            return mark_safe(render_fieldset(context))  # escaped as the template does
+        except (FieldsetUnsupported, AttributeError, KeyError, TypeError):
+            pass
+    return found.render(context)
