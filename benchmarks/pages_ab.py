@@ -36,10 +36,15 @@ ROLES = ("coordinator", "sangyo")
 
 def _world():
     from benchmarks import pages
+    from evaluation.models import EvaluationRound
     from plan.models import Edition
 
     edition = Edition.objects.get(fiscal_year=2024)
-    return pages, edition, pages.benchmark_users(), pages.featured_requests(edition)
+    evaluation_round = EvaluationRound.objects.get(
+        edition=edition, fiscal_year=pages.EVALUATION_YEAR
+    )
+    prepared = {"featured": pages.featured_requests(edition), "round": evaluation_round.pk}
+    return pages, edition, pages.benchmark_users(), prepared
 
 
 def _client(user):
