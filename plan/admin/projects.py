@@ -21,7 +21,7 @@ from plan.admin.base import (
     SubqueryRelatedFieldListFilter,
     lines,
 )
-from plan.admin.display import unbroken
+from plan.admin.display import bureau_names_by_project, unbroken
 from plan.admin.history import ProjectHistoryMixin
 from plan.admin.reading import ProjectReading
 from plan.admin.request_status import (
@@ -68,14 +68,7 @@ def read_list_cells(projects) -> None:
         listings[project_id].append(
             ListingCells(labels[goal_code], measure_number, measure_title, number)
         )
-    bureaus: defaultdict[int, list[str]] = defaultdict(list)
-    links = (
-        ProjectBureau.objects.filter(project__in=keys)
-        .order_by(*ProjectBureau._meta.ordering)
-        .values_list("project", "bureau__name")
-    )
-    for project_id, name in links:
-        bureaus[project_id].append(name)
+    bureaus = bureau_names_by_project(keys)
     for project in projects:
         setattr(project, LISTING_CELLS, listings.get(project.pk, []))
         setattr(project, BUREAU_NAMES, bureaus.get(project.pk, []))
