@@ -258,15 +258,18 @@ class ProjectQuerySet(models.QuerySet["Project"]):
     def search(self, query: str) -> "ProjectQuerySet":
         """Search the project code, name, summary and KPIs (code and wording), full-/half-width and
         hiragana/katakana alike; terms are ANDed."""
+        from django.apps import apps
+
+        kpis = apps.get_model("kpis", "Kpi")._default_manager
+        links = apps.get_model("kpis", "ProjectKpi")._default_manager
         queryset = self
         for term in search_terms(query):
+            # The matching KPIs first, then their links: each KPI's text is matched once, not
+            # once per project sharing it (on SQLite the join matched it per link).
+            matching = kpis.filter(search_text__contains=term).values("pk")
             queryset = queryset.filter(
                 Q(search_text__contains=term)
-                | Q(
-                    pk__in=Project.objects.filter(
-                        kpi_links__kpi__search_text__contains=term
-                    ).values("pk")
-                )
+                | Q(pk__in=links.filter(kpi__in=matching).values("project"))
             )
         return queryset
 
