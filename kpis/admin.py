@@ -91,6 +91,60 @@ class SharingProjectInline(PolicyTabularInline):
         return super().get_queryset(request).select_related("project", "kpi")  # the row's name
 
 
+VALUE_TEXTS = "_list_value_texts"
+PROJECT_NAMES = "_list_project_names"
+
+
+def read_list_cells(kpis) -> None:
+    """Give each KPI of a list's page its values' texts by kind and its projects' names (in the
+    links' order), as plain values in two queries: what the prefetch of ``values`` and
+    ``project_links`` (with projects) gave the columns, without a model instance and a related
+    manager's queryset per value and link."""
+    kpis = list(kpis)
+    keys = [kpi.pk for kpi in kpis]
+    texts: dict[int, dict[str, str]] = {}
+    values = (
+        KpiValue.objects.filter(kpi__in=keys)
+        .order_by(*KpiValue._meta.ordering)
+        .values_list("kpi", "kind", "text")
+    )
+    for kpi_id, kind, text in values:
+        texts.setdefault(kpi_id, {}).setdefault(kind, text)  # the first of its kind, as value_text
+    names: dict[int, list[str]] = {}
+    links = (
+        ProjectKpi.objects.filter(kpi__in=keys)
+        .order_by(*ProjectKpi._meta.ordering)
+        .values_list("kpi", "project__name")
+    )
+    for kpi_id, name in links:
+        names.setdefault(kpi_id, []).append(name)
+    for kpi in kpis:
+        setattr(kpi, VALUE_TEXTS, texts.get(kpi.pk, {}))
+        setattr(kpi, PROJECT_NAMES, names.get(kpi.pk, []))
+
+
+def value_text(kpi, kind: str) -> str:
+    texts = getattr(kpi, VALUE_TEXTS, None)
+    return kpi.value_text(kind) if texts is None else texts.get(kind, "")
+
+
+def project_names(kpi) -> list[str]:
+    names = getattr(kpi, PROJECT_NAMES, None)
+    return [link.project.name for link in kpi.project_links.all()] if names is None else names
+
+
+class KpiChangeList(SubqueryFilterChangeList):
+    """The KPI list: its page's values and projects read as values (``read_list_cells``), not
+    prefetched."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        return super().get_queryset(request, exclude_parameters).prefetch_related(None)
+
+    def get_results(self, request):
+        super().get_results(request)
+        read_list_cells(self.result_list)
+
+
 @admin.register(Kpi)
 class KpiAdmin(AchievementPanelMixin, NormalizedSearchAdmin):
     """Queries: the change form at most 30 whatever the number of projects sharing the KPI
@@ -134,7 +188,7 @@ class KpiAdmin(AchievementPanelMixin, NormalizedSearchAdmin):
 
     def get_changelist(self, request, **kwargs):
         """The bureau filter filters by subquery: the list needs no DISTINCT."""
-        return SubqueryFilterChangeList
+        return KpiChangeList
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         """The page's keys first: the 「変更申請」 column's subqueries run for the page's 100 KPIs,
@@ -165,19 +219,19 @@ class KpiAdmin(AchievementPanelMixin, NormalizedSearchAdmin):
 
     @admin.display(description="基準値 (年度)")
     def baseline(self, kpi) -> str:
-        return kpi.value_text("baseline")
+        return value_text(kpi, "baseline")
 
     @admin.display(description="目標値")
     def target(self, kpi) -> str:
-        return kpi.value_text("target")
+        return value_text(kpi, "target")
 
     @admin.display(description="事業")
     def project_column(self, kpi) -> str:
-        return lines(link.project.name for link in kpi.project_links.all())
+        return lines(project_names(kpi))
 
     @admin.display(description="共有数")
     def project_count(self, kpi) -> int:
-        return len(kpi.project_links.all())
+        return len(project_names(kpi))
 
 
 class KpiActualForm(ChangeReasonForm):

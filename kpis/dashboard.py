@@ -15,7 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import partial
 
+from django.contrib.admin.views.main import ALL_VAR, PAGE_VAR
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -39,6 +41,8 @@ from plan.params import whole_number
 
 YEAR_OUT_OF_RANGE = "年度は計画期間の中から選んでください。計画期間の最初の年度を表示しています。"
 GROUPS = {"goal": "政策目標", "measure": "基本施策", "bureau": "所管局"}
+#: The drill-down's KPIs a page (as the admin's lists: 100 rows a page, all with ``?all=1``).
+DRILL_PER_PAGE = 100
 
 
 @dataclass
@@ -195,9 +199,34 @@ def dashboard_view(request, admin_site) -> TemplateResponse:
             "group": GROUPS.get(group, ""),
             "label": names.get(whole_number(key), ""),
             "rows": rows,
-            "html": drill_down_html(rows, admin_site),
+            **_drill_page(request, rows, admin_site),
         }
     return TemplateResponse(request, "admin/kpis/dashboard.html", context)
+
+
+def _drill_page(request, rows: list, admin_site) -> dict:
+    """The drill-down's page (``?p=``, ``DRILL_PER_PAGE`` KPIs a page, as the lists page) or all
+    of its KPIs (``?all=1``), its rows' HTML and the pager: the page numbers (elided as the
+    admin's lists elide them) and the query the pager's links keep."""
+    kept = request.GET.copy()
+    for name in (PAGE_VAR, ALL_VAR):
+        kept.pop(name, None)
+    paginator = Paginator(rows, DRILL_PER_PAGE)
+    show_all = bool(request.GET.get(ALL_VAR))
+    page = paginator.get_page(request.GET.get(PAGE_VAR))
+    shown = rows if show_all else page.object_list
+    pages = []
+    if paginator.num_pages > 1 and not show_all:
+        pages = list(paginator.get_elided_page_range(page.number))
+    return {
+        "count": len(rows),
+        "html": drill_down_html(shown, admin_site),
+        "query": kept.urlencode(),
+        "page": page,
+        "pages": pages,
+        "ellipsis": Paginator.ELLIPSIS,
+        "show_all": show_all and paginator.num_pages > 1,
+    }
 
 
 def _rows_html(rows: list[Row], group: str, base_query: str) -> SafeString:

@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import lookup_spawns_duplicates
 from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 
@@ -80,7 +81,28 @@ class KeysFirstPaginator(Paginator):
     """A changelist's pages by their keys first: the ordering and the slice run on narrow rows in
     a subquery (``pk IN (SELECT pk ... ORDER BY ... LIMIT/OFFSET)``), and only the page's rows are
     read whole and annotated. Sorting every wide row to skip to page 50 costs several times more.
-    (A DISTINCT list is paged as usual.)"""
+    (A DISTINCT list is paged as usual.)
+
+    With ``rows`` (the list's rows unfiltered: the admin's queryset), the matching keys are read
+    once, in the list's order: their number is the count, and the page's rows are read from
+    ``rows`` by key and put in that order. Where the condition is dear (a search of every text),
+    it is evaluated once instead of twice (the count, then the page's keys)."""
+
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, rows=None):
+        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
+        if rows is not None and (not hasattr(object_list, "query") or object_list.query.distinct):
+            rows = None
+        self.rows = rows
+
+    @cached_property
+    def keys(self) -> list:
+        return list(self.object_list.values_list("pk", flat=True))
+
+    @cached_property
+    def count(self) -> int:
+        if self.rows is not None:
+            return len(self.keys)
+        return super().count
 
     def page(self, number):
         if not hasattr(self.object_list, "query") or self.object_list.query.distinct:
@@ -90,5 +112,10 @@ class KeysFirstPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
+        if self.rows is not None:
+            keys = self.keys[bottom:top]
+            place = {key: index for index, key in enumerate(keys)}
+            found = sorted(self.rows.filter(pk__in=keys), key=lambda row: place[row.pk])
+            return self._get_page(found, number, self)
         keys = self.object_list.values("pk")[bottom:top]
         return self._get_page(self.object_list.filter(pk__in=keys), number, self)

@@ -1,6 +1,10 @@
 """Admin for projects (「個別プロジェクト」) with their bureaus, listings and KPIs."""
 
+from collections import defaultdict
+from typing import NamedTuple
+
 from django.contrib import admin
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.urls import path
@@ -17,7 +21,7 @@ from plan.admin.base import (
     SubqueryRelatedFieldListFilter,
     lines,
 )
-from plan.admin.display import unbroken
+from plan.admin.display import bureau_names_by_project, unbroken
 from plan.admin.history import ProjectHistoryMixin
 from plan.admin.reading import ProjectReading
 from plan.admin.request_status import (
@@ -26,7 +30,84 @@ from plan.admin.request_status import (
     with_request_status,
 )
 from plan.admin.workbook import WorkbookAdminMixin
-from plan.models import Listing, Project, ProjectBureau
+from plan.models import Listing, PolicyGoal, Project, ProjectBureau
+
+
+class ListingCells(NamedTuple):
+    """What the list's goal, measure and No columns show of one listing."""
+
+    goal: str
+    measure_number: int
+    measure_title: str
+    number: int
+
+
+LISTING_CELLS = "_list_listing_cells"
+BUREAU_NAMES = "_list_bureau_names"
+
+
+def read_list_cells(projects) -> None:
+    """Give each project of a list's page its listings' cells (in the listings' order) and its
+    bureaus' names (in their order), as plain values in two queries: what the prefetch of
+    ``listings`` (with measures and goals) and ``bureau_links`` (with bureaus) gave the columns,
+    without three or four model instances and a related manager's queryset per row."""
+    projects = list(projects)
+    keys = [project.pk for project in projects]
+    listings: defaultdict[int, list[ListingCells]] = defaultdict(list)
+    labels: dict[str, str] = {}
+    rows = (
+        Listing.objects.filter(project__in=keys)
+        .order_by(*Listing._meta.ordering)
+        .values_list(
+            "project", "measure__goal__code", "measure__number", "measure__title", "number"
+        )
+    )
+    for project_id, goal_code, measure_number, measure_title, number in rows:
+        if goal_code not in labels:
+            labels[goal_code] = PolicyGoal(code=goal_code).short_label
+        listings[project_id].append(
+            ListingCells(labels[goal_code], measure_number, measure_title, number)
+        )
+    bureaus = bureau_names_by_project(keys)
+    for project in projects:
+        setattr(project, LISTING_CELLS, listings.get(project.pk, []))
+        setattr(project, BUREAU_NAMES, bureaus.get(project.pk, []))
+
+
+def listing_cells(project) -> list[ListingCells]:
+    """The project's listings' cells: read for the page (``read_list_cells``), else from its
+    listings."""
+    cells = getattr(project, LISTING_CELLS, None)
+    if cells is not None:
+        return cells
+    return [
+        ListingCells(
+            listing.measure.goal.short_label,
+            listing.measure.number,
+            listing.measure.title,
+            listing.number,
+        )
+        for listing in project.listings.all()
+    ]
+
+
+def bureau_names(project) -> list[str]:
+    names = getattr(project, BUREAU_NAMES, None)
+    if names is not None:
+        return names
+    return [link.bureau.name for link in project.bureau_links.all()]
+
+
+class ProjectChangeList(SubqueryFilterChangeList):
+    """The project list: its page's listings and bureaus read as values (``read_list_cells``),
+    not prefetched."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        return super().get_queryset(request, exclude_parameters).prefetch_related(None)
+
+    def get_results(self, request):
+        super().get_results(request)
+        read_list_cells(self.result_list)
 
 
 class ProjectBureauInline(PolicyTabularInline):
@@ -165,10 +246,15 @@ class ProjectAdmin(
     request_status = request_status_column
 
     def get_changelist(self, request, **kwargs):
-        return SubqueryFilterChangeList
+        return ProjectChangeList
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
-        return KeysFirstPaginator(queryset, per_page, orphans, allow_empty_first_page)
+        """A search reads the matching keys once (their number is the count; the page's rows are
+        read by key), rather than matching every text twice (the count, then the page)."""
+        rows = None
+        if request.GET.get(SEARCH_VAR, "").strip():
+            rows = self.get_queryset(request).prefetch_related(None)
+        return KeysFirstPaginator(queryset, per_page, orphans, allow_empty_first_page, rows=rows)
 
     def get_record_queryset(self, request):
         """The change form shows none of the list's annotations and prefetches; it reads the
@@ -189,18 +275,17 @@ class ProjectAdmin(
 
     @admin.display(description="政策目標", ordering="goal_order")
     def goal_column(self, project) -> str:
-        return lines(listing.measure.goal.short_label for listing in project.listings.all())
+        return lines(cells.goal for cells in listing_cells(project))
 
     @admin.display(description="基本施策", ordering="listing_order")
     def measure_column(self, project) -> str:
         return lines(
-            f"({listing.measure.number}) {listing.measure.title}"
-            for listing in project.listings.all()
+            f"({cells.measure_number}) {cells.measure_title}" for cells in listing_cells(project)
         )
 
     @admin.display(description="No")
     def number_column(self, project) -> str:
-        return lines(listing.number for listing in project.listings.all())
+        return lines(cells.number for cells in listing_cells(project))
 
     @admin.display(description="事業/取組名", ordering="name")
     def name_column(self, project) -> str:
@@ -208,7 +293,7 @@ class ProjectAdmin(
 
     @admin.display(description="所管局", ordering="bureau_order")
     def bureau_column(self, project) -> str:
-        return unbroken(link.bureau.name for link in project.bureau_links.all())
+        return unbroken(bureau_names(project))
 
     @admin.display(description="KPI 数", ordering="kpi_count")
     def kpi_count(self, project) -> int:

@@ -8,6 +8,7 @@ One project may be listed under several measures (「アジア・グリーン共
 The project is one record; its No. may differ per measure, so the Listing holds it.
 """
 
+import functools
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -248,6 +249,36 @@ class Measure(models.Model):
         return [line for line in self.description.splitlines() if line.strip()]
 
 
+@functools.cache
+def _list_annotations() -> dict[str, dict[str, object]]:
+    """The expressions of ``with_kpi_count`` and ``with_list_order``, built once per process:
+    ``annotate`` resolves a copy of each (the expressions and their subqueries are never changed),
+    and building them (a dozen ``filter`` calls) cost a request about as much as compiling them."""
+    from django.apps import apps
+
+    links = apps.get_model("kpis", "ProjectKpi")._default_manager
+    counted = (
+        links.filter(project=OuterRef("pk"))
+        .order_by()
+        .values("project")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    listings = Listing.objects.filter(project=OuterRef("pk")).order_by(
+        "measure__goal__display_order", "measure__number", "number"
+    )
+    key = F("measure__goal__display_order") * 1_000_000 + F("measure__number") * 1_000
+    first_bureau = ProjectBureau.objects.filter(project=OuterRef("pk")).order_by("position")
+    return {
+        "kpi_count": {"kpi_count": Coalesce(Subquery(counted), 0)},
+        "list_order": {
+            "goal_order": Subquery(listings.values("measure__goal__display_order")[:1]),
+            "listing_order": Subquery(listings.annotate(key=key + F("number")).values("key")[:1]),
+            "bureau_order": Subquery(first_bureau.values("bureau__display_order")[:1]),
+        },
+    }
+
+
 class ProjectQuerySet(models.QuerySet["Project"]):
     def for_bureaus(self, bureau_ids) -> "ProjectQuerySet":
         """Projects for which (any of) these bureaus are responsible (「共管」 included)."""
@@ -258,47 +289,31 @@ class ProjectQuerySet(models.QuerySet["Project"]):
     def search(self, query: str) -> "ProjectQuerySet":
         """Search the project code, name, summary and KPIs (code and wording), full-/half-width and
         hiragana/katakana alike; terms are ANDed."""
+        from django.apps import apps
+
+        kpis = apps.get_model("kpis", "Kpi")._default_manager
+        links = apps.get_model("kpis", "ProjectKpi")._default_manager
         queryset = self
         for term in search_terms(query):
+            # The matching KPIs first, then their links: each KPI's text is matched once, not
+            # once per project sharing it (on SQLite the join matched it per link).
+            matching = kpis.filter(search_text__contains=term).values("pk")
             queryset = queryset.filter(
                 Q(search_text__contains=term)
-                | Q(
-                    pk__in=Project.objects.filter(
-                        kpi_links__kpi__search_text__contains=term
-                    ).values("pk")
-                )
+                | Q(pk__in=links.filter(kpi__in=matching).values("project"))
             )
         return queryset
 
     def with_kpi_count(self) -> "ProjectQuerySet":
         """Each project with ``kpi_count``, its KPI links, counted in a subquery (no GROUP BY over
         the project's columns, and a count of the list leaves it out)."""
-        from django.apps import apps
-
-        links = apps.get_model("kpis", "ProjectKpi")._default_manager
-        counted = (
-            links.filter(project=OuterRef("pk"))
-            .order_by()
-            .values("project")
-            .annotate(count=Count("pk"))
-            .values("count")
-        )
-        return self.annotate(kpi_count=Coalesce(Subquery(counted), 0))
+        return self.annotate(**_list_annotations()["kpi_count"])
 
     def with_list_order(self) -> "ProjectQuerySet":
         """Keys to sort a list by: ``goal_order`` (the first listing's goal, as published),
         ``listing_order`` (its goal, measure and No) and ``bureau_order`` (the first bureau's place
         in the city's order). One subquery each, no join that repeats a project."""
-        listings = Listing.objects.filter(project=OuterRef("pk")).order_by(
-            "measure__goal__display_order", "measure__number", "number"
-        )
-        key = F("measure__goal__display_order") * 1_000_000 + F("measure__number") * 1_000
-        first_bureau = ProjectBureau.objects.filter(project=OuterRef("pk")).order_by("position")
-        return self.annotate(
-            goal_order=Subquery(listings.values("measure__goal__display_order")[:1]),
-            listing_order=Subquery(listings.annotate(key=key + F("number")).values("key")[:1]),
-            bureau_order=Subquery(first_bureau.values("bureau__display_order")[:1]),
-        )
+        return self.annotate(**_list_annotations()["list_order"])
 
 
 class Project(models.Model):

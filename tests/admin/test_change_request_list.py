@@ -118,3 +118,21 @@ def test_a_reason_too_long_is_refused_and_nothing_is_kept(world):
     assert response.status_code == 200
     assert "この値は 2000 文字以下でなければなりません" in response.content.decode()
     assert not WorkbookUpload.objects.exists()
+
+
+def test_the_list_names_a_requests_bureaus_in_the_citys_order(world):
+    """The bureaus of each request in the bureaus' order (display order, then name), whatever the
+    order they were added in; a request without bureaus shows none."""
+    from accounts.models import Bureau
+
+    several = submit(world, "P002", "海岸清掃を支援する。")
+    several.bureaus.clear()
+    for name in ("総務市民局", "産業経済局", "環境局"):
+        several.bureaus.add(Bureau.objects.get(name=name))
+    none = submit(world, "P034", "GX を推進する。")
+    none.bureaus.clear()
+    html = client_as(world.coordinator).get(reverse("admin:plan_changerequest_changelist")).content
+    assert cells(html.decode(), "bureau_names") == [
+        "-",  # Django's mark for an empty cell
+        unbroken(["環境局", "産業経済局", "総務市民局"]),
+    ]

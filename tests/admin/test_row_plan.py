@@ -269,3 +269,28 @@ def test_the_change_list_template_is_django_s_but_for_the_rows_tag():
     assert block(ours) == block(django_s).replace(
         "{% result_list cl %}", "{% planned_result_list cl %}"
     )
+
+
+def test_a_results_template_of_its_own_gets_the_rows_cell_by_cell(
+    client, edition_2024, settings, tmp_path
+):
+    """Django's results template gets each row's cells as one item (the same HTML); a model's own
+    template, which may read the cells one by one, gets them one by one."""
+    client.force_login(UserFactory(role=Role.COORDINATOR))
+    url = reverse("admin:plan_project_changelist")
+    joined = client.get(url, {"q": "BIM"}).context["results"]
+    assert [len(row) for row in joined] == [1]
+    assert joined[0][0].startswith('<td class="action-checkbox">')
+    own = tmp_path / "admin" / "plan" / "project"
+    own.mkdir(parents=True)
+    (own / "change_list_results.html").write_text(
+        "{% for result in results %}<tr>{% for item in result %}<!--cell-->{{ item }}"
+        "{% endfor %}</tr>{% endfor %}",
+        encoding="utf-8",
+    )
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+    response = client.get(url, {"q": "BIM"})
+    assert [len(row) for row in response.context["results"]] == [9]
+    assert response.content.decode().count("<!--cell-->") == 9

@@ -1,12 +1,14 @@
 """The 「達成状況」 dashboard: counts by status per goal, measure and bureau, the drill-down, the
 staff's own bureau first, a bounded year, and a query count that does not grow with the edition."""
 
+import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
 from accounts.models import Bureau
+from kpis import dashboard
 from kpis.achievement import Status
 from kpis.models import Kpi, KpiActual, KpiValue, ProjectKpi
 from plan.models import Listing, Project
@@ -155,3 +157,38 @@ def test_the_query_count_does_not_grow_with_the_edition(
         response = client.get(f"{URL}?{query}")
     assert response.context["totals"].total == 51 + copies
     assert Project.objects.count() == 90 + copies
+
+
+def drill_codes(response) -> list[str]:
+    return re.findall(
+        r'<td><a href="/admin/kpis/kpi/\d+/change/">(K[\d-]+)</a></td>', response.content.decode()
+    )
+
+
+def test_the_drill_down_is_paged_as_the_lists_are(actuals, monkeypatch):
+    """A page of ``DRILL_PER_PAGE`` KPIs (here 20) with the pager's links keeping the drill-down's
+    query; 「すべて表示」 lists them all; a page past the end shows the last."""
+    monkeypatch.setattr(dashboard, "DRILL_PER_PAGE", 20)
+    client = client_as(actuals.viewer)
+    codes = [kpi.code for kpi in Kpi.objects.order_by("code")]
+    assert len(codes) == 51
+    first = client.get(URL + "?year=2024&list=1")
+    html = first.content.decode()
+    assert drill_codes(first) == codes[:20]
+    assert "<h2>KPI: すべての状況 (51 件)</h2>" in html
+    assert (
+        '<p class="paginator"><span class="this-page">1</span> '
+        '<a href="?year=2024&amp;list=1&amp;p=2#drill-down">2</a> '
+        '<a href="?year=2024&amp;list=1&amp;p=3#drill-down" class="end">3</a> '
+        "1–20 件目を表示 "
+        '<a href="?year=2024&amp;list=1&amp;all=1#drill-down" class="showall">すべて表示</a></p>'
+    ) in html
+    assert drill_codes(client.get(URL + "?year=2024&list=1&p=3")) == codes[40:]
+    assert drill_codes(client.get(URL + "?year=2024&list=1&p=9")) == codes[40:]
+    every = client.get(URL + "?year=2024&list=1&p=2&all=1")
+    assert drill_codes(every) == codes
+    assert '<a href="?year=2024&amp;list=1#drill-down">20 件ずつ表示</a>' in every.content.decode()
+    # One page only: no pager.
+    behind = client.get(URL + "?year=2024&status=behind")
+    assert drill_codes(behind) == ["K027"]
+    assert 'class="paginator"' not in behind.content.decode()
