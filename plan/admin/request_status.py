@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 
 from django.contrib import admin
-from django.db.models import Case, CharField, Exists, OuterRef, Value, When
+from django.db.models import Case, CharField, Exists, OuterRef, Q, Value, When
 
 from kpis.models import KpiValue
 from plan.models import ChangeItem, ChangeRequest
@@ -36,6 +36,26 @@ def _open_about(model_label: str, status: str):
         object_pk__in=KpiValue.objects.filter(kpi=OuterRef(OuterRef("pk"))).values("pk"),
     )
     return Exists(about) | Exists(changed) | Exists(value_changed)
+
+
+def _open_keys(model_label: str, status: str) -> Q:
+    """The records with an open request of ``status`` about them, as ``pk IN (subquery)``
+    conditions: the same records as ``_open_about``, found from the requests' side, so that a
+    filter reads the few open requests instead of judging every record of the list (PostgreSQL
+    evaluated the column's subqueries for all 5,100 KPIs at ×100). No subquery yields NULL, so
+    the conditions can be negated."""
+    requests = ChangeRequest.objects.filter(status=status)
+    items = ChangeItem.objects.filter(change_request__status=status, object_pk__isnull=False)
+    if model_label == "plan.project":
+        return Q(pk__in=requests.filter(project__isnull=False).values("project_id")) | Q(
+            pk__in=items.filter(model_label="plan.project").values("object_pk")
+        )
+    values = items.filter(model_label="kpis.kpivalue").values("object_pk")
+    return (
+        Q(pk__in=requests.filter(kpi__isnull=False).values("kpi_id"))
+        | Q(pk__in=items.filter(model_label="kpis.kpi").values("object_pk"))
+        | Q(pk__in=KpiValue.objects.filter(pk__in=values).values("kpi_id"))
+    )
 
 
 @functools.cache
@@ -64,9 +84,14 @@ class RequestStatusListFilter(admin.SimpleListFilter):
         return [(RETURNED.value, RETURNED.label), (PENDING.value, PENDING.label)]
 
     def queryset(self, request, queryset):
-        if self.value() not in (RETURNED, PENDING):
-            return queryset
-        return queryset.filter(request_status=self.value())
+        """The same records as the column's value, without judging every record: 「差し戻し」 wins,
+        so 「審査待ち」 leaves out the records with a returned request."""
+        label = queryset.model._meta.label_lower
+        if self.value() == RETURNED:
+            return queryset.filter(_open_keys(label, RETURNED))
+        if self.value() == PENDING:
+            return queryset.filter(_open_keys(label, PENDING)).exclude(_open_keys(label, RETURNED))
+        return queryset
 
 
 @admin.display(description="変更申請", ordering="request_status")

@@ -5,10 +5,12 @@ change requests; a request keeps a thread of submissions, comments and decisions
 import pytest
 from django.urls import reverse
 
+from accounts.models import Role
 from plan import changes
 from plan.changes import ProposedChange
 from plan.models import ChangeRequest, ChangeRequestEvent
 from tests.admin_forms import client_as
+from tests.factories import UserFactory
 from tests.world import build_plan_world
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +150,61 @@ def test_the_kpi_list_shows_a_request_on_its_target(world):
     )
     assert [kpi.indicator for kpi in response.context["cl"].result_list] == ["市内再エネ導入量"]
     assert ChangeRequestEvent.objects.count() == 1
+
+
+def test_the_filters_list_exactly_the_records_whose_column_says_so(world):
+    """Every way a record has an open request (about it, a change to it, a change to a KPI's
+    value), 「差し戻し」 winning over 「審査待ち」, closed requests not counting: the filter and the
+    column agree, on both lists."""
+    from tests.factories import KpiFactory, KpiValueFactory, ProjectFactory, ProjectKpiFactory
+
+    edition, sangyo = world.project.edition, world.sangyo
+    second_staff = UserFactory(username="sangyo2", role=Role.BUREAU_STAFF, bureaus=[sangyo])
+    both = ProjectFactory(edition=edition, name="両方事業", bureaus=[sangyo])
+    closed = ProjectFactory(edition=edition, name="承認済み事業", bureaus=[sangyo])
+    by_item = ProjectFactory(edition=edition, name="項目だけ事業", bureaus=[sangyo])
+    value_kpi = KpiFactory(edition=edition, indicator="目標だけKPI")
+    target = KpiValueFactory(kpi=value_kpi, kind="target", text="10件 (R12年度)")
+    for project, kpi in ((world.project, value_kpi), (both, value_kpi)):
+        ProjectKpiFactory(project=project, kpi=kpi)
+
+    def submit(user, record, values, **about):
+        return changes.change_request_submit(
+            acting_user=user,
+            edition=edition,
+            changes=[ProposedChange.update(record, values)],
+            reason="更新",
+            title="更新",
+            **about,
+        )
+
+    submit(world.staff, world.project, {"summary": "案"}, project=world.project)  # pending
+    returned = submit(world.staff, both, {"summary": "案"}, project=both)
+    changes.change_request_return(
+        acting_user=world.coordinator, change_request=returned, comment="直して"
+    )
+    submit(second_staff, both, {"summary": "別案"}, project=both)  # pending too: returned wins
+    approved = submit(world.staff, closed, {"summary": "案"}, project=closed)
+    changes.change_request_approve(acting_user=world.coordinator, change_request=approved)
+    submit(world.staff, by_item, {"summary": "案"})  # about no record: only its item names it
+    submit(world.staff, target, {"text": "12件 (R12年度)"}, kpi=None)  # the KPI's target only
+    client = client_as(world.coordinator)
+
+    def listed(url_name: str, name: str, state: str) -> list[str]:
+        response = client.get(reverse(url_name), {"request": state, "o": "1"} if state else {})
+        return sorted(getattr(row, name) for row in response.context["cl"].result_list)
+
+    def column(url_name: str, name: str, state: str) -> list[str]:
+        response = client.get(reverse(url_name))
+        rows = response.context["cl"].result_list
+        return sorted(getattr(row, name) for row in rows if row.request_status == state)
+
+    expected = {
+        ("admin:plan_project_changelist", "name", "pending"): ["項目だけ事業", "鳥獣被害対策事業"],
+        ("admin:plan_project_changelist", "name", "returned"): ["両方事業"],
+        ("admin:kpis_kpi_changelist", "indicator", "pending"): ["目標だけKPI"],
+        ("admin:kpis_kpi_changelist", "indicator", "returned"): [],
+    }
+    for (url_name, name, state), names in expected.items():
+        assert listed(url_name, name, state) == names, (url_name, state)
+        assert column(url_name, name, state) == names, (url_name, state)
