@@ -93,7 +93,16 @@ def _targets(args):
             if key == "project_history":
                 rows = pages._history_row_count(client.get(url).content.decode())
             cold = key in known and known[key].cold
-            yield pages, client, role, key, url, rows, pages._url(floor_url, target.floor_query), cold
+            yield (
+                pages,
+                client,
+                role,
+                key,
+                url,
+                rows,
+                pages._url(floor_url, target.floor_query),
+                cold,
+            )
 
 
 def cpu(args) -> None:

@@ -20,7 +20,7 @@ shows none), whatever the number of findings.
 from __future__ import annotations
 
 import sys
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 
@@ -76,7 +76,7 @@ def _sorted_rows(edition: Edition) -> list[FindingRow]:
     findings = sorted(
         edition_findings(edition), key=lambda f: _KIND_ORDER.get(f.code, len(_KIND_ORDER))
     )
-    return [astuple(finding) for finding in findings]  # type: ignore[misc]
+    return [(f.code, f.message, f.model_label, f.object_pk, f.record) for f in findings]
 
 
 def kept_findings(edition: Edition) -> list[FindingRow]:
@@ -156,12 +156,13 @@ def edition_review_page(
     of_kind = [n for n, row in enumerate(findings) if not kind or row[0] == kind]
     chosen = [n for n in of_kind if not state or done[n] == (state == "done")]
     shown = Paginator(chosen, per_page or PER_PAGE).get_page(page)
-    shown.object_list = [Finding(*findings[n]) for n in shown.object_list]
-    acknowledged = [f for f in shown.object_list if f.key in keys]
+    on_page = [Finding(*findings[n]) for n in shown.object_list]
+    shown.object_list = on_page  # type: ignore[assignment]
+    acknowledged_here = [f for f in on_page if f.key in keys]
     acks = {}
-    if acknowledged:
+    if acknowledged_here:
         rows = FindingAcknowledgement.objects.filter(
-            edition=edition, object_pk__in={f.object_pk for f in acknowledged}
+            edition=edition, object_pk__in={f.object_pk for f in acknowledged_here}
         ).select_related("acknowledged_by")
         acks = {ack.key: ack for ack in rows}
     return ReviewPage(
@@ -173,5 +174,5 @@ def edition_review_page(
         chosen=len(chosen),
         kind_left=sum(1 for n in of_kind if not done[n]),
         page=shown,
-        rows=[(f, acks.get(f.key)) for f in shown.object_list],
+        rows=[(f, acks.get(f.key)) for f in on_page],
     )
