@@ -310,3 +310,42 @@ def test_kept_findings_are_the_checks_own(small):
         (f.code, f.message, f.model_label, f.object_pk, f.record)
         for f in edition_findings(small.edition)
     )
+
+
+# --- Acknowledging many findings at once ---------------------------------------------------------
+
+
+def _noisy_projects(count: int) -> list:
+    from plan.editions.checks import Finding
+
+    return [
+        Finding("text_noise", f"指摘 {n}", "plan.project", 10_000 + n, f"P{n}")
+        for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize("count", [3, 40])
+def test_acknowledging_costs_a_constant_number_of_queries(
+    small, count, django_assert_max_num_queries
+):
+    from plan.models import FindingAcknowledgement
+
+    findings = _noisy_projects(count)
+    edition_findings_acknowledge(
+        edition=small.edition,
+        acting_user=small.coordinator,
+        findings=findings[:1],
+        reason="先に一件",
+    )
+    # The policy's questions, the edition's state, one upsert (savepoints aside).
+    with django_assert_max_num_queries(6):
+        saved = edition_findings_acknowledge(
+            edition=small.edition, acting_user=small.coordinator, findings=findings, reason="一括"
+        )
+    assert len(saved) == count
+    assert all(ack.pk for ack in saved)
+    rows = FindingAcknowledgement.objects.filter(edition=small.edition).order_by("object_pk")
+    assert [(a.object_pk, a.message, a.reason, a.acknowledged_by_id) for a in rows] == [
+        (10_000 + n, f"指摘 {n}", "一括", small.coordinator.pk) for n in range(count)
+    ]
+    assert {ack.pk for ack in saved} == set(rows.values_list("pk", flat=True))
