@@ -21,6 +21,7 @@ from evaluation.achievement import STATUSES, kpi_statuses
 from evaluation.models import EvaluationRound, EvaluationSheet
 from evaluation.report_html import sheet_article
 from evaluation.states import Grade
+from kpis.dashboard_statuses import cyclic_collection_paused
 from kpis.models import KpiActual, ProjectKpi
 from plan.models import Listing, Measure, PolicyGoal, ProjectBureau
 
@@ -228,7 +229,15 @@ def _entries(evaluation_round: EvaluationRound) -> dict[int, SheetEntry]:
 
 
 def build_report(evaluation_round: EvaluationRound) -> Report:
-    """The report's data (see the module's docstring for the queries)."""
+    """The report's data (see the module's docstring for the queries). Python's cyclic garbage
+    collector is paused meanwhile (``cyclic_collection_paused``): the report makes a few hundred
+    thousand short-lived objects without cycles (at ×100 the 2024 edition, 9,000 sheets with their
+    projects, 5,100 KPIs judged), whose collections took a fifth to a quarter of its time."""
+    with cyclic_collection_paused():
+        return _build_report(evaluation_round)
+
+
+def _build_report(evaluation_round: EvaluationRound) -> Report:
     entries = _entries(evaluation_round)
     goals = PolicyGoal.objects.filter(edition=evaluation_round.edition_id).prefetch_related(
         Prefetch("measures", queryset=Measure.objects.order_by("number"))
