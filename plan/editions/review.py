@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 
+from kpis.dashboard_statuses import cyclic_collection_paused
 from kpis.models import Kpi, KpiValue
 from plan import db_stamp
 from plan.editions import checks
@@ -73,9 +74,10 @@ def findings_stamp() -> str | None:
 
 
 def _sorted_rows(edition: Edition) -> list[FindingRow]:
-    findings = sorted(
-        edition_findings(edition), key=lambda f: _KIND_ORDER.get(f.code, len(_KIND_ORDER))
-    )
+    # Many short-lived objects without cycles (see ``cyclic_collection_paused``).
+    with cyclic_collection_paused():
+        found = edition_findings(edition)
+    findings = sorted(found, key=lambda f: _KIND_ORDER.get(f.code, len(_KIND_ORDER)))
     return [(f.code, f.message, f.model_label, f.object_pk, f.record) for f in findings]
 
 
