@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from evaluation.achievement import STATUSES, kpi_statuses
+from evaluation.achievement import STATUSES, kept_kpi_statuses
 from evaluation.models import EvaluationRound, EvaluationSheet
 from evaluation.report_html import sheet_article
 from evaluation.states import Grade
@@ -183,7 +183,8 @@ SHEET_FIELDS = (
 def _entries(evaluation_round: EvaluationRound) -> dict[int, SheetEntry]:
     """Each project's sheet with its bureaus' names and its KPIs, by project id. Queries: the
     sheets (with their projects), the bureaus' names, the KPI links with their KPIs' codes and
-    indicators, ``kpi_statuses``'s and the year's actuals; the bureaus and KPIs are read as plain values, by the round's projects
+    indicators, ``kept_kpi_statuses``'s (the stamp; the edition's judgement when not kept) and the
+    year's actuals; the bureaus and KPIs are read as plain values, by the round's projects
     (a subquery), never through a related manager per project."""
     sheets = list(
         EvaluationSheet.objects.filter(round=evaluation_round)
@@ -209,7 +210,9 @@ def _entries(evaluation_round: EvaluationRound) -> dict[int, SheetEntry]:
         links[project_id].append(kpi_id)
         if kpi_id not in kpis:
             kpis[kpi_id] = KpiRef(kpi_id, code, indicator)
-    statuses = kpi_statuses(kpis.values(), evaluation_round.fiscal_year)
+    statuses = kept_kpi_statuses(
+        evaluation_round.edition, kpis.values(), evaluation_round.fiscal_year
+    )
     actuals = dict(
         KpiActual.objects.filter(kpi_id__in=kpis, year=evaluation_round.fiscal_year).values_list(
             "kpi_id", "text"
