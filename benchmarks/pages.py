@@ -41,9 +41,10 @@ The floor is measured the same way, as the same user, with the floor table refil
 to the page's row count; a page of the project list beyond the first is compared with the same page
 of the floor. ``--pages`` measures only the pages named (and their floors).
 
-The 「達成状況」 pages keep what they judged in the cache until the database changes; the timed
-requests after the warm-up read it. ``dashboard_cold`` and ``dashboard_drill_cold`` are the same
-pages with the cache emptied before each request: the first request after a change.
+The 「達成状況」 pages, 公表前チェック and the report keep what they judged in the cache until the
+database changes; the timed requests after the warm-up read it. ``dashboard_cold``,
+``dashboard_drill_cold``, ``edition_review_cold`` and ``eval_report_cold`` are the same pages with
+the cache emptied before each request: the first request after a change.
 
 "Rows" is the size of the page's main table as the page sees it: for a changelist, the rows it
 lists before pagination (for staff, the project list starts at 「自局のみ」); for the index, the
@@ -151,7 +152,14 @@ PAGES = (
     Page("eval_sheet", "評価票 (cross-listed project; staff: their first)"),
     Page("eval_progress", "評価の照会: 提出状況", (COORDINATOR,)),
     Page("eval_report", "評価の照会: report (every project)", (COORDINATOR,)),
+    Page(
+        "eval_report_cold",
+        "評価の照会: report, the first view after a change",
+        (COORDINATOR,),
+        cold=True,
+    ),
     Page("edition_review", "公表前チェック"),
+    Page("edition_review_cold", "公表前チェック, the first view after a change", cold=True),
 )
 PAGE_KEYS = tuple(page.key for page in PAGES)
 
@@ -664,6 +672,8 @@ def page_targets(
     }
     targets["dashboard_cold"] = targets["dashboard"]
     targets["dashboard_drill_cold"] = targets["dashboard_drill"]
+    targets["edition_review_cold"] = targets["edition_review"]
+    targets["eval_report_cold"] = targets["eval_report"]
     return {key: target for key, target in targets.items() if key in wanted}
 
 

@@ -9,7 +9,8 @@ timed test.
 ``build`` migrates the (empty) database and builds the scale as pages.py does (``prepare_scale``).
 ``cpu`` requests each page and the floor (refilled to the page's rows) in turn, ``--n`` times each,
 and prints the least and the median CPU time of each and their ratio: alternating them, the other
-processes of a shared machine weigh on both alike. ``measure`` is pages.py's own measurement (median
+processes of a shared machine weigh on both alike. A page pages.py marks ``cold`` is requested with
+the cache emptied before each request (untimed), and a page only for some roles only for those. ``measure`` is pages.py's own measurement (median
 wall clock, median CPU time, queries of the warm-up request) of the page, then of the floor.
 Run from the checkout whose code is measured, with ``benchmarks.settings``; the floor table is
 emptied at the end.
@@ -35,16 +36,23 @@ ROLES = ("coordinator", "sangyo")
 
 
 def _world():
+    """The pages module, the edition, the users and what ``page_targets`` reads of the prepared
+    scale (as ``prepare_scale`` returns it: the users, the reviewed requests, the round)."""
     from benchmarks import pages
     from evaluation.models import EvaluationRound
     from plan.models import Edition
 
     edition = Edition.objects.get(fiscal_year=2024)
+    users = pages.benchmark_users()
     evaluation_round = EvaluationRound.objects.get(
         edition=edition, fiscal_year=pages.EVALUATION_YEAR
     )
-    prepared = {"featured": pages.featured_requests(edition), "round": evaluation_round.pk}
-    return pages, edition, pages.benchmark_users(), prepared
+    prepared = {
+        "users": users,
+        "featured": pages.featured_requests(edition),
+        "round": evaluation_round.pk,
+    }
+    return pages, edition, users, prepared
 
 
 def _client(user):
@@ -72,28 +80,42 @@ def _targets(args):
 
     pages, edition, users, featured = _world()
     floor_url = reverse("floor:floorapp_floorrow_changelist")
-    roles_of = {page.key: page.roles for page in pages.PAGES}
+    known = {page.key: page for page in pages.PAGES}
     for role in args.roles:
         targets = pages.page_targets(edition, users[role], role, featured)
         client = _client(users[role])
         for key in args.pages:
-            if role not in roles_of[key]:
-                continue  # a page one role cannot see (the audit log: coordinators)
+            if key in known and role not in known[key].roles:
+                continue
             target = targets[key]
             url = pages._url(target.path, target.query)
             rows = target.rows
             if key == "project_history":
                 rows = pages._history_row_count(client.get(url).content.decode())
-            yield pages, client, role, key, url, rows, pages._url(floor_url, target.floor_query)
+            cold = key in known and known[key].cold
+            yield (
+                pages,
+                client,
+                role,
+                key,
+                url,
+                rows,
+                pages._url(floor_url, target.floor_query),
+                cold,
+            )
 
 
 def cpu(args) -> None:
-    for pages, client, role, key, url, rows, floor_url in _targets(args):
+    from django.core.cache import cache
+
+    for pages, client, role, key, url, rows, floor_url, cold in _targets(args):
         pages.fill_floor(rows)
         client.get(url), client.get(floor_url)
         times: dict[str, list[float]] = {url: [], floor_url: []}
         for _ in range(args.n):
             for path in (url, floor_url):
+                if cold and path == url:
+                    cache.clear()
                 start = time.process_time()
                 client.get(path)
                 times[path].append((time.process_time() - start) * 1000)
@@ -112,8 +134,8 @@ def cpu(args) -> None:
 
 def measure(args) -> None:
     found = []
-    for pages, client, role, key, url, rows, floor_url in _targets(args):
-        page = pages.measure_requests(client, url, args.repeat)
+    for pages, client, role, key, url, rows, floor_url, cold in _targets(args):
+        page = pages.measure_requests(client, url, args.repeat, cold=cold)
         pages.fill_floor(rows)
         floor = pages.measure_requests(client, floor_url, args.repeat)
         row = {

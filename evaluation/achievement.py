@@ -32,6 +32,29 @@ def kpi_statuses(kpis: Iterable, year: int) -> dict[int, str]:
     }
 
 
+def kept_kpi_statuses(edition, kpis: Iterable, year: int) -> dict[int, str]:
+    """``kpi_statuses`` of the edition's KPIs, read from the 「達成状況」 dashboard's judgement of
+    the edition and year (``kpis.dashboard_statuses.JudgedYear``), which is kept in the cache per
+    database stamp, and judged (and kept) now if it is not: it judges every KPI of the edition with
+    the same ``assess_kpis``, and a KPI's judgement reads only its own figures, so each status is
+    the one ``kpi_statuses`` gives. A KPI of another edition is judged on its own. Queries: the
+    stamp; when judged, the dashboard's judgement's (five, see ``judge_edition``)."""
+    from kpis.achievement import Status
+    from kpis.dashboard_statuses import JudgedYear, database_stamp
+    from plan.models import Measure
+
+    def goal_of() -> dict[int, int]:
+        return dict(Measure.objects.filter(goal__edition=edition).values_list("pk", "goal_id"))
+
+    kpis = list(kpis)
+    judged = JudgedYear(edition, year, goal_of, database_stamp()).details().kpis
+    statuses = {kpi.pk: Status(judged[kpi.pk][2]).label for kpi in kpis if kpi.pk in judged}
+    others = [kpi for kpi in kpis if kpi.pk not in judged]
+    if others:
+        statuses.update(kpi_statuses(others, year))
+    return statuses
+
+
 def assessment_warnings(
     self_assessment: str, kpis: Iterable, statuses: dict[int, str]
 ) -> list[str]:

@@ -6,39 +6,19 @@ proportion to them (at ×100 the 2024 edition, 5,100 KPIs: a few hundred millise
 depends only on what is stored, so it is kept in the cache, each entry with the *stamp* of the
 database it was computed from; an entry whose stamp differs from the database's is computed again.
 
-``database_stamp()`` reads, in one query, for each model a status or a count depends on (``STAMPED``:
-the plan and edition, goals, measures, listings, projects' bureaus, KPIs, their baselines and
-targets, actuals, and the KPIs' projects): the largest ``history_id`` of its history table, the
-time of that newest historical row, and the largest id of the table itself. Every write of the
-application leaves a historical row (the change engine saves and deletes model instances, copying
-an edition writes its history in bulk, ``setup_demo`` records the history after ``loaddata``), so
-any change moves the stamp:
-
-- a new, changed or deleted record adds a historical row with a larger ``history_id``;
-- the time of the newest row tells apart two states that reached the same ids from a common past
-  (a database restored from a backup and written again, or tests rolled back);
-- the tables' own largest ids catch rows inserted without history (``loaddata``, bulk inserts);
-- on PostgreSQL a transaction may commit a smaller ``history_id`` after another committed a larger
-  one, which the largest id would miss: while another transaction holds a write lock on one of
-  these tables (``pg_locks``), the stamp is None and nothing is kept (the page is judged as it
-  is). SQLite writes one transaction at a time, so its ids follow the order of the commits.
-
-Not seen: a row changed in place without history (a queryset's ``update()`` or raw SQL; the
-application does neither outside migrations). Entries expire ``TIMEOUT`` after they were kept.
-
-The stamp derives from the database alone, so several application servers sharing one database,
-each with its own cache, agree on it; a server's first request after a change judges again. The
-stamp is read *before* the data, so an entry is never older than its stamp. Each entry is keyed by
-what it is for (the plan's years with actuals; an edition and year's counts; their drill-down
-details) and holds only the latest computation, so the cache holds one entry per key whatever the
-number of changes. The keys carry a fingerprint of the modules that judge, so that a server
+``database_stamp()`` is ``plan.db_stamp.database_stamp`` of the models a status or a count depends on
+(``STAMPED``: the plan and edition, goals, measures, listings, projects' bureaus, KPIs, their
+baselines and targets, actuals, and the KPIs' projects): every write of the application moves it,
+on several application servers alike (``plan/db_stamp.py`` says how, and what it does not see).
+Entries expire ``TIMEOUT`` after they were kept. Each entry is keyed by what it is for (the plan's
+years with actuals; an edition and year's counts; their drill-down details) and holds only the
+latest computation. The keys carry a fingerprint of the modules that judge, so that a server
 running other rules never reads another's entries.
 """
 
 from __future__ import annotations
 
 import gc
-import hashlib
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -46,16 +26,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter
-from pathlib import Path
 from typing import NamedTuple, TypeVar
-
-from django.core.cache import cache
-from django.db import connection
 
 from kpis import achievement, figures
 from kpis.achievement import Status, assess_kpis
 from kpis.models import Kpi, KpiActual, KpiValue, ProjectKpi
-from plan import eras
+from plan import db_stamp, eras
 from plan.models import Edition, Listing, Measure, Plan, PolicyGoal, ProjectBureau
 from plan.params import whole_number
 
@@ -79,67 +55,28 @@ GROUP_KEYS = ("goal", "measure", "bureau")
 T = TypeVar("T")
 
 
-def _fingerprint() -> str:
-    """A digest of the modules whose code decides what is kept."""
-    sources = (achievement, figures, eras, sys.modules[__name__])
-    digest = hashlib.sha256(b"".join(Path(module.__file__).read_bytes() for module in sources))
-    return digest.hexdigest()[:12]
-
-
-KEY_PREFIX = f"kpis.dashboard:{_fingerprint()}"
+KEY_PREFIX = (
+    f"kpis.dashboard:{db_stamp.fingerprint(achievement, figures, eras, sys.modules[__name__])}"
+)
+_KEPT = db_stamp.StampedCache(KEY_PREFIX, TIMEOUT)
 
 
 def database_stamp() -> str | None:
     """The state of every table in ``STAMPED``, in one query; None while another transaction is
-    writing to one of them on PostgreSQL (see the module docstring)."""
-    quote = connection.ops.quote_name
-    tables = []
-    parts = []
-    for number, model in enumerate(STAMPED):
-        history = model.history.model._meta.db_table  # type: ignore[attr-defined]
-        table, key = model._meta.db_table, model._meta.pk.column
-        tables += [history, table]
-        parts.append(
-            f"SELECT {number}, MAX(history_id), "
-            f"(SELECT history_date FROM {quote(history)} ORDER BY history_id DESC LIMIT 1), "
-            f"(SELECT MAX({quote(key)}) FROM {quote(table)}) FROM {quote(history)}"
-        )
-    params: list = []
-    if connection.vendor == "postgresql":
-        parts.append(
-            "SELECT -1, COUNT(*), NULL, NULL FROM pg_locks WHERE locktype = 'relation' "
-            "AND mode = 'RowExclusiveLock' AND pid <> pg_backend_pid() "
-            "AND relation = ANY(%s::regclass[])"
-        )
-        params.append(tables)
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        rows = sorted(cursor.fetchall())
-    if rows[0][0] == -1:
-        if rows[0][1]:
-            return None
-        rows = rows[1:]
-    return ";".join(",".join(str(value) for value in row[1:]) for row in rows)
+    writing to one of them on PostgreSQL (see ``plan.db_stamp``)."""
+    return db_stamp.database_stamp(STAMPED)
 
 
 def cached(key: str, stamp: str | None, compute: Callable[[], T]) -> T:
     """The value kept under ``key`` if it was computed at ``stamp``, else ``compute()`` (kept,
     unless ``stamp`` is None)."""
-    if stamp is None:
-        return compute()
-    entry = cache.get(f"{KEY_PREFIX}:{key}")
-    if entry is not None and entry[0] == stamp:
-        return entry[1]
-    value = compute()
-    keep(key, stamp, value)
-    return value
+    return _KEPT.cached(key, stamp, compute)
 
 
 def keep(key: str, stamp: str | None, value: object) -> None:
     """Keep ``value``, computed at ``stamp``, under ``key`` (replacing what was there); nothing
     when ``stamp`` is None."""
-    if stamp is not None:
-        cache.set(f"{KEY_PREFIX}:{key}", (stamp, value), TIMEOUT)
+    _KEPT.keep(key, stamp, value)
 
 
 # --- What is kept -------------------------------------------------------------------------------

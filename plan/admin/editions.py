@@ -25,10 +25,9 @@ from plan.editions.lifecycle import (
     edition_create_next,
     edition_findings_acknowledge,
     edition_publish,
-    unacknowledged_findings,
 )
 from plan.editions.render import document_html, edition_document, edition_pdf
-from plan.editions.review import STATES, ReviewPage, edition_review_page
+from plan.editions.review import STATES, ReviewPage, edition_review_page, left_findings
 from plan.models import Edition
 from plan.params import whole_number
 
@@ -236,7 +235,7 @@ class EditionAdmin(PlanContentAdmin):
                 kind = request.POST.get("kind", "")
                 findings = [
                     f
-                    for f in unacknowledged_findings(edition)
+                    for f in left_findings(edition)
                     if f.token in chosen or (every and (not kind or f.code == kind))
                 ]
                 if not findings:

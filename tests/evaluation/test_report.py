@@ -33,8 +33,8 @@ def seeded(world, evaluation_round, monkeypatch):
     """P001 confirmed A/A and P002 draft D (「下支え」-(1)); P065 confirmed B/B (III-(1)); P071, P072,
     P073 submitted A, A, C (III-(2)). K035 「遅れ」, K040 「順調」, K002 「達成」, every other KPI 「評価不可」."""
     monkeypatch.setattr(
-        "evaluation.report.kpi_statuses",
-        lambda kpis, year: {kpi.pk: STATUSES.get(kpi.code, "評価不可") for kpi in kpis},
+        "evaluation.report.kept_kpi_statuses",
+        lambda edition, kpis, year: {kpi.pk: STATUSES.get(kpi.code, "評価不可") for kpi in kpis},
     )
     sheets = EvaluationSheet.objects.filter(round=evaluation_round)
     now = timezone.now()
@@ -152,18 +152,43 @@ def test_progress_and_report_queries_do_not_grow(client, django_assert_max_num_q
         deadline=datetime.date(2025, 6, 30),
     )
     client.force_login(coordinator)
-    # 8 and 16 at 5 and at 60 projects (session, user, its bureaus, the pages' own reads, and the
-    # achievement module's three for the KPIs' baselines, targets and actuals).
+    # 8 and 19 at 5 and at 60 projects (session, user, its bureaus, the pages' own reads, the
+    # database stamp and the 「達成状況」 judgement of the edition's KPIs: their figures in two, codes,
+    # measures and bureaus, the measures' goals); 14 once that judgement is kept.
     with django_assert_max_num_queries(8):
         progress = client.get(
             reverse("admin:evaluation_evaluationround_progress", args=[evaluation_round.pk])
         )
     assert progress.status_code == 200
-    with django_assert_max_num_queries(16):
-        page = client.get(
-            reverse("admin:evaluation_evaluationround_report", args=[evaluation_round.pk])
-        )
+    url = reverse("admin:evaluation_evaluationround_report", args=[evaluation_round.pk])
+    with django_assert_max_num_queries(19):
+        page = client.get(url)
     assert page.content.decode().count('class="sheet"') == projects
+    with django_assert_max_num_queries(14):
+        again = client.get(url)
+    assert again.content == page.content
+
+
+def test_the_reports_statuses_are_the_achievement_modules(world, evaluation_round):
+    """Read from the dashboard's kept judgement of the edition and year: the same status for each
+    KPI as ``kpi_statuses`` judging them alone, with the sample actuals (at least four statuses),
+    and an actual deleted seen at once."""
+    from evaluation.achievement import kept_kpi_statuses, kpi_statuses
+    from kpis.models import Kpi, KpiActual
+    from kpis.samples import load_sample_actuals
+
+    edition = evaluation_round.edition
+    load_sample_actuals(edition)
+    kpis = list(Kpi.objects.filter(edition=edition))
+    alone = kpi_statuses(kpis, 2024)
+    assert {"達成", "順調", "やや遅れ", "評価不可"} <= set(alone.values())
+    assert kept_kpi_statuses(edition, kpis, 2024) == alone
+    assert kept_kpi_statuses(edition, kpis, 2024) == alone  # from the cache
+    kpi = next(kpi for kpi in kpis if alone[kpi.pk] == "達成")
+    KpiActual.objects.filter(kpi=kpi).delete()  # each with its historical row
+    now = kept_kpi_statuses(edition, kpis, 2024)
+    assert now == kpi_statuses(kpis, 2024)
+    assert now[kpi.pk] == "評価不可"
 
 
 def test_the_workbook_never_holds_a_formula(seeded):
