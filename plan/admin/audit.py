@@ -8,7 +8,9 @@ rows and their diffs come from there, so the page and the export show the same t
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import sys
 
 from django import forms
 from django.db.models import Q
@@ -18,7 +20,9 @@ from django.utils.http import content_disposition_header
 
 from accounts.models import Bureau, User
 from kpis.models import Kpi, KpiValue
-from plan.models import ChangeRequest, Measure, PolicyGoal, Project
+from plan import db_stamp
+from plan.admin import history
+from plan.models import ChangeRequest, ChangeRequestEvent, Measure, PolicyGoal, Project
 from plan.search import limit_search_query
 
 #: 「初期データ」: the published edition as loaded (no person, no change request).
@@ -75,6 +79,27 @@ def audit_filters(models, data: dict) -> dict:
     common = _common_filter(data)
     terms = limit_search_query(data.get("q") or "").split()
     return {model: common & _search_filter(model, terms) for model in models}
+
+
+#: The filters read change requests (title, reason, source, bureaus), which keep no history; every
+#: change of a request adds an event to its thread (see ``plan.editions.review``'s ``THREADS``).
+AUDIT_THREADS = ((ChangeRequest, "submitted_at"), (ChangeRequestEvent, "at"))
+_KEPT = db_stamp.StampedCache(
+    f"plan.audit_log:{db_stamp.fingerprint(history, sys.modules[__name__])}", 60 * 60
+)
+
+
+def audit_kept(models, data: dict):
+    """``LatestHistory``'s ``kept`` for the log filtered by ``data``: the count and each page's
+    keys kept in Django's cache with a stamp of the history tables of ``models`` and of the change
+    requests' threads (``plan.db_stamp``, one query, read here, before the rows), so that paging
+    through an unchanged log neither counts nor sorts every model's rows again; any change to the
+    plan or to a request moves the stamp. The people and records of the page are read on each
+    view."""
+    stamp = db_stamp.database_stamp(models, AUDIT_THREADS)
+    shown = sorted((name, str(getattr(value, "pk", value))) for name, value in data.items())
+    filters = hashlib.sha256(repr(shown).encode()).hexdigest()[:16]
+    return lambda key, compute: _KEPT.cached(f"{filters}:{key}", stamp, compute)
 
 
 def _common_filter(data: dict) -> Q:

@@ -24,7 +24,13 @@ from accounts import permissions
 from accounts.admin_base import PolicyModelAdmin
 from accounts.models import Bureau
 from plan import changes
-from plan.admin.audit import MAX_EXPORT_ROWS, AuditFilterForm, audit_csv, audit_filters
+from plan.admin.audit import (
+    MAX_EXPORT_ROWS,
+    AuditFilterForm,
+    audit_csv,
+    audit_filters,
+    audit_kept,
+)
 from plan.admin.base import SubqueryFilterChangeList, SubqueryRelatedFieldListFilter
 from plan.admin.display import person_name, short_time, status_badge, unbroken
 from plan.admin.history import HISTORY_MODELS, LatestHistory, history_rows
@@ -406,7 +412,11 @@ class ChangeRequestAdmin(PolicyModelAdmin):
             raise PermissionDenied
         form = AuditFilterForm(request.GET or None)
         data = form.cleaned_data if form.is_valid() else {}
-        records = LatestHistory(HISTORY_MODELS, audit_filters(HISTORY_MODELS, data))
+        records = LatestHistory(
+            HISTORY_MODELS,
+            audit_filters(HISTORY_MODELS, data),
+            kept=audit_kept(HISTORY_MODELS, data),
+        )
         if "export" in request.GET and form.is_valid():
             return audit_csv(history_rows(records[:MAX_EXPORT_ROWS]))
         page = Paginator(records, 100).get_page(request.GET.get("page"))

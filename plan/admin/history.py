@@ -94,9 +94,12 @@ class LatestHistory:
     per model at most and one for the people, whatever the number of rows).
     """
 
-    def __init__(self, models, filters=None, limit: int = HISTORY_LIMIT):
+    def __init__(self, models, filters=None, limit: int = HISTORY_LIMIT, kept=None):
         """``filters`` maps a model to a Q on its historical rows; models without one are left
-        out (as in ``history_records``)."""
+        out (as in ``history_records``). ``kept(key, compute)`` may return what ``compute()``
+        would (the count, and each slice's keys: ``audit_kept`` keeps them with a stamp of the
+        history tables); by default everything is read."""
+        self.kept = kept or (lambda _key, compute: compute())
         self.querysets = {
             model: _history(model).all()
             if filters is None
@@ -108,8 +111,11 @@ class LatestHistory:
         self.limit = limit
 
     def count(self) -> int:
-        return sum(
-            queryset.order_by()[: self.limit].count() for queryset in self.querysets.values()
+        return self.kept(
+            "count",
+            lambda: sum(
+                queryset.order_by()[: self.limit].count() for queryset in self.querysets.values()
+            ),
         )
 
     def __len__(self) -> int:
@@ -120,25 +126,33 @@ class LatestHistory:
             raise TypeError("LatestHistory is read by slices.")
         start = index.start or 0
         stop = self.limit * len(self.models) if index.stop is None else index.stop
-        newest = []
-        for model in self.models:
-            keys = (
-                self.querysets[model]
-                .order_by("-history_date", "-history_id")
-                .values_list("history_date", "history_id")
-            )
-            newest += [(date, model, pk) for date, pk in keys[: min(stop, self.limit)]]
-        # The same order as history_records: by date, ties in the models' order (a stable sort).
-        chosen = sorted(newest, key=lambda key: key[0], reverse=True)[start:stop]
+        chosen = [
+            (self.models[number], pk)
+            for number, pk in self.kept(f"keys:{start}:{stop}", lambda: self._keys(start, stop))
+        ]
         wanted: dict = {}
-        for _date, model, pk in chosen:
+        for model, pk in chosen:
             wanted.setdefault(model, []).append(pk)
         loaded = {
             (model, record.history_id): record
             for model, pks in wanted.items()
             for record in _history(model).filter(history_id__in=pks)
         }
-        return _attributed([loaded[(model, pk)] for _date, model, pk in chosen])
+        return _attributed([loaded[(model, pk)] for model, pk in chosen])
+
+    def _keys(self, start: int, stop: int) -> list[tuple[int, int]]:
+        """The slice's rows as (the model's number in ``models``, history_id), newest first."""
+        newest = []
+        for number, model in enumerate(self.models):
+            keys = (
+                self.querysets[model]
+                .order_by("-history_date", "-history_id")
+                .values_list("history_date", "history_id")
+            )
+            newest += [(date, number, pk) for date, pk in keys[: min(stop, self.limit)]]
+        # The same order as history_records: by date, ties in the models' order (a stable sort).
+        chosen = sorted(newest, key=lambda key: key[0], reverse=True)[start:stop]
+        return [(number, pk) for _date, number, pk in chosen]
 
 
 def _name_fields(instance):
