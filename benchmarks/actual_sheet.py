@@ -70,11 +70,19 @@ class _Rollback(Exception):
     pass
 
 
-def counted(function: Callable[[], Any], *, rollback: bool = False) -> tuple[float, int, Any]:
+def counted(
+    function: Callable[[], Any],
+    *,
+    rollback: bool = False,
+    prepare: Callable[[], Any] | None = None,
+) -> tuple[float, float, int, Any]:
     """(seconds, CPU seconds, queries, value) of one run; optionally inside a transaction rolled
-    back. CPU seconds are this process's own (for PostgreSQL, without the server's work)."""
+    back, and after ``prepare`` (not measured). CPU seconds are this process's own (for
+    PostgreSQL, without the server's work)."""
     from django.db import connection, transaction
 
+    if prepare is not None:
+        prepare()
     queries = [0]
 
     def count(execute, sql, params, many, context):
@@ -129,13 +137,8 @@ def measure_scale(edition, user, scale: int, repeat: int) -> dict:
     steps["read_floor"] = best(repeat, lambda: read_floor(filled))
     steps["read_floor"].pop("value")
 
-    def run(data: bytes, dry_run: bool, remembered: bool):
+    def run(data: bytes, dry_run: bool):
         def call():
-            # A 下見 reads a file not read before; a confirmation follows its 下見, in the same
-            # process (the file's rows remembered) or, "cold", in another one.
-            forget_read_sheets()
-            if remembered:
-                read_actual_sheet(data)
             outcome = actual_sheet_import(acting_user=user, source=data, dry_run=dry_run)
             if outcome.errors:
                 raise RuntimeError(outcome.errors[:3])
@@ -143,13 +146,26 @@ def measure_scale(edition, user, scale: int, repeat: int) -> dict:
 
         return call
 
+    def state(data: bytes, remembered: bool) -> Callable[[], None]:
+        # A 下見 reads a file not read before; a confirmation follows its 下見, in the same
+        # process (the file's rows remembered: read here, before the clock starts) or, "cold",
+        # in another one.
+        def prepare() -> None:
+            forget_read_sheets()
+            if remembered:
+                read_actual_sheet(data)
+
+        return prepare
+
     for key, data, dry_run, remembered in (
         ("preview_unedited", sheet, True, False),
         ("preview_filled", filled, True, False),
         ("confirm_filled", filled, False, True),
         ("confirm_filled_cold", filled, False, False),
     ):
-        step = best(repeat, run(data, dry_run, remembered), rollback=not dry_run)
+        step = best(
+            repeat, run(data, dry_run), rollback=not dry_run, prepare=state(data, remembered)
+        )
         step["changes"] = step.pop("value")
         steps[key] = step
     for total, confirm in (

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import json
+
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -47,6 +50,14 @@ def _verified_references(items: list[ChangeItem]) -> set[tuple[str, object]]:
         if item.operation == ChangeItem.Operation.DELETE
     }
     return verified - deleted
+
+
+def _as_stored(item: ChangeItem) -> ChangeItem:
+    """The item with its JSON values as reading it back would give them (a copy)."""
+    stored = copy.copy(item)
+    stored.base = json.loads(json.dumps(item.base))
+    stored.proposed = json.loads(json.dumps(item.proposed))
+    return stored
 
 
 def _plain_key(field) -> bool:
@@ -116,10 +127,21 @@ class _Batch:
 
 
 def apply_items(  # noqa: C901 — lock, check, then apply in one pass per phase
-    change_request: ChangeRequest, *, proposer, approver
+    change_request: ChangeRequest,
+    *,
+    proposer,
+    approver,
+    items: list[ChangeItem] | None = None,
 ) -> dict[str, int]:
-    """Apply every item, all or nothing. Returns the pks of the records created, by key."""
-    items = list(change_request.items.order_by("position"))
+    """Apply every item, all or nothing. Returns the pks of the records created, by key.
+
+    ``items``: the request's items just inserted (with their keys, in their order), when the
+    caller holds them; otherwise they are read. Their values are taken as the database returns
+    them (through JSON), so that both ways apply the same values."""
+    if items is None:
+        items = list(change_request.items.order_by("position"))
+    else:
+        items = [_as_stored(item) for item in sorted(items, key=lambda item: item.position)]
     conflicts = []
     targets: dict[int, models.Model] = {}
     # Lock and load the records to change with one query per model (in chunks), not one per item.
