@@ -218,9 +218,7 @@ def change_direct_apply(
     # The items just written are applied as they are (not read back: one query and a record
     # each fewer), when the database gave each its key.
     written = items if all(item.pk is not None for item in items) else None
-    created = apply_items(
-        change_request, proposer=acting_user, approver=acting_user, items=written
-    )
+    created = apply_items(change_request, proposer=acting_user, approver=acting_user, items=written)
     return change_request, created
 
 
