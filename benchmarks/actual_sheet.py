@@ -120,10 +120,11 @@ def best(repeat: int, function: Callable[[], Any], **options) -> dict:
 
 def measure_scale(edition, user, scale: int, repeat: int) -> dict:
     from benchmarks.import_export import openpyxl_read as read_floor
-    from kpis.actual_sheet import ActualSheetFormat, forget_read_sheets, read_actual_sheet
+    from kpis.actual_sheet import ActualSheetFormat, forget_read_sheets
     from kpis.actual_sheet_services import actual_sheet_import
     from kpis.models import Kpi
-    from kpis.resources import ActualSheetExportResource
+    from kpis.resources_export import ActualSheetExportResource
+    from kpis.sheet_previews import forget_previews
 
     kpis = Kpi.objects.filter(edition=edition)
 
@@ -137,23 +138,33 @@ def measure_scale(edition, user, scale: int, repeat: int) -> dict:
     steps["read_floor"] = best(repeat, lambda: read_floor(filled))
     steps["read_floor"].pop("value")
 
+    digests: dict[bytes, str] = {}
+
     def run(data: bytes, dry_run: bool):
         def call():
-            outcome = actual_sheet_import(acting_user=user, source=data, dry_run=dry_run)
+            outcome = actual_sheet_import(
+                acting_user=user,
+                source=data,
+                dry_run=dry_run,
+                expected_digest="" if dry_run else digests[data],
+            )
             if outcome.errors:
                 raise RuntimeError(outcome.errors[:3])
+            digests[data] = outcome.digest
             return outcome.changes
 
         return call
 
     def state(data: bytes, remembered: bool) -> Callable[[], None]:
-        # A 下見 reads a file not read before; a confirmation follows its 下見, in the same
-        # process (the file's rows remembered: read here, before the clock starts) or, "cold",
-        # in another one.
+        # A 下見 reads a file not read before. A confirmation carries its 下見's digest and follows
+        # it in the same process (the file's rows and the 下見's outcome remembered: that 下見
+        # runs here, before the clock starts) or, "cold", in another one (nothing remembered).
         def prepare() -> None:
             forget_read_sheets()
+            forget_previews()
             if remembered:
-                read_actual_sheet(data)
+                outcome = actual_sheet_import(acting_user=user, source=data, dry_run=True)
+                digests[data] = outcome.digest
 
         return prepare
 
