@@ -165,3 +165,18 @@ def test_a_confirmation_using_its_preview_costs_a_constant_number_of_queries(
             acting_user=world.coordinator, source=data, expected_digest=preview.digest
         )
     assert (outcome.new, outcome.errors) == (51, ())
+
+
+def test_the_admins_confirmation_uses_its_preview(world, rows_compared):
+    from tests.admin_forms import client_as
+    from tests.kpis.test_actual_sheet_admin import confirm, upload
+
+    client = client_as(world.sangyo)
+    preview = upload(client, sangyo_sheet(world, world.sangyo))
+    assert preview.context["sheet_totals"]["new"] == 1
+    rows_compared.clear()
+    response = confirm(client, preview)
+    assert response.status_code == 302
+    assert rows_compared == []
+    request = ChangeRequest.objects.get()
+    assert (request.status, request.items.count()) == (ChangeRequest.Status.PENDING, 2)
