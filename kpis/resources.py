@@ -33,7 +33,9 @@ from copy import deepcopy
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, ValidationError
+from django.db.models import NOT_PROVIDED
+from django.utils.encoding import force_str
 from django.utils.html import format_html
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
@@ -289,6 +291,7 @@ class ActualSheetResource(resources.ModelResource):
         self._diff = None
         self._current_sheet_row = None
         self._import_fields = None
+        self._cells: tuple[tuple[str, str, widgets.Widget], ...] | None = None
         self.series_loader: SeriesInstanceLoader | None = None
         #: The 下見 this confirmation uses (``kpis.sheet_previews``), and every row's result.
         self._remembered: RememberedPreview | None = None
@@ -385,17 +388,40 @@ class ActualSheetResource(resources.ModelResource):
         if not new:
             self._originals[instance.pk] = deepcopy(instance)
 
-    def import_field(self, field, instance, row, is_m2m=False, **kwargs) -> None:
-        if field.attribute == "kpi" and instance.pk is not None:
-            return  # the series' actual keeps its KPI (perhaps of an earlier edition)
-        super().import_field(field, instance, row, is_m2m, **kwargs)
+    def _cell_fields(self) -> tuple[tuple[str, str, widgets.Widget], ...]:
+        """(attribute, column, widget) of the fields a row sets: every import field but the
+        read-only ones (this sheet's fields are plain: no default, no ``__`` path, no m2m)."""
+        if self._cells is None:
+            cells = []
+            for field in self.get_import_fields():
+                if field.readonly or not field.attribute:
+                    continue
+                if (
+                    field.default is not NOT_PROVIDED
+                    or not field.saves_null_values
+                    or "__" in field.attribute
+                    or isinstance(field.widget, widgets.ManyToManyWidget)
+                ):
+                    raise ImproperlyConfigured(f"{field!r}: not a plain field of the sheet")
+                cells.append((field.attribute, field.column_name, field.widget))
+            self._cells = tuple(cells)
+        return self._cells
 
     def import_instance(self, instance, row, **kwargs) -> None:
+        """The row's cells onto the record through the fields' widgets, as django-import-export's
+        ``import_instance`` and ``Field.save`` do for plain fields (the same values and errors:
+        a widget's ``ValueError`` is the column's error), without their layers for each cell;
+        then the value's parts from its text."""
         errors: dict[str, list] = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
+        for attribute, column, widget in self._cell_fields():
+            if attribute == "kpi" and instance.pk is not None:
+                continue  # the series' actual keeps its KPI (perhaps of an earlier edition)
+            if column not in row:
+                continue
+            try:
+                setattr(instance, attribute, widget.clean(row[column], row=row))
+            except ValueError as error:
+                errors[attribute] = [ValidationError(force_str(error), code="invalid")]
         original = self._originals.get(instance.pk) if instance.pk else None
         if original is None or original.text != instance.text:
             # Parts are read from a new text; an unchanged text keeps the parts it has (perhaps
