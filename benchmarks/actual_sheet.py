@@ -15,13 +15,20 @@ The sheet is the whole edition's (every KPI, one row each, for FY2024), written 
 - openpyxl read floor: ``load_workbook(read_only=True)`` and ``iter_rows(values_only=True)``.
 - import 下見 (unedited): ``actual_sheet_import(dry_run=True)`` on the exported sheet: 0 changes.
 - import 下見 (filled): every row's 「表記」 filled (「12件」): every row a new actual.
-- import confirmed (filled): the same, not a dry run: ``change_propose`` applies N creations
-  (a coordinator), inside a transaction rolled back afterwards. It follows its 下見 in the same
-  process, so the file's rows are remembered (``read_actual_sheet``); every 下見 starts from a
-  file not read before.
+- import confirmed (filled): the same, not a dry run, carrying its 下見's digest as the admin's
+  confirmation does: ``change_propose`` applies N creations (a coordinator), inside a transaction
+  rolled back afterwards. It follows its 下見 in the same process: that 下見 runs before the clock
+  starts, so the file's rows (``read_actual_sheet``) and the 下見's outcome
+  (``kpis.sheet_previews``) are remembered, as in the admin when one process serves both
+  requests. Every 下見 starts from a file not read before.
 - = 下見 + confirmed: what a person waits for in all; the ratio to the floor is the aim (3×).
-- import confirmed, cold: the confirmation in another process than its 下見 (the file parsed
-  again), and = 下見 + confirmed, cold.
+- import confirmed, cold: the confirmation in another process than its 下見 (nothing
+  remembered: the file parsed again, every row compared again), and = 下見 + confirmed, cold.
+
+Until the commit after 485320f the confirmation's clock also ran over the reading of the file
+that its 下見 had already read (the "remembered" read was made inside the timed call), so the
+remembered and cold confirmations measured the same work; figures from before then are not
+comparable with later ones for that row.
 
 Each step is timed by the clock and by this process's CPU time (the steadier figure on a shared
 machine; for PostgreSQL it leaves out the server's work), each as a ratio to the floor's.
