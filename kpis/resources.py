@@ -181,7 +181,7 @@ class SeriesInstanceLoader(BaseInstanceLoader):
                 continue
         self.years = frozenset(years)
         self._actuals: dict[tuple[str, int], KpiActual] | None = None
-        #: The series as loaded, every field (``sheet_previews.series_state``'s shape).
+        #: The series as loaded: (KPI code, every field), sorted (``RememberedPreview.series``).
         self.state: list[tuple] = []
         resource.series_loader = self
 
