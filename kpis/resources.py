@@ -524,7 +524,8 @@ class ActualSheetResource(resources.ModelResource):
         return None
 
     def after_import(self, dataset, result, **kwargs) -> None:
-        self.digest = changes_digest(self.changes)
+        remembered = self._remembered  # the same changes as its 下見's: the same digest
+        self.digest = remembered.digest if remembered is not None else changes_digest(self.changes)
         if self._dry_run or result.has_errors() or result.has_validation_errors():
             return
         if not self.changes:

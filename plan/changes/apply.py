@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 
 from django.apps import apps
@@ -50,14 +49,6 @@ def _verified_references(items: list[ChangeItem]) -> set[tuple[str, object]]:
         if item.operation == ChangeItem.Operation.DELETE
     }
     return verified - deleted
-
-
-def _as_stored(item: ChangeItem) -> ChangeItem:
-    """The item with its JSON values as reading it back would give them (a copy)."""
-    stored = copy.copy(item)
-    stored.base = json.loads(json.dumps(item.base))
-    stored.proposed = json.loads(json.dumps(item.proposed))
-    return stored
 
 
 def _plain_key(field) -> bool:
@@ -135,13 +126,16 @@ def apply_items(  # noqa: C901 — lock, check, then apply in one pass per phase
 ) -> dict[str, int]:
     """Apply every item, all or nothing. Returns the pks of the records created, by key.
 
-    ``items``: the request's items just inserted (with their keys, in their order), when the
-    caller holds them; otherwise they are read. Their values are taken as the database returns
-    them (through JSON), so that both ways apply the same values."""
+    ``items``: the request's items just inserted (with their keys), when the caller holds them;
+    otherwise they are read. Their JSON values are replaced (in place) by what reading them back
+    would give, so that both ways apply the same values."""
     if items is None:
         items = list(change_request.items.order_by("position"))
     else:
-        items = [_as_stored(item) for item in sorted(items, key=lambda item: item.position)]
+        items = sorted(items, key=lambda item: item.position)
+        stored = json.loads(json.dumps([[item.base, item.proposed] for item in items]))
+        for item, (base, proposed) in zip(items, stored, strict=True):
+            item.base, item.proposed = base, proposed
     conflicts = []
     targets: dict[int, models.Model] = {}
     # Lock and load the records to change with one query per model (in chunks), not one per item.
