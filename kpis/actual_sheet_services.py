@@ -17,7 +17,8 @@ from accounts import permissions
 from accounts.models import Bureau
 from kpis.actual_sheet import MAX_ERRORS, ActualSheetFormat, read_actual_sheet
 from kpis.models import Kpi
-from kpis.resources import ActualSheetExportResource, ActualSheetResource, current_edition
+from kpis.resources import ActualSheetResource, current_edition
+from kpis.resources_export import ActualSheetExportResource
 from plan.changes import ChangeConflict, Proposal
 from plan.models import Edition
 from plan.workbook.results import WorkbookRejected

@@ -1,9 +1,6 @@
-"""django-import-export resources of the yearly 「実績値」 sheet (the file: ``kpis.actual_sheet``).
+"""django-import-export resources of the yearly 「実績値」 sheet (the file: ``kpis.actual_sheet``;
+the export: ``kpis.resources_export``).
 
-- ``ActualSheetExportResource``: one row per KPI of a bureau for the year asked: code, 「事業目標」,
-  projects, 「基準値」, 「目標値」, one read-only column per past year of the KPI's series, and the
-  columns to fill in (「実績年度」, 「表記」, 「確定状況」, 「出典・備考」), filled with the year's
-  actual when there is one (so that an unedited sheet imports as no change).
 - ``ActualSheetResource``: the import. A row is matched to the KPI's series by code and year (the
   series of a KPI is every actual of a KPI with the same code in the plan), so a figure entered
   under last year's edition is updated, not duplicated. Rows whose 「表記」, 「確定状況」 and
@@ -15,6 +12,9 @@
   once: a staff member's import becomes ONE change request, a coordinator's is applied at once. A
   row for a KPI the user may not change is an error (``accounts.permissions.may_enter_actual``).
   Any error leaves everything unwritten (django-import-export rolls the transaction back).
+
+  A confirmation following its 下見 in the same process uses what the 下見 found when nothing it
+  was found from has changed (``kpis.sheet_previews``): the same outcome, without the row pass.
 
 Queries of an import: a constant number whatever the rows (the edition's KPIs, the series'
 actuals for the sheet's years, and for bureau staff the bureaus of the sheet's KPIs, read once for
@@ -33,28 +33,26 @@ from copy import deepcopy
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db.models import Prefetch
+from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, ValidationError
+from django.db.models import NOT_PROVIDED
+from django.utils.encoding import force_str
 from django.utils.html import format_html
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.resources import Diff
 
 from accounts import permissions
+from kpis import sheet_previews
 from kpis.actual_sheet import (
-    BASELINE,
     CODE,
-    INDICATOR,
     NOTE,
-    PROJECTS,
     ROW,
     STATUS,
-    TARGET,
     TEXT,
     YEAR,
-    past_header,
 )
-from kpis.models import ActualStatus, Kpi, KpiActual, ProjectKpi
+from kpis.models import ActualStatus, Kpi, KpiActual
+from kpis.sheet_previews import ACTUAL_FIELDS, RememberedPreview
 from kpis.value_text import value_parts
 from plan.changes import ProposedChange, change_propose, field_values, snapshot, to_json
 from plan.models import ChangeRequest, Edition
@@ -101,75 +99,6 @@ def parse_year(value: Any) -> int:
 def current_edition() -> Edition | None:
     """The edition the sheet is about: the latest one."""
     return Edition.objects.order_by("-fiscal_year", "-pk").first()
-
-
-# --- Export -------------------------------------------------------------------------------------
-
-
-class ActualSheetExportResource(resources.Resource):
-    """One row per KPI (of ``Kpi`` querysets) for ``year``. Four queries whatever the rows."""
-
-    code = fields.Field(attribute="code", column_name=CODE)
-    indicator = fields.Field(attribute="indicator", column_name=INDICATOR)
-    projects = fields.Field(column_name=PROJECTS)
-    baseline = fields.Field(column_name=BASELINE)
-    target = fields.Field(column_name=TARGET)
-
-    def __init__(self, *, year: int, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.year = year
-        self.series: dict[tuple[str, int], KpiActual] = {}
-
-    def before_export(self, queryset, **kwargs) -> None:
-        plans = Edition.objects.filter(pk__in=queryset.values("edition_id")).values("plan_id")
-        actuals = KpiActual.objects.filter(
-            kpi__edition__plan_id__in=plans,
-            kpi__code__in=queryset.values("code"),
-            year__lte=self.year,
-        ).select_related("kpi")
-        self.series = {(actual.kpi.code, actual.year): actual for actual in actuals}
-        past_years = sorted({year for _, year in self.series if year < self.year})
-        for past_year in past_years:
-            self.fields[f"past_{past_year}"] = fields.Field(
-                column_name=past_header(past_year),
-                dehydrate_method=lambda kpi, past_year=past_year: self._text(kpi, past_year),
-            )
-        for name, column, dehydrate in (
-            ("year", YEAR, lambda kpi: self.year),
-            ("text", TEXT, lambda kpi: self._text(kpi, self.year)),
-            ("status", STATUS, self._status),
-            ("note", NOTE, self._note),
-        ):
-            self.fields[name] = fields.Field(column_name=column, dehydrate_method=dehydrate)
-
-    def filter_export(self, queryset, **kwargs):
-        return queryset.prefetch_related(
-            "values",
-            Prefetch("project_links", queryset=ProjectKpi.objects.select_related("project")),
-        ).order_by("code")
-
-    def _text(self, kpi: Kpi, year: int) -> str:
-        actual = self.series.get((kpi.code, year))
-        return actual.text if actual is not None else ""
-
-    def _status(self, kpi: Kpi) -> str:
-        actual = self.series.get((kpi.code, self.year))
-        return actual.get_status_display() if actual is not None else ""
-
-    def _note(self, kpi: Kpi) -> str:
-        actual = self.series.get((kpi.code, self.year))
-        return actual.note if actual is not None else ""
-
-    def dehydrate_projects(self, kpi: Kpi) -> str:
-        return "\n".join(
-            f"{link.project.code} {link.project.name}" for link in kpi.project_links.all()
-        )
-
-    def dehydrate_baseline(self, kpi: Kpi) -> str:
-        return kpi.value_text("baseline")
-
-    def dehydrate_target(self, kpi: Kpi) -> str:
-        return kpi.value_text("target")
 
 
 # --- Import -------------------------------------------------------------------------------------
@@ -239,7 +168,8 @@ class TextWidget(widgets.Widget):
 
 class SeriesInstanceLoader(BaseInstanceLoader):
     """The actual a row updates: the series' actual of that KPI code and year, in the plan (one
-    query for the whole sheet)."""
+    query for the whole sheet, when the first row asks; a confirmation that uses its remembered
+    下見 asks none)."""
 
     def __init__(self, resource, dataset=None) -> None:
         super().__init__(resource, dataset)
@@ -249,10 +179,24 @@ class SeriesInstanceLoader(BaseInstanceLoader):
                 years.add(parse_year(value))
             except ValueError:
                 continue
-        self.actuals = {
-            (actual.kpi.code, actual.year): actual
-            for actual in resource.get_queryset().filter(year__in=years).select_related("kpi")
-        }
+        self.years = frozenset(years)
+        self._actuals: dict[tuple[str, int], KpiActual] | None = None
+        #: The series as loaded: (KPI code, every field), sorted (``RememberedPreview.series``).
+        self.state: list[tuple] = []
+        resource.series_loader = self
+
+    @property
+    def actuals(self) -> dict[tuple[str, int], KpiActual]:
+        if self._actuals is None:
+            loaded = list(
+                self.resource.get_queryset().filter(year__in=self.years).select_related("kpi")
+            )
+            self.state = sorted(
+                (actual.kpi.code, *(getattr(actual, name) for name in ACTUAL_FIELDS))
+                for actual in loaded
+            )
+            self._actuals = {(actual.kpi.code, actual.year): actual for actual in loaded}
+        return self._actuals
 
     def get_instance(self, row) -> KpiActual | None:
         try:
@@ -347,6 +291,12 @@ class ActualSheetResource(resources.ModelResource):
         self._diff = None
         self._current_sheet_row = None
         self._import_fields = None
+        self._cells: tuple[tuple[str, str, widgets.Widget], ...] | None = None
+        self.series_loader: SeriesInstanceLoader | None = None
+        #: The 下見 this confirmation uses (``kpis.sheet_previews``), and every row's result.
+        self._remembered: RememberedPreview | None = None
+        self._row_results: list = []
+        self._asked: dict[tuple[int, int | None], tuple[Kpi, KpiActual | None]] = {}
 
     def get_import_fields(self):
         """The same every row: computed once (django-import-export recomputes it per call)."""
@@ -373,7 +323,17 @@ class ActualSheetResource(resources.ModelResource):
             if self.edition is not None
             else Kpi.objects.none()
         )
+        remembered = self._remembered_preview(dry_run)
+        self._remembered, self._row_results = None, []
         with permissions.kpi_bureaus_read_together(kpis):
+            if remembered is not None and sheet_previews.unchanged_since(
+                remembered,
+                edition=self.edition,
+                acting_user=self.acting_user,
+                series=self.get_queryset(),
+                dataset=dataset,
+            ):
+                self._remembered = remembered
             result = super().import_data(
                 dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs
             )
@@ -382,9 +342,42 @@ class ActualSheetResource(resources.ModelResource):
                 invalid.number = self._sheet_rows[invalid.number - 1]
         result.digest = self.digest
         result.proposal = self.proposal
+        if dry_run and self.changes and not (result.has_errors() or result.has_validation_errors()):
+            self._remember(dataset)
         return result
 
+    # --- The 下見 remembered for its confirmation (kpis.sheet_previews) --------------------------
+
+    def _remembered_preview(self, dry_run: bool) -> RememberedPreview | None:
+        if dry_run or self.edition is None:
+            return None
+        user_pk = getattr(self.acting_user, "pk", None)
+        return sheet_previews.take(self.expected_digest, user_pk, self.edition.pk)
+
+    def _remember(self, dataset) -> None:
+        loader = self.series_loader
+        if loader is None or self.edition is None:
+            return
+        loader.actuals  # noqa: B018 — loaded (its state taken) even if no row asked
+        sheet_previews.remember(
+            RememberedPreview(
+                digest=self.digest,
+                user_pk=getattr(self.acting_user, "pk", None),
+                edition_pk=self.edition.pk,
+                fingerprint=sheet_previews.fingerprint(dataset.headers or (), dataset),
+                kpis={code: kpi.pk for code, kpi in self.fields["kpi"].widget.by_code.items()},
+                years=loader.years,
+                series=loader.state,
+                asked=tuple(self._asked.values()),
+                row_results=tuple(self._row_results),
+                changes=tuple(self.changes),
+            )
+        )
+
     def before_import(self, dataset, **kwargs) -> None:
+        if self._remembered is not None:
+            self.changes = list(self._remembered.changes)
+            return
         widget = self.fields["kpi"].widget
         if self.edition is not None:
             widget.by_code = {kpi.code: kpi for kpi in Kpi.objects.filter(edition=self.edition)}
@@ -395,17 +388,40 @@ class ActualSheetResource(resources.ModelResource):
         if not new:
             self._originals[instance.pk] = deepcopy(instance)
 
-    def import_field(self, field, instance, row, is_m2m=False, **kwargs) -> None:
-        if field.attribute == "kpi" and instance.pk is not None:
-            return  # the series' actual keeps its KPI (perhaps of an earlier edition)
-        super().import_field(field, instance, row, is_m2m, **kwargs)
+    def _cell_fields(self) -> tuple[tuple[str, str, widgets.Widget], ...]:
+        """(attribute, column, widget) of the fields a row sets: every import field but the
+        read-only ones (this sheet's fields are plain: no default, no ``__`` path, no m2m)."""
+        if self._cells is None:
+            cells = []
+            for field in self.get_import_fields():
+                if field.readonly or not field.attribute:
+                    continue
+                if (
+                    field.default is not NOT_PROVIDED
+                    or not field.saves_null_values
+                    or "__" in field.attribute
+                    or isinstance(field.widget, widgets.ManyToManyWidget)
+                ):
+                    raise ImproperlyConfigured(f"{field!r}: not a plain field of the sheet")
+                cells.append((field.attribute, field.column_name, field.widget))
+            self._cells = tuple(cells)
+        return self._cells
 
     def import_instance(self, instance, row, **kwargs) -> None:
+        """The row's cells onto the record through the fields' widgets, as django-import-export's
+        ``import_instance`` and ``Field.save`` do for plain fields (the same values and errors:
+        a widget's ``ValueError`` is the column's error), without their layers for each cell;
+        then the value's parts from its text."""
         errors: dict[str, list] = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
+        for attribute, column, widget in self._cell_fields():
+            if attribute == "kpi" and instance.pk is not None:
+                continue  # the series' actual keeps its KPI (perhaps of an earlier edition)
+            if column not in row:
+                continue
+            try:
+                setattr(instance, attribute, widget.clean(row[column], row=row))
+            except ValueError as error:
+                errors[attribute] = [ValidationError(force_str(error), code="invalid")]
         original = self._originals.get(instance.pk) if instance.pk else None
         if original is None or original.text != instance.text:
             # Parts are read from a new text; an unchanged text keeps the parts it has (perhaps
@@ -453,12 +469,20 @@ class ActualSheetResource(resources.ModelResource):
         key = (instance.kpi_id, instance.pk)
         if key not in self._allowed:
             original = self._originals.get(instance.pk) if instance.pk else None
+            self._asked[key] = (instance.kpi, original)
             self._allowed[key] = permissions.may_enter_actual(
                 self.acting_user, instance.kpi, original
             )
         return self._allowed[key]
 
     def import_row(self, row, instance_loader, **kwargs):
+        if self._remembered is not None:  # the 下見's result for this row (nothing changed since)
+            return self._remembered.row_results[kwargs["row_number"] - 1]
+        row_result = self._import_row(row, instance_loader, **kwargs)
+        self._row_results.append(row_result)
+        return row_result
+
+    def _import_row(self, row, instance_loader, **kwargs):
         self._current_sheet_row = row.get(ROW)
         self._diff = None
         row_result = super().import_row(row, instance_loader, **kwargs)
@@ -500,7 +524,8 @@ class ActualSheetResource(resources.ModelResource):
         return None
 
     def after_import(self, dataset, result, **kwargs) -> None:
-        self.digest = changes_digest(self.changes)
+        remembered = self._remembered  # the same changes as its 下見's: the same digest
+        self.digest = remembered.digest if remembered is not None else changes_digest(self.changes)
         if self._dry_run or result.has_errors() or result.has_validation_errors():
             return
         if not self.changes:

@@ -15,7 +15,7 @@ matches, nothing is read (the text stays). This module does not depend on Django
 
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from plan.eras import era_to_fiscal_year
@@ -81,6 +81,7 @@ class StructuredValue:
 
 
 EMPTY = StructuredValue()
+_PART_NAMES = tuple(field.name for field in fields(StructuredValue))
 
 
 def parse_year_expression(expression: str) -> StructuredValue | None:
@@ -138,8 +139,11 @@ def parse_value_text(text: str) -> StructuredValue:
 
 def value_parts(text: str) -> dict[str, object]:
     """The parts read from ``text`` (every part of a value but its text) as a record's fields:
-    a unit and qualifier only with a number, a year only with its meaning (as the reader gives)."""
-    return asdict(parse_value_text(text))
+    a unit and qualifier only with a number, a year only with its meaning (as the reader gives).
+    The parts are immutable values: a shallow dictionary (``dataclasses.asdict`` copies each one
+    deeply, which costs more than reading the text)."""
+    parsed = parse_value_text(text)
+    return {name: getattr(parsed, name) for name in _PART_NAMES}
 
 
 def _year_only(compact: str) -> StructuredValue:

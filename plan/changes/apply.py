@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -116,10 +118,24 @@ class _Batch:
 
 
 def apply_items(  # noqa: C901 — lock, check, then apply in one pass per phase
-    change_request: ChangeRequest, *, proposer, approver
+    change_request: ChangeRequest,
+    *,
+    proposer,
+    approver,
+    items: list[ChangeItem] | None = None,
 ) -> dict[str, int]:
-    """Apply every item, all or nothing. Returns the pks of the records created, by key."""
-    items = list(change_request.items.order_by("position"))
+    """Apply every item, all or nothing. Returns the pks of the records created, by key.
+
+    ``items``: the request's items just inserted (with their keys), when the caller holds them;
+    otherwise they are read. Their JSON values are replaced (in place) by what reading them back
+    would give, so that both ways apply the same values."""
+    if items is None:
+        items = list(change_request.items.order_by("position"))
+    else:
+        items = sorted(items, key=lambda item: item.position)
+        stored = json.loads(json.dumps([[item.base, item.proposed] for item in items]))
+        for item, (base, proposed) in zip(items, stored, strict=True):
+            item.base, item.proposed = base, proposed
     conflicts = []
     targets: dict[int, models.Model] = {}
     # Lock and load the records to change with one query per model (in chunks), not one per item.

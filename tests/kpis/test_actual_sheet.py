@@ -241,7 +241,7 @@ def test_staff_may_not_export_another_bureaus_sheet(world):
 def whole_edition_sheet(world, text: str, codes: int = 51) -> bytes:
     """Every KPI of the edition (51), the first ``codes`` rows' 「表記」 set to ``text``."""
     from kpis.actual_sheet import ActualSheetFormat
-    from kpis.resources import ActualSheetExportResource
+    from kpis.resources_export import ActualSheetExportResource
 
     dataset = ActualSheetExportResource(year=2024).export(queryset=Kpi.objects.all())
     sheet = ActualSheetFormat().export_data(dataset)

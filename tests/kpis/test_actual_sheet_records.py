@@ -259,13 +259,27 @@ def applied_history(proposer: str, approver: str, reason: str) -> list[tuple]:
     ]
 
 
+def imported(*, after_preview: bool, **arguments):
+    """The sheet imported, directly or (``after_preview``) confirming its 下見 (its digest), as the
+    admin does: the same records either way (``kpis.sheet_previews``)."""
+    if after_preview:
+        preview = actual_sheet_import(dry_run=True, **arguments)
+        assert preview.errors == ()
+        arguments["expected_digest"] = preview.digest
+    return actual_sheet_import(**arguments)
+
+
+@pytest.mark.parametrize("after_preview", [False, True])
 def test_staffs_import_is_one_pending_request_and_its_approval_writes_these_records(
-    world, sheet, django_capture_on_commit_callbacks
+    world, sheet, after_preview, django_capture_on_commit_callbacks
 ):
     names = {world.sangyo.pk: "sangyo", world.coordinator.pk: "coordinator"}
     with django_capture_on_commit_callbacks(execute=True):
-        outcome = actual_sheet_import(
-            acting_user=world.sangyo, source=sheet, file_name="産業経済局.xlsx"
+        outcome = imported(
+            after_preview=after_preview,
+            acting_user=world.sangyo,
+            source=sheet,
+            file_name="産業経済局.xlsx",
         )
     assert (outcome.new, outcome.updated, outcome.unchanged, outcome.errors) == (4, 1, 1, ())
     request = ChangeRequest.objects.get()
@@ -320,14 +334,16 @@ def test_staffs_import_is_one_pending_request_and_its_approval_writes_these_reco
     ]
 
 
+@pytest.mark.parametrize("after_preview", [False, True])
 def test_a_coordinators_import_is_applied_at_once_writing_these_records(
-    world, sheet, django_capture_on_commit_callbacks
+    world, sheet, after_preview, django_capture_on_commit_callbacks
 ):
     names = {world.sangyo.pk: "sangyo", world.coordinator.pk: "coordinator"}
     # Another bureau's KPI too: a coordinator enters any KPI's actual.
     sheet = append_row(sheet, {"KPIコード": "K001", "実績年度": 2024, "表記": "120団体"})
     with django_capture_on_commit_callbacks(execute=True):
-        outcome = actual_sheet_import(
+        outcome = imported(
+            after_preview=after_preview,
             acting_user=world.coordinator,
             source=sheet,
             file_name="産業経済局.xlsx",
