@@ -85,6 +85,7 @@ def database_stamp(
         parts.append(
             "SELECT -1, COUNT(*), NULL, NULL FROM pg_locks WHERE locktype = 'relation' "
             "AND mode = 'RowExclusiveLock' AND pid <> pg_backend_pid() "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
             "AND relation = ANY(%s::regclass[])"
         )
         params.append(tables)
