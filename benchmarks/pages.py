@@ -41,10 +41,11 @@ The floor is measured the same way, as the same user, with the floor table refil
 to the page's row count; a page of the project list beyond the first is compared with the same page
 of the floor. ``--pages`` measures only the pages named (and their floors).
 
-The 「達成状況」 pages, 公表前チェック and the report keep what they judged in the cache until the
-database changes; the timed requests after the warm-up read it. ``dashboard_cold``,
-``dashboard_drill_cold``, ``edition_review_cold`` and ``eval_report_cold`` are the same pages with
-the cache emptied before each request: the first request after a change.
+The 「達成状況」 pages, 公表前チェック, the report and a project's 履歴 keep what they computed in the
+cache until the database changes; the timed requests after the warm-up read it.
+``dashboard_cold``, ``dashboard_drill_cold``, ``edition_review_cold``, ``eval_report_cold`` and
+``project_history_cold`` are the same pages with the cache emptied before each request: the first
+request after a change.
 
 "Rows" is the size of the page's main table as the page sees it: for a changelist, the rows it
 lists before pagination (for staff, the project list starts at 「自局のみ」); for the index, the
@@ -147,6 +148,7 @@ PAGES = (
         cold=True,
     ),
     Page("project_history", "project 履歴 (history)"),
+    Page("project_history_cold", "project 履歴, the first view after a change", cold=True),
     Page("audit_log", "audit log", (COORDINATOR,)),
     Page("eval_sheets", f"評価票 list (FY{EVALUATION_YEAR})"),
     Page("eval_sheet", "評価票 (cross-listed project; staff: their first)"),
@@ -674,6 +676,7 @@ def page_targets(
     targets["dashboard_drill_cold"] = targets["dashboard_drill"]
     targets["edition_review_cold"] = targets["edition_review"]
     targets["eval_report_cold"] = targets["eval_report"]
+    targets["project_history_cold"] = targets["project_history"]
     return {key: target for key, target in targets.items() if key in wanted}
 
 
@@ -767,9 +770,10 @@ def measure_scale(
             measured[page.key] = measure_requests(
                 client, _url(target.path, target.query), repeat, cold=page.cold
             )
-        if "project_history" in measured:
-            rows = _history_row_count(measured["project_history"]["content"].decode())
-            targets["project_history"] = Target(targets["project_history"].path, {}, rows, {})
+        for key in ("project_history", "project_history_cold"):
+            if key in measured:
+                rows = _history_row_count(measured[key]["content"].decode())
+                targets[key] = Target(targets[key].path, {}, rows, {})
         # The floors, grouped by row count so that the table is refilled once per count.
         shown = [targets[key] for key in measured]
         for target in sorted(shown, key=lambda target: target.rows):

@@ -90,7 +90,7 @@ def _targets(args):
             target = targets[key]
             url = pages._url(target.path, target.query)
             rows = target.rows
-            if key == "project_history":
+            if key in ("project_history", "project_history_cold"):
                 rows = pages._history_row_count(client.get(url).content.decode())
             cold = key in known and known[key].cold
             yield (

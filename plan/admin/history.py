@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import sys
 from itertools import chain
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -15,8 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import permissions
+from accounts.models import Bureau
 from kpis.models import Kpi, KpiValue, ProjectKpi
-from plan import changes
+from plan import changes, db_stamp
+from plan.changes import diff
 from plan.changes.diff import (
     HISTORY_TYPES,
     RelatedRecords,
@@ -26,7 +31,7 @@ from plan.changes.diff import (
     previous_records,
     related_records,
 )
-from plan.models import Listing, Measure, PolicyGoal, Project, ProjectBureau
+from plan.models import Edition, Listing, Measure, Plan, PolicyGoal, Project, ProjectBureau
 
 HISTORY_MODELS = (Project, ProjectBureau, Listing, Measure, PolicyGoal, Kpi, KpiValue, ProjectKpi)
 
@@ -72,6 +77,11 @@ def history_records(models, filters=None, limit: int = HISTORY_LIMIT):
     ``filters`` maps a model to a Q on its historical rows; models without one are left out.
     Queries: one per model, and one for the people.
     """
+    return _attributed(_newest_records(models, filters, limit))
+
+
+def _newest_records(models, filters, limit: int) -> list:
+    """``history_records`` without the people (a query per model)."""
     querysets = []
     for model in models:
         queryset = _history(model).all()
@@ -80,8 +90,8 @@ def history_records(models, filters=None, limit: int = HISTORY_LIMIT):
                 continue
             queryset = queryset.filter(filters[model])
         querysets.append(queryset.order_by("-history_date", "-history_id")[:limit])
-    return _attributed(
-        sorted(chain.from_iterable(querysets), key=lambda record: record.history_date, reverse=True)
+    return sorted(
+        chain.from_iterable(querysets), key=lambda record: record.history_date, reverse=True
     )
 
 
@@ -216,23 +226,40 @@ def history_rows(records) -> list[dict]:
     ]
 
 
-class ProjectHistoryMixin:
-    """A project admin's 「履歴」 page and its 「この時点に戻す」 door (a POST that hands the chosen
-    version to the change engine's ``project_restore``)."""
+#: What a project's 「履歴」 rows read: the history of ``HISTORY_MODELS`` (the records, their
+#: previous versions), and the records that their fields and names refer to (``related_records``,
+#: with ``select_related()``): editions and their plans, goals, measures, projects, KPIs, all
+#: historied, and bureaus, which are not (``_bureaus_stamp``). The people are read on each view.
+STAMPED_MODELS = (*HISTORY_MODELS, Edition, Plan)
+_KEPT = db_stamp.StampedCache(
+    f"plan.project_history:{db_stamp.fingerprint(sys.modules[__name__], diff)}", 60 * 60
+)
 
-    def history_view(self, request, object_id, extra_context=None):
-        """The 「履歴」 page of a project: its own changes and those of its bureaus, listings and KPIs.
 
-        Queries: a fixed number per history model, whatever the number of versions (pinned in
-        tests/admin/test_page_query_counts.py)."""
-        # Its edition: whether it may be restored (a published edition's may not).
-        project = get_object_or_404(Project._base_manager.select_related("edition"), pk=object_id)
-        if not self.has_view_permission(request, project):
-            raise PermissionDenied
-        from django.db.models import Q
+def _bureaus_stamp() -> str:
+    """A digest of every bureau's name (bureaus keep no history; their names are shown in the
+    rows of a project's bureaus): one query on a table of a few dozen rows."""
+    names = Bureau.objects.order_by("pk").values_list("pk", "name")
+    return hashlib.sha256(repr(list(names)).encode()).hexdigest()[:16]
 
+
+def project_history_rows(project) -> list[dict]:
+    """``history_rows`` of the project's own historical rows and those of its bureaus, listings,
+    KPIs and their values, newest first.
+
+    The rows (without the people) are kept in Django's cache with a stamp of the tables they read
+    (``STAMPED_MODELS``, ``plan.db_stamp``, and the bureaus' names), read before the rows, so that
+    an unchanged project's page neither reads its history again nor compares its versions; any
+    change of the plan moves the stamp. Who proposed and approved each row is read on each view
+    (users keep no history). Queries: the stamp and the bureaus, then either the rows' (one per
+    history model, the previous versions and related records: one per model) or none, and one for
+    the people."""
+    plan_stamp = db_stamp.database_stamp(STAMPED_MODELS)
+    stamp = None if plan_stamp is None else f"{plan_stamp};{_bureaus_stamp()}"
+
+    def compute() -> list[dict]:
         kpi_ids = _history(ProjectKpi).filter(project_id=project.pk).values("kpi_id")
-        records = history_records(
+        records = _newest_records(
             HISTORY_MODELS,
             {
                 Project: Q(id=project.pk),
@@ -242,7 +269,29 @@ class ProjectHistoryMixin:
                 Kpi: Q(id__in=kpi_ids),
                 KpiValue: Q(kpi_id__in=kpi_ids),
             },
+            HISTORY_LIMIT,
         )
+        return history_rows(records)
+
+    rows = _KEPT.cached(str(project.pk), stamp, compute)
+    _attributed([row["record"] for row in rows])
+    return rows
+
+
+class ProjectHistoryMixin:
+    """A project admin's 「履歴」 page and its 「この時点に戻す」 door (a POST that hands the chosen
+    version to the change engine's ``project_restore``)."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The 「履歴」 page of a project: its own changes and those of its bureaus, listings and KPIs.
+
+        Queries: a fixed number per history model, whatever the number of versions, and on an
+        unchanged plan only the stamp, the bureaus and the people (``project_history_rows``;
+        pinned in tests/admin/test_page_query_counts.py)."""
+        # Its edition: whether it may be restored (a published edition's may not).
+        project = get_object_or_404(Project._base_manager.select_related("edition"), pk=object_id)
+        if not self.has_view_permission(request, project):
+            raise PermissionDenied
         restorable = permissions.requires_approval(request.user) or permissions.may_apply_directly(
             request.user
         )
@@ -251,7 +300,7 @@ class ProjectHistoryMixin:
             "opts": self.opts,
             "title": f"履歴: {project}",
             "object": project,
-            "rows": history_rows(records),
+            "rows": project_history_rows(project),
             "restorable": restorable and self.has_change_permission(request, project),
         }
         return TemplateResponse(request, "admin/plan/history.html", context)
