@@ -89,14 +89,16 @@ _KEPT = db_stamp.StampedCache(
 )
 
 
-def audit_kept(models, data: dict):
-    """``LatestHistory``'s ``kept`` for the log filtered by ``data``: the count and each page's
-    keys kept in Django's cache with a stamp of the history tables of ``models`` and of the change
-    requests' threads (``plan.db_stamp``, one query, read here, before the rows), so that paging
-    through an unchanged log neither counts nor sorts every model's rows again; any change to the
-    plan or to a request moves the stamp. The people and records of the page are read on each
-    view."""
-    stamp = db_stamp.database_stamp(models, AUDIT_THREADS)
+def audit_kept(data: dict):
+    """``LatestHistory``'s ``kept`` for the log filtered by ``data``, also used for the page's rows:
+    the count, each page's keys and its rows (without the people) kept in Django's cache with a
+    stamp of what they read — the history tables and the records the rows' names and fields refer
+    to (``history.STAMPED_MODELS``), the change requests' threads, and the bureaus' names
+    (``plan.db_stamp``, read here, before the rows) — so that paging through an unchanged log
+    neither counts nor sorts every model's rows again nor compares their versions; any change to
+    the plan or to a request moves the stamp. The people of the page are read on each view."""
+    plan_stamp = db_stamp.database_stamp(history.STAMPED_MODELS, AUDIT_THREADS)
+    stamp = None if plan_stamp is None else f"{plan_stamp};{history.bureaus_stamp()}"
     shown = sorted((name, str(getattr(value, "pk", value))) for name, value in data.items())
     filters = hashlib.sha256(repr(shown).encode()).hexdigest()[:16]
     return lambda key, compute: _KEPT.cached(f"{filters}:{key}", stamp, compute)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -33,7 +33,7 @@ from plan.admin.audit import (
 )
 from plan.admin.base import SubqueryFilterChangeList, SubqueryRelatedFieldListFilter
 from plan.admin.display import person_name, short_time, status_badge, unbroken
-from plan.admin.history import HISTORY_MODELS, LatestHistory, history_rows
+from plan.admin.history import HISTORY_MODELS, LatestHistory, attributed_rows, history_rows
 from plan.changes.diff import describe_items
 from plan.models import ChangeRequest
 from plan.params import whole_number
@@ -76,6 +76,9 @@ class Outcome:
     approved: bool
     message: str
 
+
+#: Rows of the audit log a page.
+AUDIT_PAGE_SIZE = 100
 
 # The most requests one confirmation page lists and one 「承認して反映」 decides.
 MAX_APPROVE_AT_ONCE = 100
@@ -406,20 +409,32 @@ class ChangeRequestAdmin(PolicyModelAdmin):
 
     def audit_view(self, request):
         """The newest changes to the plan, 100 a page (``LatestHistory``). Queries: at most five per
-        history model, whatever the number of historical rows (pinned in
+        history model, whatever the number of historical rows; on an unchanged database the
+        count, the page's keys and its rows are kept (``audit_kept``) and only the stamp, the
+        bureaus, the people and the filters' choices are read (pinned in
         tests/admin/test_page_query_counts.py)."""
         if not permissions.may_apply_directly(request.user):
             raise PermissionDenied
         form = AuditFilterForm(request.GET or None)
         data = form.cleaned_data if form.is_valid() else {}
-        records = LatestHistory(
-            HISTORY_MODELS,
-            audit_filters(HISTORY_MODELS, data),
-            kept=audit_kept(HISTORY_MODELS, data),
-        )
+        kept = audit_kept(data)
+        records = LatestHistory(HISTORY_MODELS, audit_filters(HISTORY_MODELS, data), kept=kept)
         if "export" in request.GET and form.is_valid():
             return audit_csv(history_rows(records[:MAX_EXPORT_ROWS]))
-        page = Paginator(records, 100).get_page(request.GET.get("page"))
+        paginator = Paginator(records, AUDIT_PAGE_SIZE)
+        try:
+            number = paginator.validate_number(request.GET.get("page"))
+        except PageNotAnInteger:
+            number = 1
+        except EmptyPage:
+            number = paginator.num_pages
+        start = (number - 1) * AUDIT_PAGE_SIZE
+        stop = min(start + AUDIT_PAGE_SIZE, paginator.count)
+        # The page's rows kept as its keys are (audit_kept); the people read now.
+        rows = attributed_rows(
+            kept(f"rows:{start}:{stop}", lambda: history_rows(records[start:stop]))
+        )
+        page = Page(rows, number, paginator)
         query = request.GET.copy()
         query.pop("page", None)
         context = {
@@ -427,7 +442,7 @@ class ChangeRequestAdmin(PolicyModelAdmin):
             "opts": self.opts,
             "title": "監査ログ (公式の記録への変更すべて)",
             "page": page,
-            "rows": history_rows(page.object_list),
+            "rows": rows,
             "audit_form": form,
             "audit_query": query.urlencode(),
             "audit_count": page.paginator.count,  # counted once (a bounded count per model)

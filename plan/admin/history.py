@@ -229,14 +229,14 @@ def history_rows(records) -> list[dict]:
 #: What a project's 「履歴」 rows read: the history of ``HISTORY_MODELS`` (the records, their
 #: previous versions), and the records that their fields and names refer to (``related_records``,
 #: with ``select_related()``): editions and their plans, goals, measures, projects, KPIs, all
-#: historied, and bureaus, which are not (``_bureaus_stamp``). The people are read on each view.
+#: historied, and bureaus, which are not (``bureaus_stamp``). The people are read on each view.
 STAMPED_MODELS = (*HISTORY_MODELS, Edition, Plan)
 _KEPT = db_stamp.StampedCache(
     f"plan.project_history:{db_stamp.fingerprint(sys.modules[__name__], diff)}", 60 * 60
 )
 
 
-def _bureaus_stamp() -> str:
+def bureaus_stamp() -> str:
     """A digest of every bureau's name (bureaus keep no history; their names are shown in the
     rows of a project's bureaus): one query on a table of a few dozen rows."""
     names = Bureau.objects.order_by("pk").values_list("pk", "name")
@@ -255,7 +255,7 @@ def project_history_rows(project) -> list[dict]:
     history model, the previous versions and related records: one per model) or none, and one for
     the people."""
     plan_stamp = db_stamp.database_stamp(STAMPED_MODELS)
-    stamp = None if plan_stamp is None else f"{plan_stamp};{_bureaus_stamp()}"
+    stamp = None if plan_stamp is None else f"{plan_stamp};{bureaus_stamp()}"
 
     def compute() -> list[dict]:
         kpi_ids = _history(ProjectKpi).filter(project_id=project.pk).values("kpi_id")
@@ -273,7 +273,11 @@ def project_history_rows(project) -> list[dict]:
         )
         return history_rows(records)
 
-    rows = _KEPT.cached(str(project.pk), stamp, compute)
+    return attributed_rows(_KEPT.cached(str(project.pk), stamp, compute))
+
+
+def attributed_rows(rows: list[dict]) -> list[dict]:
+    """Kept rows with their people read now (one query; users keep no history)."""
     _attributed([row["record"] for row in rows])
     return rows
 

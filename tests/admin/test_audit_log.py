@@ -206,3 +206,37 @@ def test_the_kept_log_would_be_stale_with_a_constant_stamp(log, monkeypatch):
         project=project,
     )
     assert objects(client) == before
+
+
+def test_a_kept_log_shows_a_renamed_bureau_and_person_at_the_next_view(log):
+    """Bureaus and people keep no history: a bureau's name (in its projects' rows) moves the stamp,
+    and the people are read on each view."""
+    client = client_as(log["coordinator"])
+
+    def bureau_rows() -> list[str]:
+        names = set()
+        for page in range(1, 30):
+            response = client.get(reverse(AUDIT), {"source": "initial", "page": page})
+            names |= {
+                row["object"] for row in response.context["rows"] if row["model_name"] == "所管局"
+            }
+            if page >= response.context["page"].paginator.num_pages:
+                return sorted(names)
+        raise AssertionError("more pages than expected")
+
+    def people() -> set[str]:
+        rows = client.get(reverse(AUDIT)).context["rows"]
+        return {str(row["record"].proposed_by) for row in rows if row["record"].proposed_by}
+
+    before = bureau_rows()
+    assert any(name.endswith(" / 環境局") for name in before)
+    bureau = Bureau.objects.get(name="環境局")
+    bureau.name = "環境局 (新)"
+    bureau.save()
+    log["sangyo"].last_name, log["sangyo"].first_name = "産業", "花子"
+    log["sangyo"].save()
+
+    after = bureau_rows()
+    assert after == sorted(name.replace(" / 環境局", " / 環境局 (新)") for name in before)
+    assert after != before
+    assert "産業 花子 (sangyo)" in people()
