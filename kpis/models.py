@@ -42,8 +42,14 @@ class KpiQuerySet(models.QuerySet["Kpi"]):
 
 
 class Kpi(models.Model):
+    # No index of its own: the unique (edition, code) index serves every lookup by edition and
+    # covers the list's sort (edition, code, id), as for Project.edition.
     edition = models.ForeignKey(
-        "plan.Edition", verbose_name="版", on_delete=models.CASCADE, related_name="kpis"
+        "plan.Edition",
+        verbose_name="版",
+        on_delete=models.CASCADE,
+        related_name="kpis",
+        db_index=False,
     )
     code = models.CharField(
         "KPI コード", max_length=20, help_text="版の中で一意な識別子 (例: K001)。"

@@ -319,8 +319,15 @@ class ProjectQuerySet(models.QuerySet["Project"]):
 class Project(models.Model):
     """A 「個別プロジェクト」 (「事業/取組」): one record however many listings it has."""
 
+    # No index of its own: the unique (edition, code) index serves every lookup by edition, and
+    # covers the list's sort (edition, code, id), which SQLite otherwise reads from the table's
+    # wide rows through the edition index (docs/performance.md, "The project list's sort").
     edition = models.ForeignKey(
-        Edition, verbose_name="版", on_delete=models.CASCADE, related_name="projects"
+        Edition,
+        verbose_name="版",
+        on_delete=models.CASCADE,
+        related_name="projects",
+        db_index=False,
     )
     code = models.CharField(
         "事業コード",
