@@ -316,11 +316,25 @@ def may_enter_actual(user, kpi, actual=None) -> bool:
     """A row of the yearly sheet: its KPI must be one the user may change (the staff of a bureau
     owning one of its projects; coordinators any), and the actual it updates one they may change.
 
-    Refused rows are named with ``ACTUAL_ROW_REFUSED``.
-    """
-    if actual is not None:
-        return user.has_perm("kpis.change_kpiactual", actual)
-    return user.has_perm("kpis.add_kpiactual") and may_report_kpi(user, kpi)
+    Refused rows are named with ``ACTUAL_ROW_REFUSED``. For the rows of one sheet, ask an
+    ``ActualEntry``: the same answers."""
+    return ActualEntry(user)(kpi, actual)
+
+
+class ActualEntry:
+    """``may_enter_actual`` for the rows of one sheet: the same answers, and the permission to add
+    an actual (a question about the user alone, through Django's backends) asked once."""
+
+    def __init__(self, user) -> None:
+        self.user = user
+        self._may_add: bool | None = None
+
+    def __call__(self, kpi, actual=None) -> bool:
+        if actual is not None:
+            return self.user.has_perm("kpis.change_kpiactual", actual)
+        if self._may_add is None:
+            self._may_add = self.user.has_perm("kpis.add_kpiactual")
+        return self._may_add and may_report_kpi(self.user, kpi)
 
 
 def may_report_kpi(user, kpi) -> bool:

@@ -27,7 +27,7 @@ from typing import IO
 
 import tablib
 from import_export.formats.base_formats import XLSX
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -37,6 +37,7 @@ from plan.models import CELL_TEXT_LIMIT
 from plan.workbook.columns import DEFAULT_MAX_BYTES, FORMULA_PREFIXES
 from plan.workbook.container import check_container, read_source, rows_of
 from plan.workbook.results import MSG_CORRUPT, MSG_FORMULA, MSG_NEED_TEXT, WorkbookRejected
+from plan.workbook.strings import load_workbook_read_only
 
 SHEET = "実績値"
 
@@ -231,9 +232,7 @@ def _read_data(data: bytes, max_bytes: int, max_rows: int, max_errors: int) -> t
     """(headers, rows) of the file, or its refusal (refusals are not remembered)."""
     check_container(data, max_bytes, max_rows=max_rows)
     try:
-        workbook = load_workbook(
-            io.BytesIO(data), read_only=True, data_only=False, keep_links=False
-        )
+        workbook = load_workbook_read_only(io.BytesIO(data), data_only=False, keep_links=False)
     except Exception as error:  # not readable as xlsx
         raise WorkbookRejected(MSG_CORRUPT) from error
     try:

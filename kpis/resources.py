@@ -285,6 +285,7 @@ class ActualSheetResource(resources.ModelResource):
         self._originals: dict[int, KpiActual] = {}
         self._seen: dict[tuple[str, int], int] = {}
         self._allowed: dict[tuple[int, int | None], bool] = {}
+        self._may_enter_actual: permissions.ActualEntry | None = None
         self._sheet_rows: list[int] = []
         self._dry_run = True
         self._file_name = ""
@@ -470,9 +471,9 @@ class ActualSheetResource(resources.ModelResource):
         if key not in self._allowed:
             original = self._originals.get(instance.pk) if instance.pk else None
             self._asked[key] = (instance.kpi, original)
-            self._allowed[key] = permissions.may_enter_actual(
-                self.acting_user, instance.kpi, original
-            )
+            if self._may_enter_actual is None:
+                self._may_enter_actual = permissions.ActualEntry(self.acting_user)
+            self._allowed[key] = self._may_enter_actual(instance.kpi, original)
         return self._allowed[key]
 
     def import_row(self, row, instance_loader, **kwargs):

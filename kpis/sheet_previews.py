@@ -78,9 +78,8 @@ def unchanged_since(preview: RememberedPreview, *, edition, acting_user, series,
     loaded = series.filter(year__in=preview.years).values_list("kpi__code", *ACTUAL_FIELDS)
     if sorted(loaded) != preview.series:
         return False
-    return all(
-        permissions.may_enter_actual(acting_user, kpi, original) for kpi, original in preview.asked
-    )
+    may_enter = permissions.ActualEntry(acting_user)
+    return all(may_enter(kpi, original) for kpi, original in preview.asked)
 
 
 def remember(preview: RememberedPreview) -> None:

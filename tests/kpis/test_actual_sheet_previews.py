@@ -180,3 +180,39 @@ def test_the_admins_confirmation_uses_its_preview(world, rows_compared):
     assert rows_compared == []
     request = ChangeRequest.objects.get()
     assert (request.status, request.items.count()) == (ChangeRequest.Status.PENDING, 2)
+
+
+def test_the_permission_to_add_an_actual_is_asked_once_a_sheet(world, monkeypatch):
+    """The policy's answers for each row (``permissions.ActualEntry``), Django's backends asked
+    once for the permission to add, whatever the rows; in the 下見 and in its confirmation."""
+    from kpis.actual_sheet import read_actual_sheet
+
+    KpiActual.objects.create(kpi=Kpi.objects.get(code="K035"), year=2024, text="21ha")
+    exported = actual_sheet_export(
+        acting_user=world.coordinator, bureau=Bureau.objects.get(name="産業経済局"), year=2024
+    )
+    codes = list(read_actual_sheet(exported)["KPIコード"])
+    data = fill(exported, {(code, "表記"): "3件" for code in codes})
+    asked: list[str] = []
+    original = User.has_perm
+
+    def counted(self, perm, obj=None):
+        asked.append(perm if obj is None else f"{perm} {obj.kpi.code}")
+        return original(self, perm, obj)
+
+    monkeypatch.setattr(User, "has_perm", counted)
+
+    preview = actual_sheet_import(acting_user=world.coordinator, source=data, dry_run=True)
+    assert (preview.new, preview.updated, preview.errors) == (5, 1, ())
+    assert sorted(asked) == [
+        "kpis.add_kpiactual",
+        "kpis.change_kpiactual",  # the service's own question (may the user import at all)
+        "kpis.change_kpiactual K035",
+    ]
+    asked.clear()
+    outcome = actual_sheet_import(
+        acting_user=world.coordinator, source=data, expected_digest=preview.digest
+    )
+    assert (outcome.new, outcome.updated, outcome.errors) == (5, 1, ())
+    # once checking the 下見 still holds, once in the change engine (check_changes)
+    assert asked.count("kpis.add_kpiactual") == 2
