@@ -68,10 +68,11 @@ FIELDSET_SOURCE = (
 
 
 class Unsupported(Exception):
-    """Something whose template output this module does not reproduce: render the template."""
+    """Something whose template output these modules (this and ``admin_inline_html``) do not
+    reproduce: render the template."""
 
 
-def _value(value) -> str:
+def template_value(value) -> str:
     """``{{ value }}`` (localized, autoescaped)."""
     if callable(value):
         raise Unsupported  # a template would call it
@@ -105,7 +106,7 @@ def _field(field, single: bool) -> str:
     if not single:
         classes += " fieldBox"
         if name:
-            classes += f" field-{_value(name)}"
+            classes += f" field-{template_value(name)}"
         if not readonly and errors:
             classes += " errors"
         if _of_field(field, "is_hidden"):
@@ -113,23 +114,23 @@ def _field(field, single: bool) -> str:
     if field.is_checkbox:
         classes += " checkbox-row"
         shown = (
-            f"\n                                {_value(field.field)}{_value(field.label_tag())}"
+            f"\n                                {template_value(field.field)}{template_value(field.label_tag())}"
             "\n                            "
         )
     else:
         if readonly:
             content = (
                 "\n                                    "
-                f'<div class="readonly">{_value(field.contents())}</div>'
+                f'<div class="readonly">{template_value(field.contents())}</div>'
                 "\n                                "
             )
         else:
             content = (
-                f"\n                                    {_value(field.field)}"
+                f"\n                                    {template_value(field.field)}"
                 "\n                                "
             )
         shown = (
-            f"\n                                {_value(field.label_tag())}"
+            f"\n                                {template_value(field.label_tag())}"
             f"\n                                {content}\n                            "
         )
     help_text = _of_field(field, "help_text")
@@ -137,7 +138,7 @@ def _field(field, single: bool) -> str:
     if help_text:
         label_id = _of_field(field, "id_for_label")
         hidden = " hidden" if _of_field(field, "is_hidden") else ""
-        id_attribute = f' id="{_value(label_id)}_helptext"' if label_id else ""
+        id_attribute = f' id="{template_value(label_id)}_helptext"' if label_id else ""
         help_block = (
             f'\n                        <div class="help{hidden}"{id_attribute}>'
             f"\n                            <div>{_safe(help_text)}</div>"
@@ -145,7 +146,7 @@ def _field(field, single: bool) -> str:
         )
     return (
         "\n                <div>\n                    "
-        f"{_value(errors) if not single and not readonly else ''}"
+        f"{template_value(errors) if not single and not readonly else ''}"
         f'\n                        <div class="{classes}">'
         f"\n                            {shown}\n                        </div>"
         f"\n                    {help_block}\n                </div>\n            "
@@ -164,8 +165,10 @@ def _line(line) -> str:
     for field in fields:
         name = _of_field(field, "name")
         if name:
-            classes += f" field-{_value(name)}"
-    opening = _value(line_errors) if single else '<div class="flex-container form-multiline">'
+            classes += f" field-{template_value(name)}"
+    opening = (
+        template_value(line_errors) if single else '<div class="flex-container form-multiline">'
+    )
     return (
         f'\n        <div class="{classes}">\n            {opening}\n            '
         + "".join(_field(field, single) for field in fields)
@@ -181,14 +184,14 @@ def render_fieldset(context) -> str:
     heading = ""
     if name:
         collapsible = fieldset.is_collapsible
-        level = _value(context.get("heading_level") or 2)
+        level = template_value(context.get("heading_level") or 2)
         heading_id = (
-            f"{_value(context.get('prefix', ''))}-{_value(context.get('id_prefix', ''))}-"
-            f"{_value(context.get('id_suffix', ''))}-heading"
+            f"{template_value(context.get('prefix', ''))}-{template_value(context.get('id_prefix', ''))}-"
+            f"{template_value(context.get('id_suffix', ''))}-heading"
         )
         heading = (
             f"\n        {'<details><summary>' if collapsible else ''}"
-            f'\n        <h{level} id="{heading_id}" class="fieldset-heading">{_value(name)}'
+            f'\n        <h{level} id="{heading_id}" class="fieldset-heading">{template_value(name)}'
             f"</h{level}>\n        {'</summary>' if collapsible else ''}\n    "
         )
         labelled = f' aria-labelledby="{heading_id}"'
@@ -202,6 +205,6 @@ def render_fieldset(context) -> str:
     lines = "".join(_line(line) for line in fieldset)
     closing = "</details>" if name and fieldset.is_collapsible else ""
     return (
-        f'<fieldset class="module aligned {_value(fieldset.classes)}"{labelled}>\n    {heading}'
+        f'<fieldset class="module aligned {template_value(fieldset.classes)}"{labelled}>\n    {heading}'
         f"\n    {description}\n    {lines}\n    {closing}\n</fieldset>\n"
     )

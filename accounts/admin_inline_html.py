@@ -22,10 +22,11 @@ from django.contrib.admin.templatetags.admin_urls import admin_urlname, admin_ur
 from django.template.defaultfilters import capfirst, striptags
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData
 from django.utils.translation import gettext
+
+from accounts.admin_fieldset_html import Unsupported, template_value
 
 TABULAR = "admin/edit_inline/tabular.html"
 
@@ -103,26 +104,14 @@ TABULAR_SOURCE = (
 )
 
 
-class Unsupported(Exception):
-    """Something whose template output this module does not reproduce: render the template."""
-
-
-def _value(value) -> str:
-    """``{{ value }}`` (localized, autoescaped)."""
-    if callable(value):
-        raise Unsupported  # a template would call it
-    return conditional_escape(localize(value))
-
-
 def _filtered(function, value) -> str:
     """``{{ value|function }}`` for a filter that is ``is_safe`` and ``stringfilter``."""
     result = function(value)
     return result if isinstance(value, SafeData) else conditional_escape(result)
 
 
-def _current_app(context):
-    """The ``{% url %}`` tag's current app."""
-    request = context.get("request")
+def current_app(request):
+    """The ``{% url %}`` tag's current app for ``request``."""
     try:
         return request.current_app
     except AttributeError:
@@ -133,7 +122,7 @@ def _current_app(context):
 
 
 def _header(field: dict) -> str:
-    classes = f"column-{_value(field['name'])}"
+    classes = f"column-{template_value(field['name'])}"
     if field["required"]:
         classes += " required"
     widget = field["widget"]  # a widget, or a dict for a read-only field
@@ -164,7 +153,7 @@ def _original(context, formset, form) -> str:
             url = reverse(
                 admin_urlname(model_admin.opts, "change"),
                 args=[admin_urlquote(form.original.pk)],
-                current_app=_current_app(context),
+                current_app=current_app(context.get("request")),
             )
             changes = formset.has_change_permission
             link = (
@@ -172,11 +161,11 @@ def _original(context, formset, form) -> str:
                 f'{"inlinechangelink" if changes else "inlineviewlink"}">'
                 f"{conditional_escape(gettext('Change') if changes else gettext('View'))}</a>"
             )
-        shown = f"\n          {_value(form.original)}\n          {link}\n          "
+        shown = f"\n          {template_value(form.original)}\n          {link}\n          "
     site = ""
     if form.show_url:
         site = (
-            f'<a href="{_value(form.absolute_url)}">'
+            f'<a href="{template_value(form.absolute_url)}">'
             f"{conditional_escape(gettext('View on site'))}</a>"
         )
     return f"<p>\n          {shown}\n          {site}\n            </p>"
@@ -188,16 +177,16 @@ def _cell(field) -> str:
             raise Unsupported
         name = field.field["name"]
         hidden = False  # the template reads a dict's missing "is_hidden"
-        shown = f"\n                  <p>{_value(field.contents())}</p>\n              "
+        shown = f"\n                  <p>{template_value(field.contents())}</p>\n              "
     else:
         bound = field.field
         name = bound.name
         hidden = bound.is_hidden
         shown = (
-            f"\n                  {_value(bound.errors.as_ul())}\n                  "
-            f"{_value(bound)}\n              "
+            f"\n                  {template_value(bound.errors.as_ul())}\n                  "
+            f"{template_value(bound)}\n              "
         )
-    classes = (f"field-{_value(name)}" if name else "") + (" hidden" if hidden else "")
+    classes = (f"field-{template_value(name)}" if name else "") + (" hidden" if hidden else "")
     return f'\n              <td class="{classes}">\n              {shown}\n              </td>\n            '
 
 
@@ -206,22 +195,22 @@ def _row(context, formset, form, counter0: int, last: bool) -> str:
     errors = form.form.non_field_errors()
     if errors:
         parts.append(
-            f'\n        <tr class="row-form-errors"><td colspan="{_value(cell_count(form))}">'
-            f"{_value(errors)}</td></tr>\n        "
+            f'\n        <tr class="row-form-errors"><td colspan="{template_value(cell_count(form))}">'
+            f"{template_value(errors)}</td></tr>\n        "
         )
     empty = last and formset.has_add_permission
-    prefix = _value(formset.formset.prefix)
+    prefix = template_value(formset.formset.prefix)
     parts.append(
         '\n        <tr class="form-row '
         f"{'has_original' if form.original or form.show_url else ''}"
         f'{" empty-form" if empty else ""}"\n'
-        f'             id="{prefix}-{"empty" if empty else _value(counter0)}">\n'
+        f'             id="{prefix}-{"empty" if empty else template_value(counter0)}">\n'
         '        <td class="original">\n          '
         f"{_original(context, formset, form)}\n          "
-        f"{_value(form.pk_field().field) if form.needs_explicit_pk_field() else ''}\n          "
+        f"{template_value(form.pk_field().field) if form.needs_explicit_pk_field() else ''}\n          "
     )
     fk_field = form.fk_field()
-    parts.append(f"{_value(fk_field.field) if fk_field else ''}\n        </td>\n        ")
+    parts.append(f"{template_value(fk_field.field) if fk_field else ''}\n        </td>\n        ")
     for fieldset in form:
         parts.append("\n          ")
         for line in fieldset:
@@ -231,7 +220,7 @@ def _row(context, formset, form, counter0: int, last: bool) -> str:
         parts.append("\n        ")
     deletion = ""
     if formset.formset.can_delete and formset.has_delete_permission and form.original:
-        deletion = _value(form.deletion_field().field)
+        deletion = template_value(form.deletion_field().field)
     parts.append(f'\n        <td class="delete">{deletion}</td>\n        </tr>\n     ')
     return "".join(parts)
 
@@ -244,23 +233,23 @@ def render_tabular(context) -> str:
     if not isinstance(forloop, dict):
         raise Unsupported
     inner = formset.formset
-    prefix = _value(inner.prefix)
+    prefix = template_value(inner.prefix)
     collapsible = formset.is_collapsible
     names = formset.opts.verbose_name if inner.max_num == 1 else formset.opts.verbose_name_plural
     deletes = inner.can_delete and formset.has_delete_permission
     parts = [
         f'\n<div class="js-inline-admin-formset inline-group" id="{prefix}-group"\n'
         '     data-inline-type="tabular"\n'
-        f'     data-inline-formset="{_value(formset.inline_formset_data())}">\n'
+        f'     data-inline-formset="{template_value(formset.inline_formset_data())}">\n'
         f'  <div class="tabular inline-related {"last-related" if forloop["last"] else ""}">\n'
-        f"{_value(inner.management_form)}\n"
-        f'<fieldset class="module {_value(formset.classes)}" aria-labelledby="{prefix}-heading">\n'
+        f"{template_value(inner.management_form)}\n"
+        f'<fieldset class="module {template_value(formset.classes)}" aria-labelledby="{prefix}-heading">\n'
         f"  {'<details><summary>' if collapsible else ''}\n"
         f'  <h2 id="{prefix}-heading" class="inline-heading">\n'
         f"  \n    {_filtered(capfirst, names)}\n  \n"
         "  </h2>\n"
         f"  {'</summary>' if collapsible else ''}\n"
-        f"   {_value(inner.non_form_errors())}\n"
+        f"   {template_value(inner.non_form_errors())}\n"
         "   <table>\n"
         "     <thead><tr>\n"
         '       <th class="original"></th>\n     ',

@@ -1,6 +1,7 @@
 """Helpers for tests that drive the admin: a signed-in client, and reading an admin form as a
 browser would submit it, so tests can post it back (or forge it)."""
 
+import re
 from html.parser import HTMLParser
 
 from django.test import Client
@@ -79,3 +80,11 @@ def read_form(html: str, form_id: str | None = None) -> dict[str, str | list[str
         else:
             data[name] = value
     return data
+
+
+_CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+
+
+def without_csrf(html: str) -> str:
+    """A page's HTML with its CSRF tokens emptied (they differ between any two requests)."""
+    return _CSRF.sub('name="csrfmiddlewaretoken" value=""', html)

@@ -10,7 +10,6 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from accounts.admin_fieldset_html import FIELDSET, FIELDSET_SOURCE, render_fieldset
-from accounts.admin_fieldset_html import Unsupported as FieldsetUnsupported
 from accounts.admin_inline_html import TABULAR, Unsupported, is_djangos, render_tabular
 
 register = template.Library()
@@ -52,6 +51,6 @@ def fieldset_written(context):
     if djangos:
         try:
             return mark_safe(render_fieldset(context))  # escaped as the template does
-        except (FieldsetUnsupported, AttributeError, KeyError, TypeError):
+        except (Unsupported, AttributeError, KeyError, TypeError):
             pass
     return found.render(context)

@@ -14,6 +14,8 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
+from accounts.admin_inline_html import current_app as admin_current_app
+
 ROW = (
     "\n    <tr>\n"
     '      <td class="nowrap">{date}</td>\n'
@@ -47,17 +49,6 @@ def _csrf_input(token) -> str:
     return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
 
 
-def _current_app(request):
-    """The ``{% url %}`` tag's current app."""
-    try:
-        return request.current_app
-    except AttributeError:
-        try:
-            return request.resolver_match.namespace
-        except AttributeError:
-            return None
-
-
 #: A key no change request has, marking where a change URL's key goes.
 _KEY = 918273645
 
@@ -85,7 +76,7 @@ def history_rows_html(
 ) -> str:
     """The ``<tr>`` of each row of ``plan.admin.history.history_rows``, as the template wrote
     them; ``project`` is the 「履歴」 page's project (None on the audit log)."""
-    current_app = _current_app(request)
+    current_app = admin_current_app(request)
     request_urls = None
     csrf = None
     parts = []

@@ -159,16 +159,8 @@ def test_restoring_asks_first(log):
     assert "plan/confirm.js" in html
 
 
-def test_a_kept_log_shows_each_change_at_the_next_view(log, monkeypatch):
-    """The count and the page's keys are kept between views (plan.admin.audit.audit_kept); each
-    change to the plan is seen at the next view, filtered or not."""
-    client = client_as(log["coordinator"])
-    assert objects(client) == [
-        "まち美化啓発事業",
-        "まち美化ボランティアへの助成事業",
-        "海岸漂着物処理推進事業",
-    ]
-    assert objects(client, q="リサイクル") == ["海岸漂着物処理推進事業"]
+def change_p002_directly(log) -> None:
+    """A coordinator's direct change to P002's 概要 (one new historical row)."""
     project = Project.objects.get(code="P002")
     changes.change_direct_apply(
         acting_user=log["coordinator"],
@@ -178,6 +170,20 @@ def test_a_kept_log_shows_each_change_at_the_next_view(log, monkeypatch):
         title=project.name,
         project=project,
     )
+
+
+def test_a_kept_log_shows_each_change_at_the_next_view(log):
+    """The count, the page's keys and its rows are kept between views
+    (plan.admin.audit.audit_kept); each change to the plan is seen at the next view, filtered or
+    not."""
+    client = client_as(log["coordinator"])
+    assert objects(client) == [
+        "まち美化啓発事業",
+        "まち美化ボランティアへの助成事業",
+        "海岸漂着物処理推進事業",
+    ]
+    assert objects(client, q="リサイクル") == ["海岸漂着物処理推進事業"]
+    change_p002_directly(log)
 
     assert objects(client) == [
         "海岸漂着物処理推進事業",
@@ -196,15 +202,7 @@ def test_the_kept_log_would_be_stale_with_a_constant_stamp(log, monkeypatch):
     monkeypatch.setattr(db_stamp, "database_stamp", lambda *_args: "constant")
     client = client_as(log["coordinator"])
     before = objects(client)
-    project = Project.objects.get(code="P002")
-    changes.change_direct_apply(
-        acting_user=log["coordinator"],
-        edition=project.edition,
-        changes=[ProposedChange.update(project, {"summary": "リサイクル品を回収する。"})],
-        reason="概要の更新",
-        title=project.name,
-        project=project,
-    )
+    change_p002_directly(log)
     assert objects(client) == before
 
 

@@ -3,8 +3,6 @@ admin/includes/fieldset.html): the admin's change forms give the same page as wi
 template, for each role, with named and unnamed fieldsets, stacked inline rows, read-only fields,
 checkboxes, help texts and errors; a template not Django's own is rendered by the engine."""
 
-import re
-
 import pytest
 from django.template import engines
 from django.urls import reverse
@@ -15,16 +13,12 @@ from accounts.templatetags import admin_inlines
 from evaluation.models import EvaluationSheet
 from kpis.models import Kpi
 from plan.models import ChangeRequest, Measure, PolicyGoal, Project
-from tests.admin_forms import client_as, read_form
+from tests.admin_forms import client_as, read_form, without_csrf
 from tests.factories import UserFactory
-
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 
 
 def _page(response) -> str:
-    return f"{response.status_code} " + CSRF.sub(
-        'name="csrfmiddlewaretoken" value=""', response.content.decode()
-    )
+    return f"{response.status_code} " + without_csrf(response.content.decode())
 
 
 @pytest.fixture

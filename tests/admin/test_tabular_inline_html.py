@@ -2,8 +2,6 @@
 inline of the admin gives the same page as Django's template, for each role, editable and read
 only, with and without errors; a template not Django's own is rendered by the engine."""
 
-import re
-
 import pytest
 from django.urls import reverse
 
@@ -12,17 +10,14 @@ from accounts.admin_base import PolicyTabularInline
 from accounts.templatetags import admin_inlines
 from kpis.models import Kpi
 from plan.models import Measure, PolicyGoal, Project
-from tests.admin_forms import client_as, read_form
+from tests.admin_forms import client_as, read_form, without_csrf
 
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 DJANGOS = "admin/edit_inline/tabular.html"
 WRITTEN = PolicyTabularInline.template
 
 
 def _page(response) -> str:
-    return f"{response.status_code} " + CSRF.sub(
-        'name="csrfmiddlewaretoken" value=""', response.content.decode()
-    )
+    return f"{response.status_code} " + without_csrf(response.content.decode())
 
 
 @pytest.fixture
