@@ -99,11 +99,12 @@ def chart_svg(chart: KpiChart, code) -> SafeString:
         f'    <text x="204" y="20" fill="#333333">{v(chart.plan_label)}</text>\n'
         '    <path d="M445,9 L451,15 L445,21 L439,15 Z" fill="#b35900"/>\n    '
     )
-    label = chart.target_label
-    if label:
+    target_label = chart.target_label
+    if target_label:
         parts.append(
-            f'<text x="{v(label.x)}" y="{v(label.y)}" text-anchor="{v(label.anchor)}"'
-            f' fill="#b35900" font-weight="bold">{v(label.label)}</text>'
+            f'<text x="{v(target_label.x)}" y="{v(target_label.y)}"'
+            f' text-anchor="{v(target_label.anchor)}" fill="#b35900" font-weight="bold">'
+            f"{v(target_label.label)}</text>"
         )
     parts.append("\n  </g>\n</svg>\n")
     return SafeString("".join(parts))

@@ -72,8 +72,10 @@ def _codes() -> list[str]:
 
 def _readings(code: str):
     figures = published(code)
-    numeric = [f for f in (figures.target, figures.baseline) if f and f.value is not None]
-    value, unit = (numeric[0].value, numeric[0].unit) if numeric else (Decimal(12), "")
+    numeric = [
+        (f.value, f.unit) for f in (figures.target, figures.baseline) if f and f.value is not None
+    ]
+    value, unit = numeric[0] if numeric else (Decimal(12), "")
     half, more = value / 2, value * Decimal("1.25") + 1
     return [
         (),
