@@ -43,7 +43,7 @@ def _code_fingerprint() -> str:
     """The modules that compute the panels and the template that writes them."""
     modules = (achievement, figures, charts, chart_svg, eras, sys.modules[__name__])
     digest = hashlib.sha256(db_stamp.fingerprint(*modules).encode())
-    digest.update(get_template(PANEL_TEMPLATE).template.source.encode())
+    digest.update(get_template(PANEL_TEMPLATE).template.source.encode())  # type: ignore[attr-defined]
     return digest.hexdigest()[:12]
 
 
