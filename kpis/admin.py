@@ -78,6 +78,8 @@ class KpiValueInline(PolicyInlineMixin, admin.StackedInline):
     )
     extra = 0
     max_num = 2
+    #: Django's stacked.html written out in Python (the same HTML): accounts/admin_stacked_html.py.
+    template = "admin/edit_inline/stacked_written.html"
 
 
 class SharingProjectInline(PolicyTabularInline):
