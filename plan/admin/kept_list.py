@@ -21,6 +21,7 @@ Who may do what (the actions, the links) is asked on every request; only the pla
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import sys
 
@@ -93,6 +94,13 @@ def _digest(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
 
 
+@functools.cache
+def _code(module: str) -> str:
+    """A digest of the module that reads a list's cells (``read_cells``): a server running other
+    code never reads another's rows."""
+    return db_stamp.fingerprint(sys.modules[module])
+
+
 def _sql(queryset) -> tuple:
     """The queryset's SQL and parameters; none for a queryset that matches nothing (a filter by
     a key no record can have)."""
@@ -152,6 +160,7 @@ class KeptRowsChangeList(SubqueryFilterChangeList):
         key = None
         if stamp is not None:
             key = _digest(
+                _code(type(self).__module__),
                 self.model._meta.label_lower,
                 _sql(self.queryset.values_list("pk")),
                 _sql(self.root_queryset.values_list("pk")),
