@@ -32,6 +32,7 @@ from django.utils.functional import cached_property
 from accounts.models import Bureau
 from kpis.models import Kpi, KpiValue, ProjectKpi
 from plan import db_stamp
+from plan.admin import base as admin_base
 from plan.admin.base import (
     MeasureListFilter,
     SubqueryFilterChangeList,
@@ -50,14 +51,16 @@ from plan.models import (
 )
 
 #: The historied tables a list (its rows, filters, search and sort) reads.
-LIST_MODELS = (Plan, Edition, PolicyGoal, Measure, Listing, Project, ProjectBureau, Kpi, KpiValue)
-LIST_MODELS += (ProjectKpi,)
+LIST_MODELS = (
+    *(Plan, Edition, PolicyGoal, Measure, Listing, Project, ProjectBureau),
+    *(Kpi, KpiValue, ProjectKpi),
+)
 #: The change requests' tables (the 「変更申請」 column and filter): see the module docstring.
 LIST_THREADS = ((ChangeRequest, "submitted_at"), (ChangeRequestEvent, "at"))
 #: How long an entry is kept (the stamp, not the timeout, decides whether it is current).
 TIMEOUT = 60 * 60
 _KEPT = db_stamp.StampedCache(
-    f"plan.kept_list:{db_stamp.fingerprint(sys.modules[__name__])}", TIMEOUT
+    f"plan.kept_list:{db_stamp.fingerprint(sys.modules[__name__], admin_base)}", TIMEOUT
 )
 _STAMP = "_kept_list_stamp"
 
@@ -116,12 +119,11 @@ class KeptChoicesMixin:
     bureaus shows the bureaus read with the stamp (``bureau_rows``)."""
 
     def field_choices(self, field, request, model_admin):
-        if field.related_model is Bureau and tuple(
-            self.field_admin_ordering(field, request, model_admin)
-        ) == (BUREAU_ORDER):
+        ordering = tuple(self.field_admin_ordering(field, request, model_admin))
+        if field.related_model is Bureau and ordering == BUREAU_ORDER:
             return [(pk, name) for pk, name, _place in bureau_rows(request)]
         compute = super().field_choices
-        key = f"choices:{model_admin.opts.label_lower}:{self.field_path}"
+        key = f"choices:{model_admin.opts.label_lower}:{self.field_path}:{ordering}"
         return _KEPT.cached(
             key, list_stamp(request), lambda: list(compute(field, request, model_admin))
         )
