@@ -210,13 +210,14 @@ def write_floor(user, filled: bytes, digests: dict[bytes, str], repeat: int) -> 
     """Best of ``repeat``: ``bulk_create`` of the rows one confirmation of ``filled`` writes (see
     the module's docstring), the change request they belong to made first, untimed."""
     from django.db import transaction
+    from django.db.models import Model
 
     from kpis.actual_sheet_services import actual_sheet_import
     from kpis.models import KpiActual
     from plan.models import ChangeItem, ChangeRequest
 
     history = KpiActual.history.model
-    written: dict[str, list[dict]] = {}
+    written: dict[str, list[Any]] = {}
     with transaction.atomic():
         before = ChangeRequest.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         preview = actual_sheet_import(acting_user=user, source=filled, dry_run=True)
@@ -234,15 +235,15 @@ def write_floor(user, filled: bytes, digests: dict[bytes, str], repeat: int) -> 
         transaction.set_rollback(True)
     digests.pop(filled, None)
 
-    def instances() -> list[tuple[type, list]]:
+    def instances() -> list[tuple[type[Model], list[Model]]]:
         request_values = {**written["request"][0], "id": None}
         request = ChangeRequest.objects.create(**request_values)
-        items = [
+        items: list[Model] = [
             ChangeItem(**{**row, "id": None, "change_request_id": request.pk})
             for row in written["items"]
         ]
-        actuals = [KpiActual(**{**row, "id": None}) for row in written["actuals"]]
-        rows = [history(**{**row, "history_id": None}) for row in written["history"]]
+        actuals: list[Model] = [KpiActual(**{**row, "id": None}) for row in written["actuals"]]
+        rows: list[Model] = [history(**{**row, "history_id": None}) for row in written["history"]]
         return [(ChangeItem, items), (KpiActual, actuals), (history, rows)]
 
     from django.db import connection
@@ -260,7 +261,7 @@ def write_floor(user, filled: bytes, digests: dict[bytes, str], repeat: int) -> 
             with connection.execute_wrapper(count):
                 start, cpu_start = time.perf_counter(), time.process_time()
                 for model, objects in prepared:
-                    model.objects.bulk_create(objects)
+                    model._default_manager.bulk_create(objects)
                 seconds = time.perf_counter() - start
                 cpu = time.process_time() - cpu_start
             transaction.set_rollback(True)
