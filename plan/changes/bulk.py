@@ -18,6 +18,8 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
+from plan.changes.inserts import insert_all
+
 
 def _history_of(model: type[models.Model]) -> tuple[bool, HistoricalRecords | None]:
     """(whether every ``post_save`` receiver of the model is django-simple-history's, and its
@@ -63,7 +65,7 @@ def create_all(model: type[models.Model], instances: list[models.Model]) -> None
     if not instances:
         return
     database = router.db_for_write(model)
-    model._base_manager.using(database).bulk_create(instances)
+    insert_all(model, instances, database)
     _, history = _history_of(model)
     if history is None or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
         return
@@ -99,7 +101,7 @@ def create_all(model: type[models.Model], instances: list[models.Model]) -> None
             using=using,
         )
         rows.append((instance, row, history_date, history_user, history_change_reason))
-    historical_model._base_manager.using(using or database).bulk_create([row[1] for row in rows])
+    insert_all(historical_model, [row[1] for row in rows], using or database)
     for instance, row, history_date, history_user, history_change_reason in rows:
         post_create_historical_record.send(
             sender=historical_model,
