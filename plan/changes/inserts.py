@@ -62,6 +62,8 @@ class _Plan:
     fields: list[models.Field]
     getters: list[Callable[[models.Model], Any]]
     preparers: list[Callable[..., Any]]
+    #: Whether the field's preparation leaves a ``str`` or None as it is (``_text_as_is``).
+    as_is: list[bool]
     head: str
     returning: str
     unnest_types: list[str] | None
@@ -75,6 +77,23 @@ def _getter(field: models.Field) -> Callable[[models.Model], Any]:
     if type(field).pre_save is models.Field.pre_save:
         return operator.attrgetter(field.attname)
     return lambda obj: field.pre_save(obj, True)
+
+
+_TEXT_METHODS: dict[str, set[Any]] = {
+    "get_db_prep_save": {models.Field.get_db_prep_save},
+    "get_db_prep_value": {models.Field.get_db_prep_value},
+    "get_prep_value": {models.CharField.get_prep_value, models.TextField.get_prep_value},
+    "to_python": {models.CharField.to_python, models.TextField.to_python},
+}
+
+
+def _text_as_is(field: models.Field) -> bool:
+    """Whether ``get_db_prep_save`` returns a ``str`` or None unchanged: Django's own CharField
+    and TextField (Field's get_db_prep_save and get_db_prep_value, whose get_prep_value is the
+    value given to to_python, which returns a str or None as it is), not overridden."""
+    return isinstance(field, models.CharField | models.TextField) and all(
+        getattr(type(field), name) in methods for name, methods in _TEXT_METHODS.items()
+    )
 
 
 def _plan(model: type[models.Model], using: str) -> _Plan | None:
@@ -125,6 +144,7 @@ def _make_plan(model: type[models.Model], using: str) -> _Plan | None:
         fields=fields,
         getters=[_getter(field) for field in fields],
         preparers=[field.get_db_prep_save for field in fields],
+        as_is=[_text_as_is(field) for field in fields],
         head=head,
         returning=returning,
         unnest_types=unnest_types,
@@ -134,12 +154,15 @@ def _make_plan(model: type[models.Model], using: str) -> _Plan | None:
 def _rows(plan: _Plan, instances: Sequence[models.Model], connection) -> list[list[Any]] | None:
     """Every instance's values as the insert compiler prepares them, or None if one is an
     expression (bulk_create compiles those)."""
-    pairs = list(zip(plan.getters, plan.preparers, strict=True))
+    steps = list(zip(plan.getters, plan.preparers, plan.as_is, strict=True))
     rows = []
     for instance in instances:
         row = []
-        for get, prepare in pairs:
+        for get, prepare, as_is in steps:
             value = get(instance)
+            if as_is and (value.__class__ is str or value is None):
+                row.append(value)
+                continue
             if value.__class__ not in _PLAIN and hasattr(value, "resolve_expression"):
                 return None
             value = prepare(value, connection=connection)
