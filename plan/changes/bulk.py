@@ -4,6 +4,11 @@ django-simple-history builds them for a save (the same date, user and reason, an
 ``pre_create_historical_record``, so ``plan.changes.history`` stamps the change request, proposer
 and approver the same way).
 
+Both the records and their history rows go through ``plan.changes.inserts.insert_all`` (the rows
+``bulk_create`` writes, without its per-value compiler work); the history rows are built from
+positional arguments where that gives the row simple-history's keywords give
+(``_positional_builder``).
+
 Only for a model whose save does nothing more than Django's: ``save`` and ``save_base`` not
 overridden, no multi-table parent, no ``pre_save`` receiver, no ``post_save`` receiver but
 django-simple-history's, and no many-to-many history. Any other model is saved one by one
