@@ -184,3 +184,15 @@ def test_change_request_queue(client, django_assert_max_num_queries, rows, role,
     assert response.status_code == 200
     assert ChangeRequest.objects.count() == rows
     assert response.content.decode().count('class="field-title"') == rows
+
+
+@pytest.mark.parametrize("rows", SIZES)
+@pytest.mark.parametrize(("role", "cap"), [("coordinator", 10), ("staff", 11)])
+def test_change_request_queue_unfiltered(client, django_assert_max_num_queries, rows, role, cap):
+    """Unfiltered, the queue counts its requests once (the full count is the list's count)."""
+    world = build(rows)
+    client.force_login(getattr(world, role))
+    with django_assert_max_num_queries(cap):
+        response = client.get(reverse("admin:plan_changerequest_changelist"))
+    assert response.status_code == 200
+    assert response.content.decode().count('class="field-title"') == rows
