@@ -5,12 +5,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import sys
+from collections import Counter
+from collections.abc import Collection
 from itertools import chain
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -193,12 +195,15 @@ def _instance(record):
     )
 
 
-def history_rows(records) -> list[dict]:
+def history_rows(
+    records, *, complete: Collection[type[Model]] = (), known: RelatedRecords | None = None
+) -> list[dict]:
     """The rows of a history page: each record with the fields it changed. The previous versions
-    are read in a query per model, and the related records that the fields and the records' own
-    names show in a query per related model, once for the page."""
+    are read in a query per model (none for the models in ``complete``, whose every version is
+    among ``records``), and the related records that the fields and the records' own names show
+    in a query per related model (but those ``known``), once for the page."""
     records = list(records)
-    previous = previous_records(records)
+    previous = previous_records(records, complete)
     instances = [_instance(record) for record in records]
     related = related_records(
         [
@@ -208,7 +213,8 @@ def history_rows(records) -> list[dict]:
                 for field in _name_fields(instance)
             ),
             *history_references(zip(records, previous, strict=True)),
-        ]
+        ],
+        known,
     )
     fields = describe_histories(records, previous=previous, names=names_of(related))
     return [
@@ -245,7 +251,8 @@ def bureaus_stamp() -> str:
 
 def project_history_rows(project) -> list[dict]:
     """``history_rows`` of the project's own historical rows and those of its bureaus, listings,
-    KPIs and their values, newest first.
+    KPIs and their values, newest first. ``project`` is read with its edition and plan (the
+    rows' names of them are taken from it).
 
     The rows (without the people) are kept in Django's cache with a stamp of the tables they read
     (``STAMPED_MODELS``, ``plan.db_stamp``, and the bureaus' names), read before the rows, so that
@@ -271,7 +278,15 @@ def project_history_rows(project) -> list[dict]:
             },
             HISTORY_LIMIT,
         )
-        return history_rows(records)
+        # The project's and its KPIs' rows are chosen by their own key: every version of each is
+        # here (unless the budget cut them), so their previous versions need no query.
+        counts = Counter(record.instance_type for record in records)
+        complete = [model for model in (Project, Kpi) if counts[model] < HISTORY_LIMIT]
+        known: RelatedRecords = {("plan.project", project.pk): project}
+        edition = Project.edition.field.get_cached_value(project, None)  # type: ignore[attr-defined]
+        if edition is not None and Edition.plan.field.is_cached(edition):  # type: ignore[attr-defined]
+            known[("plan.edition", edition.pk)] = edition
+        return history_rows(records, complete=complete, known=known)
 
     return attributed_rows(_KEPT.cached(str(project.pk), stamp, compute))
 
@@ -293,7 +308,9 @@ class ProjectHistoryMixin:
         unchanged plan only the stamp, the bureaus and the people (``project_history_rows``;
         pinned in tests/admin/test_page_query_counts.py)."""
         # Its edition: whether it may be restored (a published edition's may not).
-        project = get_object_or_404(Project._base_manager.select_related("edition"), pk=object_id)
+        project = get_object_or_404(
+            Project._base_manager.select_related("edition__plan"), pk=object_id
+        )
         if not self.has_view_permission(request, project):
             raise PermissionDenied
         restorable = permissions.requires_approval(request.user) or permissions.may_apply_directly(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -245,22 +245,31 @@ def highlight(before: str, after: str) -> Highlighted:
 RelatedRecords = dict[tuple[str, object], models.Model | None]
 
 
-def related_records(references: Iterable[tuple[models.Field, object]]) -> RelatedRecords:
+def related_records(
+    references: Iterable[tuple[models.Field, object]], known: RelatedRecords | None = None
+) -> RelatedRecords:
     """The records that foreign-key values refer to, with their own relations (``select_related()``):
     one query per related model.
 
     ``references`` are (field, value) pairs; values that are not primary keys (empty, or a
-    reference to a record the request adds) are passed over.
+    reference to a record the request adds) are passed over. ``known`` are records the caller has
+    read already (with the relations their names read), by the same keys: they are not read again.
     """
+    known = known or {}
     wanted: dict[type[models.Model], set] = defaultdict(set)
+    records: RelatedRecords = {}
     for field, value in references:
         if not isinstance(field, models.ForeignKey) or value in (None, ""):
             continue
-        if not isinstance(value, dict):  # a dict refers to a record the request adds
+        if isinstance(value, dict):  # a dict refers to a record the request adds
+            continue
+        key = (field.related_model._meta.label_lower, value)
+        if key in known:
+            records[key] = known[key]
+        else:
             wanted[field.related_model].add(value)
-    records: RelatedRecords = {}
     for model, pks in wanted.items():
-        found = model._base_manager.select_related().in_bulk(pks)
+        found = model._base_manager.select_related().order_by().in_bulk(pks)
         label = model._meta.label_lower
         for pk in pks:
             records[(label, pk)] = found.get(model._meta.pk.to_python(pk))
@@ -427,16 +436,27 @@ def history_references(pairs: Iterable[tuple]) -> list[tuple[models.Field, objec
     return references
 
 
-def previous_records(records: Sequence) -> list:
+@functools.cache
+def _history(model: type[models.Model]):
+    """``model.history`` (django-simple-history makes a manager class each time it is read)."""
+    return model.history  # type: ignore[attr-defined]
+
+
+def previous_records(records: Sequence, complete: Collection[type[models.Model]] = ()) -> list:
     """The record each update changed (None for an addition or a deletion), as ``prev_record``
-    reads it (the same row's latest version before it), in one query per model."""
+    reads it (the same row's latest version before it), in one query per model.
+
+    The rows of the models in ``complete`` have every version among ``records`` (a page of their
+    whole history): their previous versions are found there, without a query."""
     updates: dict[type[models.Model], list] = defaultdict(list)
-    for record in records:
-        if record.history_type == "~":
-            updates[record.instance_type].append(record)
     found: dict[tuple[type[models.Model], object], list] = defaultdict(list)
+    for record in records:
+        if record.instance_type in complete:
+            found[(record.instance_type, record.id)].append(record)
+        elif record.history_type == "~":
+            updates[record.instance_type].append(record)
     for model, updated in updates.items():
-        history = model.history  # type: ignore[attr-defined]
+        history = _history(model)
         latest_before = (
             history.filter(id=OuterRef("id"), history_date__lt=OuterRef("history_date"))
             .order_by("-history_date", "-history_id")
