@@ -196,14 +196,19 @@ def _instance(record):
 
 
 def history_rows(
-    records, *, complete: Collection[type[Model]] = (), known: RelatedRecords | None = None
+    records,
+    *,
+    complete: Collection[type[Model]] = (),
+    few_versions: bool = False,
+    known: RelatedRecords | None = None,
 ) -> list[dict]:
     """The rows of a history page: each record with the fields it changed. The previous versions
     are read in a query per model (none for the models in ``complete``, whose every version is
-    among ``records``), and the related records that the fields and the records' own names show
-    in a query per related model (but those ``known``), once for the page."""
+    among ``records``; ``few_versions``: see ``previous_records``), and the related records that
+    the fields and the records' own names show in a query per related model (but those
+    ``known``), once for the page."""
     records = list(records)
-    previous = previous_records(records, complete)
+    previous = previous_records(records, complete, few_versions=few_versions)
     instances = [_instance(record) for record in records]
     related = related_records(
         [
@@ -286,7 +291,8 @@ def project_history_rows(project) -> list[dict]:
         edition = Project.edition.field.get_cached_value(project, None)  # type: ignore[attr-defined]
         if edition is not None and Edition.plan.field.is_cached(edition):  # type: ignore[attr-defined]
             known[("plan.edition", edition.pk)] = edition
-        return history_rows(records, complete=complete, known=known)
+        # The others are chosen by the project or its KPIs: nearly all their versions are here.
+        return history_rows(records, complete=complete, few_versions=True, known=known)
 
     return attributed_rows(_KEPT.cached(str(project.pk), stamp, compute))
 

@@ -442,12 +442,18 @@ def _history(model: type[models.Model]):
     return model.history  # type: ignore[attr-defined]
 
 
-def previous_records(records: Sequence, complete: Collection[type[models.Model]] = ()) -> list:
+def previous_records(
+    records: Sequence, complete: Collection[type[models.Model]] = (), *, few_versions: bool = False
+) -> list:
     """The record each update changed (None for an addition or a deletion), as ``prev_record``
     reads it (the same row's latest version before it), in one query per model.
 
     The rows of the models in ``complete`` have every version among ``records`` (a page of their
-    whole history): their previous versions are found there, without a query."""
+    whole history): their previous versions are found there, without a query. With
+    ``few_versions`` (the records hold most versions of their rows, as a record's own history
+    page does), the earlier versions of the updated rows are read whole in a plain query per model
+    (by row and date) and the latest one before each record chosen here; otherwise the query reads
+    only those, by a correlated subquery, which costs about three times as much to build."""
     updates: dict[type[models.Model], list] = defaultdict(list)
     found: dict[tuple[type[models.Model], object], list] = defaultdict(list)
     for record in records:
@@ -457,17 +463,24 @@ def previous_records(records: Sequence, complete: Collection[type[models.Model]]
             updates[record.instance_type].append(record)
     for model, updated in updates.items():
         history = _history(model)
-        latest_before = (
-            history.filter(id=OuterRef("id"), history_date__lt=OuterRef("history_date"))
-            .order_by("-history_date", "-history_id")
-            .values("history_id")[:1]
-        )
-        previous_ids = (
-            history.filter(history_id__in=[record.history_id for record in updated])
-            .annotate(previous_id=Subquery(latest_before))
-            .values("previous_id")
-        )
-        for version in history.filter(history_id__in=previous_ids):
+        if few_versions:
+            earlier = history.filter(
+                id__in={record.id for record in updated},
+                history_date__lt=max(record.history_date for record in updated),
+            ).order_by()
+        else:
+            latest_before = (
+                history.filter(id=OuterRef("id"), history_date__lt=OuterRef("history_date"))
+                .order_by("-history_date", "-history_id")
+                .values("history_id")[:1]
+            )
+            previous_ids = (
+                history.filter(history_id__in=[record.history_id for record in updated])
+                .annotate(previous_id=Subquery(latest_before))
+                .values("previous_id")
+            )
+            earlier = history.filter(history_id__in=previous_ids)
+        for version in earlier:
             found[(model, version.id)].append(version)
     return [
         _latest_before(found[(record.instance_type, record.id)], record)

@@ -9,7 +9,13 @@ from django.db.models import Q
 from accounts.models import Bureau
 from kpis.models import Kpi, KpiValue, ProjectKpi
 from plan import changes
-from plan.admin.history import HISTORY_MODELS, _instance, history_records, history_rows
+from plan.admin.history import (
+    HISTORY_MODELS,
+    _instance,
+    history_records,
+    history_rows,
+    project_history_rows,
+)
 from plan.changes import ProposedChange
 from plan.changes.diff import describe_histories
 from plan.models import Listing, Project, ProjectBureau
@@ -74,3 +80,21 @@ def test_rows_name_and_describe_each_record_as_it_does_alone(records):
             "アジア・グリーン共創ハブ推進事業",
         ),
     }
+
+
+def test_a_projects_page_finds_the_previous_versions_among_its_rows_or_by_row_and_date(records):
+    """``project_history_rows`` takes the project's and its KPIs' previous versions from the page
+    and reads the others' earlier versions whole (``few_versions``): the same differences as each
+    record's ``prev_record`` gives (``describe_histories`` without them)."""
+    project = Project._base_manager.select_related("edition__plan").get(
+        name="アジア・グリーン共創ハブ推進事業"
+    )
+    rows = project_history_rows(project)
+    assert [row["record"].history_id for row in rows] == [r.history_id for r in records]
+    assert [[(diff.field, diff.before, diff.after) for diff in row["fields"]] for row in rows] == [
+        [(diff.field, diff.before, diff.after) for diff in fields]
+        for fields in describe_histories(records)
+    ]
+    assert [row["object"] for row in rows] == [str(_instance(record)) for record in records]
+    updated = {row["record"].instance_type for row in rows if row["record"].history_type == "~"}
+    assert updated == {Project, Listing, KpiValue}
