@@ -12,6 +12,7 @@ from itertools import chain
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Model, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -247,6 +248,50 @@ _KEPT = db_stamp.StampedCache(
 )
 
 
+def project_history_filters(pk) -> dict:
+    """What a project's 「履歴」 lists of each history model: its own rows, its bureaus',
+    listings' and KPI links', and those of every KPI it was ever linked to and their values."""
+    kpi_ids = _history(ProjectKpi).filter(project_id=pk).values("kpi_id")
+    return {
+        Project: Q(id=pk),
+        ProjectBureau: Q(project_id=pk),
+        Listing: Q(project_id=pk),
+        ProjectKpi: Q(project_id=pk),
+        Kpi: Q(id__in=kpi_ids),
+        KpiValue: Q(kpi_id__in=kpi_ids),
+    }
+
+
+#: A key no project has: where the project's key goes in ``_project_queries``.
+_PROJECT_MARK = -918273645
+
+
+@functools.cache
+def _project_queries(vendor: str) -> list[tuple[type[Model], str, tuple]]:
+    """``_newest_records``' queries for a project's page, written once per process (building and
+    compiling the six querysets cost about as much as the rest of the first view's reading),
+    with ``_PROJECT_MARK`` where the project's key goes."""
+    filters = project_history_filters(_PROJECT_MARK)
+    queries = []
+    for model in HISTORY_MODELS:
+        if model in filters:
+            queryset = _history(model).filter(filters[model])
+            newest = queryset.order_by("-history_date", "-history_id")[:HISTORY_LIMIT]
+            sql, params = newest.query.sql_with_params()
+            queries.append((model, sql, tuple(params)))
+    return queries
+
+
+def _project_records(pk) -> list:
+    """``_newest_records(HISTORY_MODELS, project_history_filters(pk), HISTORY_LIMIT)`` from the
+    queries written once (``_project_queries``)."""
+    records = []
+    for model, sql, params in _project_queries(connection.vendor):
+        shown = [pk if value == _PROJECT_MARK else value for value in params]
+        records += _history(model).model._base_manager.raw(sql, shown)
+    return sorted(records, key=lambda record: record.history_date, reverse=True)
+
+
 def bureaus_stamp() -> str:
     """A digest of every bureau's name (bureaus keep no history; their names are shown in the
     rows of a project's bureaus): one query on a table of a few dozen rows."""
@@ -270,19 +315,7 @@ def project_history_rows(project) -> list[dict]:
     stamp = None if plan_stamp is None else f"{plan_stamp};{bureaus_stamp()}"
 
     def compute() -> list[dict]:
-        kpi_ids = _history(ProjectKpi).filter(project_id=project.pk).values("kpi_id")
-        records = _newest_records(
-            HISTORY_MODELS,
-            {
-                Project: Q(id=project.pk),
-                ProjectBureau: Q(project_id=project.pk),
-                Listing: Q(project_id=project.pk),
-                ProjectKpi: Q(project_id=project.pk),
-                Kpi: Q(id__in=kpi_ids),
-                KpiValue: Q(kpi_id__in=kpi_ids),
-            },
-            HISTORY_LIMIT,
-        )
+        records = _project_records(project.pk)
         # The project's and its KPIs' rows are chosen by their own key: every version of each is
         # here (unless the budget cut them), so their previous versions need no query.
         counts = Counter(record.instance_type for record in records)
