@@ -52,6 +52,19 @@ NAME_RELATIONS = {
 }
 
 
+#: The relations the names of the records the rows refer to read (their ``__str__``): the
+#: related records are read with these only (``related_records``), not with all theirs.
+RELATED_NAME_RELATIONS = {
+    Project: (),
+    Kpi: (),
+    Bureau: (),
+    PolicyGoal: (),
+    Plan: (),
+    Measure: ("goal",),
+    Edition: ("plan",),
+}
+
+
 @functools.cache
 def _history(model):
     """``model.history`` (django-simple-history makes a manager class each time it is read)."""
@@ -221,6 +234,7 @@ def history_rows(
             *history_references(zip(records, previous, strict=True)),
         ],
         known,
+        RELATED_NAME_RELATIONS,
     )
     fields = describe_histories(records, previous=previous, names=names_of(related))
     return [

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -246,7 +246,9 @@ RelatedRecords = dict[tuple[str, object], models.Model | None]
 
 
 def related_records(
-    references: Iterable[tuple[models.Field, object]], known: RelatedRecords | None = None
+    references: Iterable[tuple[models.Field, object]],
+    known: RelatedRecords | None = None,
+    relations: Mapping[type[models.Model], Sequence[str]] | None = None,
 ) -> RelatedRecords:
     """The records that foreign-key values refer to, with their own relations (``select_related()``):
     one query per related model.
@@ -254,6 +256,8 @@ def related_records(
     ``references`` are (field, value) pairs; values that are not primary keys (empty, or a
     reference to a record the request adds) are passed over. ``known`` are records the caller has
     read already (with the relations their names read), by the same keys: they are not read again.
+    ``relations`` names, for some models, the only relations to read with their records (those
+    their names read); the others' records come with all theirs.
     """
     known = known or {}
     wanted: dict[type[models.Model], set] = defaultdict(set)
@@ -269,7 +273,12 @@ def related_records(
         else:
             wanted[field.related_model].add(value)
     for model, pks in wanted.items():
-        found = model._base_manager.select_related().order_by().in_bulk(pks)
+        chosen = model._base_manager.all()
+        if relations is None or model not in relations:
+            chosen = chosen.select_related()
+        elif relations[model]:
+            chosen = chosen.select_related(*relations[model])
+        found = chosen.order_by().in_bulk(pks)
         label = model._meta.label_lower
         for pk in pks:
             records[(label, pk)] = found.get(model._meta.pk.to_python(pk))
