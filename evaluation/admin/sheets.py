@@ -33,7 +33,7 @@ class BureauListFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         from accounts.models import Bureau
 
-        return [(str(bureau.pk), bureau.name) for bureau in Bureau.objects.all()]
+        return [(str(pk), name) for pk, name in Bureau.objects.values_list("pk", "name")]
 
     def queryset(self, request, queryset):
         bureau = whole_number(self.value())
