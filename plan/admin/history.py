@@ -306,11 +306,15 @@ def _project_records(pk) -> list:
     return sorted(records, key=lambda record: record.history_date, reverse=True)
 
 
-def bureaus_stamp() -> str:
+def bureaus_stamp(bureaus: list[Bureau] | None = None) -> str:
     """A digest of every bureau's name (bureaus keep no history; their names are shown in the
-    rows of a project's bureaus): one query on a table of a few dozen rows."""
-    names = Bureau.objects.order_by("pk").values_list("pk", "name")
-    return hashlib.sha256(repr(list(names)).encode()).hexdigest()[:16]
+    rows of a project's bureaus): one query on a table of a few dozen rows, or none with
+    ``bureaus``, every bureau by key, read by the caller."""
+    if bureaus is None:
+        names = list(Bureau.objects.order_by("pk").values_list("pk", "name"))
+    else:
+        names = [(bureau.pk, bureau.name) for bureau in bureaus]
+    return hashlib.sha256(repr(names).encode()).hexdigest()[:16]
 
 
 def project_history_rows(project) -> list[dict]:
@@ -326,7 +330,8 @@ def project_history_rows(project) -> list[dict]:
     history model, the previous versions and related records: one per model) or none, and one for
     the people."""
     plan_stamp = db_stamp.database_stamp(STAMPED_MODELS)
-    stamp = None if plan_stamp is None else f"{plan_stamp};{bureaus_stamp()}"
+    bureaus = list(Bureau.objects.order_by("pk"))
+    stamp = None if plan_stamp is None else f"{plan_stamp};{bureaus_stamp(bureaus)}"
 
     def compute() -> list[dict]:
         records = _project_records(project.pk)
@@ -334,7 +339,9 @@ def project_history_rows(project) -> list[dict]:
         # here (unless the budget cut them), so their previous versions need no query.
         counts = Counter(record.instance_type for record in records)
         complete = [model for model in (Project, Kpi) if counts[model] < HISTORY_LIMIT]
-        known: RelatedRecords = {("plan.project", project.pk): project}
+        # The bureaus the rows name were read for the stamp.
+        known: RelatedRecords = {("accounts.bureau", bureau.pk): bureau for bureau in bureaus}
+        known[("plan.project", project.pk)] = project
         edition = Project.edition.field.get_cached_value(project, None)  # type: ignore[attr-defined]
         if edition is not None and Edition.plan.field.is_cached(edition):  # type: ignore[attr-defined]
             known[("plan.edition", edition.pk)] = edition

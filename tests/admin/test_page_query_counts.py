@@ -119,7 +119,7 @@ def test_kpi_change_form(client, django_assert_max_num_queries, rows, role, cap)
 
 
 @pytest.mark.parametrize("rows", SIZES)
-@pytest.mark.parametrize(("role", "cap", "kept_cap"), [("coordinator", 17, 8), ("staff", 19, 10)])
+@pytest.mark.parametrize(("role", "cap", "kept_cap"), [("coordinator", 16, 8), ("staff", 18, 10)])
 def test_project_history_page(client, django_assert_max_num_queries, rows, role, cap, kept_cap):
     world = build(rows)
     client.force_login(getattr(world, role))
@@ -165,7 +165,7 @@ def test_project_history_page_after_changes_to_the_project_and_its_kpi(
         world.project.refresh_from_db()
         world.kpi.refresh_from_db()
     client.force_login(world.coordinator)
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(17):
         response = client.get(reverse("admin:plan_project_history", args=[world.project.pk]))
     html = response.content.decode()
     before = rows - 2
