@@ -78,8 +78,9 @@ def _stamp_query(
     threads: tuple[tuple[type[models.Model], str], ...],
     vendor: str,
 ) -> tuple[str, tuple[str, ...]]:
-    """The stamp's SQL and the tables it reads, written once per process (finding a model's
-    history table through ``model.history`` builds a manager class each time)."""
+    """``database_stamp``'s query and the tables it reads, written once per process for each set
+    of tables (reading ``model.history`` makes django-simple-history build a manager class, about
+    a tenth of a millisecond each)."""
     quote = connection.ops.quote_name
     tables = []
     parts = []
