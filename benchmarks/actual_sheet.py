@@ -22,6 +22,19 @@ The sheet is the whole edition's (every KPI, one row each, for FY2024), written 
   (``kpis.sheet_previews``) are remembered, as in the admin when one process serves both
   requests. Every 下見 starts from a file not read before.
 - = 下見 + confirmed: what a person waits for in all; the ratio to the floor is the aim (3×).
+- write floor: what the confirmation must write, and nothing else: the rows a confirmed import
+  wrote (the new actuals, their history rows and the change items, read back from a confirmation
+  rolled back), inserted again from ready-made instances with Django's ``bulk_create`` (in a
+  transaction rolled back afterwards; building the instances is not timed). With the read floor,
+  it is the least an import that reads the file and records the change can cost with the ORM,
+  before any row is parsed, validated, compared or authorised: ``read + write floor``. The same
+  rows inserted with the change engine's own insert (``plan.changes.inserts.insert_all``: Django's
+  statement without ``bulk_create``'s per-value compiler work) are the lean write floor.
+- library floor: django-import-export's own import with its defaults, a plain ``ModelResource``
+  of ``KpiActual`` (fields kpi, year, text, status, note; a row found by kpi and year), its
+  ``import_data(dry_run=True)`` over the same 5,100 rows given as a dataset of KPI keys and stored
+  values (the dataset built untimed; no reading, no policy, no value parts, no proposed change):
+  what the library the city asked for costs per row by itself, for a 下見 alone.
 - import confirmed, cold: the confirmation in another process than its 下見 (nothing
   remembered: the file parsed again, every row compared again), and = 下見 + confirmed, cold.
 
@@ -175,6 +188,10 @@ def measure_scale(edition, user, scale: int, repeat: int) -> dict:
 
         return prepare
 
+    written = written_rows(user, filled, digests)
+    steps["write_floor"] = write_floor(written, repeat)
+    steps["write_floor_lean"] = write_floor(written, repeat, lean=True)
+    steps["library_floor"] = library_floor(edition, filled)
     for key, data, dry_run, remembered in (
         ("preview_unedited", sheet, True, False),
         ("preview_filled", filled, True, False),
@@ -199,6 +216,127 @@ def measure_scale(edition, user, scale: int, repeat: int) -> dict:
     return {"scale": scale, "rows": kpis.count(), "bytes": len(filled), "steps": steps}
 
 
+def written_rows(user, filled: bytes, digests: dict[bytes, str]) -> dict[str, list[Any]]:
+    """The rows one confirmation of ``filled`` writes (its request, items, actuals and history
+    rows, as values), read back from a confirmation rolled back."""
+    from django.db import transaction
+
+    from kpis.actual_sheet_services import actual_sheet_import
+    from kpis.models import KpiActual
+    from plan.models import ChangeRequest
+
+    history = KpiActual.history.model
+    written: dict[str, list[Any]] = {}
+    with transaction.atomic():
+        before = ChangeRequest.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        preview = actual_sheet_import(acting_user=user, source=filled, dry_run=True)
+        outcome = actual_sheet_import(
+            acting_user=user, source=filled, dry_run=False, expected_digest=preview.digest
+        )
+        if outcome.errors:
+            raise RuntimeError(outcome.errors[:3])
+        request = ChangeRequest.objects.get(pk__gt=before)
+        written["request"] = list(ChangeRequest.objects.filter(pk=request.pk).values())
+        written["items"] = list(request.items.values())
+        written["history"] = list(history.objects.filter(change_request=request).values())
+        keys = [row["id"] for row in written["history"]]
+        written["actuals"] = list(KpiActual.objects.filter(pk__in=keys).values())
+        transaction.set_rollback(True)
+    digests.pop(filled, None)
+    return written
+
+
+def write_floor(written: dict[str, list[Any]], repeat: int, *, lean: bool = False) -> dict:
+    """Best of ``repeat``: ``bulk_create`` (``lean``: the change engine's own insert,
+    ``plan.changes.inserts.insert_all``) of ``written`` (``written_rows``), the change request
+    they belong to made first, untimed."""
+    from django.db import connection, transaction
+    from django.db.models import Model
+
+    from kpis.models import KpiActual
+    from plan.changes.inserts import insert_all
+    from plan.models import ChangeItem, ChangeRequest
+
+    history = KpiActual.history.model
+
+    def instances() -> list[tuple[type[Model], list[Model]]]:
+        request_values = {**written["request"][0], "id": None}
+        request = ChangeRequest.objects.create(**request_values)
+        items: list[Model] = [
+            ChangeItem(**{**row, "id": None, "change_request_id": request.pk})
+            for row in written["items"]
+        ]
+        actuals: list[Model] = [KpiActual(**{**row, "id": None}) for row in written["actuals"]]
+        rows: list[Model] = [history(**{**row, "history_id": None}) for row in written["history"]]
+        return [(ChangeItem, items), (KpiActual, actuals), (history, rows)]
+
+    runs = []
+    for _ in range(repeat):
+        queries = [0]
+
+        def count(execute, sql, params, many, context, queries=queries):
+            queries[0] += 1
+            return execute(sql, params, many, context)
+
+        with transaction.atomic():
+            prepared = instances()
+            with connection.execute_wrapper(count):
+                start, cpu_start = time.perf_counter(), time.process_time()
+                for model, objects in prepared:
+                    if lean:
+                        insert_all(model, objects, connection.alias)
+                    else:
+                        model._default_manager.bulk_create(objects)
+                seconds = time.perf_counter() - start
+                cpu = time.process_time() - cpu_start
+            transaction.set_rollback(True)
+        runs.append((seconds, cpu, queries[0], sum(len(objects) for _, objects in prepared)))
+    return {
+        "seconds": min(run[0] for run in runs),
+        "cpu": min(run[1] for run in runs),
+        "queries": runs[-1][2],
+        "rows": runs[-1][3],
+    }
+
+
+def library_floor(edition, filled: bytes) -> dict:
+    """One run (the slowest step): a default ``ModelResource``'s dry-run import of the sheet's rows
+    (see the module's docstring)."""
+    from import_export import resources
+    from tablib import Dataset
+
+    from kpis.actual_sheet import CODE, NOTE, SHEET, STATUS, TEXT, YEAR
+    from kpis.models import ActualStatus, Kpi, KpiActual
+    from plan.workbook.strings import load_workbook_read_only
+
+    class PlainActualResource(resources.ModelResource):
+        class Meta:
+            model = KpiActual
+            fields = ("kpi", "year", "text", "status", "note")
+            import_id_fields = ("kpi", "year")
+
+    keys = dict(Kpi.objects.filter(edition=edition).values_list("code", "pk"))
+    statuses = {label: value for value, label in ActualStatus.choices}
+    rows = load_workbook_read_only(io.BytesIO(filled))[SHEET].iter_rows(values_only=True)
+    header = list(next(rows))
+    columns = [header.index(name) for name in (CODE, YEAR, TEXT, STATUS, NOTE)]
+    dataset = Dataset(headers=["kpi", "year", "text", "status", "note"])
+    for row in rows:
+        code, year, text, status, note = (row[column] for column in columns)
+        status = statuses.get(status or "", ActualStatus.choices[0][0])
+        dataset.append([keys[code], year, text, status, note or ""])
+
+    def run() -> int:
+        result = PlainActualResource().import_data(dataset, dry_run=True)
+        if result.has_errors() or result.has_validation_errors():
+            raise RuntimeError("the plain resource refused a row")
+        return len(dataset)
+
+    step = best(1, run)
+    step["rows"] = step.pop("value")
+    return step
+
+
 LABELS = (
     ("export", "export (sheet of every KPI)"),
     ("read_floor", "openpyxl read floor"),
@@ -206,6 +344,9 @@ LABELS = (
     ("preview_filled", "import 下見 (every row filled)"),
     ("confirm_filled", "import confirmed (every row a new actual)"),
     ("import_filled", "= 下見 + confirmed"),
+    ("write_floor", "write floor (bulk_create of the rows written)"),
+    ("write_floor_lean", "write floor (the engine's insert_all)"),
+    ("library_floor", "library floor (a plain ModelResource's 下見)"),
     ("confirm_filled_cold", "import confirmed, cold (file not remembered)"),
     ("import_cold", "= 下見 + confirmed, cold"),
 )
@@ -237,6 +378,19 @@ def format_report(server: str, results: Sequence[dict]) -> str:
                 f"(CPU time {cpu_total:.2f}×) "
                 f"({'within' if total <= IMPORT_AIM else 'OVER'} the {IMPORT_AIM:.0f}× aim)"
             )
+        for key, how in (("write_floor", "bulk_create"), ("write_floor_lean", "insert_all")):
+            least = 1 + result["steps"][key]["seconds"] / floor if floor else 0.0
+            cpu_least = 1 + result["steps"][key]["cpu"] / cpu_floor if cpu_floor else 0.0
+            verdicts.append(
+                f"×{result['scale']}: read + write floor ({how}) = {least:.2f}× the openpyxl "
+                f"read floor (CPU time {cpu_least:.2f}×), before any row is checked"
+            )
+        plain = 1 + result["steps"]["library_floor"]["seconds"] / floor if floor else 0.0
+        cpu_plain = 1 + result["steps"]["library_floor"]["cpu"] / cpu_floor if cpu_floor else 0.0
+        verdicts.append(
+            f"×{result['scale']}: read floor + a plain ModelResource's 下見 = {plain:.2f}× "
+            f"(CPU time {cpu_plain:.2f}×): django-import-export's own row pass, once"
+        )
     return "\n".join([*lines, "", *verdicts])
 
 

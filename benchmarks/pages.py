@@ -41,11 +41,12 @@ The floor is measured the same way, as the same user, with the floor table refil
 to the page's row count; a page of the project list beyond the first is compared with the same page
 of the floor. ``--pages`` measures only the pages named (and their floors).
 
-The 「達成状況」 pages, 公表前チェック, the report and a project's 履歴 keep what they computed in the
-cache until the database changes; the timed requests after the warm-up read it.
-``dashboard_cold``, ``dashboard_drill_cold``, ``edition_review_cold``, ``eval_report_cold`` and
-``project_history_cold`` are the same pages with the cache emptied before each request: the first
-request after a change.
+The 「達成状況」 pages, 公表前チェック, the report, a project's 履歴 and the project and KPI lists
+keep what they computed in the cache until the database changes; the timed requests after the
+warm-up read it. ``dashboard_cold``, ``dashboard_drill_cold``, ``edition_review_cold``,
+``eval_report_cold``, ``project_history_cold``, ``projects_cold``, ``projects_search_cold`` and
+``kpis_cold`` are the same pages with the cache emptied before each request: the first request
+after a change.
 
 "Rows" is the size of the page's main table as the page sees it: for a changelist, the rows it
 lists before pagination (for staff, the project list starts at 「自局のみ」); for the index, the
@@ -137,6 +138,13 @@ PAGES = (
     Page("projects_goal", f"project list, goal {GOAL_CODE} filter"),
     Page("projects_bureau", f"project list, {STAFF_BUREAU} filter"),
     Page("kpis", "KPI list (default)"),
+    Page("projects_cold", "project list (default), the first view after a change", cold=True),
+    Page(
+        "projects_search_cold",
+        f"project list, search 「{SEARCH_TERM}」, the first view after a change",
+        cold=True,
+    ),
+    Page("kpis_cold", "KPI list (default), the first view after a change", cold=True),
     Page("project_form", "project change form (6 listings)"),
     Page("kpi_form", "KPI change form (shared by 7, with actuals)"),
     Page("dashboard", "達成状況 dashboard (FY2024)"),
@@ -673,6 +681,9 @@ def page_targets(
         ),
     }
     targets["dashboard_cold"] = targets["dashboard"]
+    targets["projects_cold"] = targets["projects"]
+    targets["projects_search_cold"] = targets["projects_search"]
+    targets["kpis_cold"] = targets["kpis"]
     targets["dashboard_drill_cold"] = targets["dashboard_drill"]
     targets["edition_review_cold"] = targets["edition_review"]
     targets["eval_report_cold"] = targets["eval_report"]

@@ -17,12 +17,9 @@ from kpis.models import VALUE_FIELDS, Kpi, KpiActual, KpiValue, ProjectKpi
 from kpis.panels import AchievementPanelMixin
 from kpis.value_text import disagreement, value_parts
 from plan.admin import NormalizedSearchAdmin, PlanContentAdmin, lines
-from plan.admin.base import (
-    KeysFirstPaginator,
-    SubqueryFilterChangeList,
-    SubqueryRelatedFieldListFilter,
-)
+from plan.admin.base import KeysFirstPaginator
 from plan.admin.change_form import ChangeReasonForm
+from plan.admin.kept_list import KeptRelatedFieldListFilter, KeptRowsChangeList, KeptSubqueryFilter
 from plan.admin.request_status import (
     RequestStatusListFilter,
     request_status_column,
@@ -135,16 +132,15 @@ def project_names(kpi) -> list[str]:
     return [link.project.name for link in kpi.project_links.all()] if names is None else names
 
 
-class KpiChangeList(SubqueryFilterChangeList):
+class KpiChangeList(KeptRowsChangeList):
     """The KPI list: its page's values and projects read as values (``read_list_cells``), not
-    prefetched."""
+    prefetched; the page kept between requests (``KeptRowsChangeList``)."""
 
-    def get_queryset(self, request, exclude_parameters=None):
-        return super().get_queryset(request, exclude_parameters).prefetch_related(None)
+    row_fields = ("id", "code", "indicator")
+    row_attributes = ("request_status", VALUE_TEXTS, PROJECT_NAMES)
 
-    def get_results(self, request):
-        super().get_results(request)
-        read_list_cells(self.result_list)
+    def read_cells(self, rows) -> None:
+        read_list_cells(rows)
 
 
 @admin.register(Kpi)
@@ -164,8 +160,8 @@ class KpiAdmin(AchievementPanelMixin, NormalizedSearchAdmin):
     list_display_links = ("code", "indicator")
     list_filter = (
         OwnBureauListFilter,
-        ("project_links__project__bureaus", SubqueryRelatedFieldListFilter),
-        "edition",
+        ("project_links__project__bureaus", KeptSubqueryFilter),
+        ("edition", KeptRelatedFieldListFilter),
         RequestStatusListFilter,
     )
     search_fields = ("search_text",)

@@ -33,7 +33,7 @@ class BureauListFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         from accounts.models import Bureau
 
-        return [(str(bureau.pk), bureau.name) for bureau in Bureau.objects.all()]
+        return [(str(pk), name) for pk, name in Bureau.objects.values_list("pk", "name")]
 
     def queryset(self, request, queryset):
         bureau = whole_number(self.value())
@@ -57,28 +57,35 @@ def _posted_actuals(request) -> dict[int, services.ActualInput]:
     return found
 
 
-#: What the list's rows do not show: read only by the sheet's own page.
-LIST_DEFERRED = (
-    "achievements",
-    "issues",
-    "draft_actuals",
-    "return_comment",
-    "project__summary",
-    "project__search_text",
+#: What the list's rows read: the sheet's state and grades, its project's code and name, its
+#: round's year (the round's name). The rest (the texts, the people, the projects' summaries and
+#: search texts, the rounds' dates) only the sheet's own page reads.
+LIST_COLUMNS = (
+    "state",
+    "self_assessment",
+    "final_grade",
+    "project__code",
+    "project__name",
+    "round__fiscal_year",
 )
 BUREAU_NAMES = "_list_bureau_names"
 
 
 class SheetChangeList(PolicyChangeList):
-    """The sheets list: without the long texts no row shows, and with each page's bureaus' names
-    read as values (``bureau_names_by_project``) rather than prefetched as models."""
+    """The sheets list: each page's rows read narrow (``LIST_COLUMNS``), and its bureaus' names
+    as values (``bureau_names_by_project``) rather than prefetched as models."""
 
     def get_queryset(self, request, exclude_parameters=None):
-        queryset = super().get_queryset(request, exclude_parameters)
-        return queryset.prefetch_related(None).defer(*LIST_DEFERRED)
+        return super().get_queryset(request, exclude_parameters).prefetch_related(None)
 
     def get_results(self, request):
-        super().get_results(request)
+        # Only the page's rows are read narrow: an action gets ``get_queryset``'s whole records.
+        listed = self.queryset
+        self.queryset = listed.only(*LIST_COLUMNS)
+        try:
+            super().get_results(request)
+        finally:
+            self.queryset = listed
         sheets = list(self.result_list)
         names = bureau_names_by_project({sheet.project_id for sheet in sheets})
         for sheet in sheets:

@@ -91,9 +91,9 @@ class KeysFirstPaginator(Paginator):
     read whole and annotated. Sorting every wide row to skip to page 50 costs several times more.
     (A DISTINCT list is paged as usual.)
 
-    With ``rows`` (the list's rows unfiltered: the admin's queryset), the matching keys are read
-    once, in the list's order: their number is the count, and the page's rows are read from
-    ``rows`` by key and put in that order. Where the condition is dear (a search of every text),
+    With ``rows`` (the list's rows unfiltered: the admin's queryset, or a function returning it
+    when the page is read), the matching keys are read once, in the list's order: their number is
+    the count, and the page's rows are read from ``rows`` by key and put in that order. Where the condition is dear (a search of every text),
     it is evaluated once instead of twice (the count, then the page's keys)."""
 
     def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, rows=None):
@@ -123,7 +123,8 @@ class KeysFirstPaginator(Paginator):
         if self.rows is not None:
             keys = self.keys[bottom:top]
             place = {key: index for index, key in enumerate(keys)}
-            found = sorted(self.rows.filter(pk__in=keys), key=lambda row: place[row.pk])
+            rows = self.rows() if callable(self.rows) else self.rows
+            found = sorted(rows.filter(pk__in=keys), key=lambda row: place[row.pk])
             return self._get_page(found, number, self)
         keys = self.object_list.values("pk")[bottom:top]
         return self._get_page(self.object_list.filter(pk__in=keys), number, self)

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.views.main import IGNORED_PARAMS
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db.models import Count
+from django.db.models import Count, F
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -144,18 +146,56 @@ def _amend_url(change_request: ChangeRequest) -> str | None:
 
 
 BUREAU_NAMES = "_list_bureau_names"
+#: The cells of the people a row shows (``person_cell``), set by ``QueueChangeList``.
+SUBMITTER_CELL, DECIDER_CELL = "_list_submitter_cell", "_list_decider_cell"
+#: What the queue's rows read of a request (the rest, its texts, only the review page shows).
+QUEUE_COLUMNS = ("title", "status", "submitted_by", "submitted_at", "decided_by")
+
+
+def person_cell(user) -> str:
+    """A person's cell in the queue: their name, breaking only between family and given name."""
+    return unbroken(person_name(user).split())
+
+
+#: The fields of a person that ``person_name`` reads, read with the queue's page.
+PERSON_FIELDS = ("username", "first_name", "last_name")
+PEOPLE = {
+    SUBMITTER_CELL: {
+        f"_list_submitter_{name}": F(f"submitted_by__{name}") for name in PERSON_FIELDS
+    },
+    DECIDER_CELL: {f"_list_decider_{name}": F(f"decided_by__{name}") for name in PERSON_FIELDS},
+}
 
 
 class QueueChangeList(SubqueryFilterChangeList):
-    """The queue: each page's requests' bureaus' names read as values in one query (in the
-    bureaus' order, as the prefetch of ``bureaus`` gave them), not as a related manager and models
-    per row."""
+    """The queue: each page's requests read narrow (the columns the rows show, and of their
+    submitters and deciders only the names' fields, not whole users), then the page's bureaus'
+    names as values in one query (in the bureaus' order, as the prefetch of ``bureaus`` gave
+    them), not as related managers and models per row. The full count (「N 件中」) is the page's
+    count when the list is neither filtered nor searched (one ``COUNT`` instead of two); the admin
+    leaves it to this changelist (``show_full_result_count = False``). Queries for the rows: the
+    count (and the full count when filtered or searched), the page, the page's bureaus (pinned in
+    tests/admin/test_page_query_counts.py)."""
 
     def get_queryset(self, request, exclude_parameters=None):
         return super().get_queryset(request, exclude_parameters).prefetch_related(None)
 
     def get_results(self, request):
-        super().get_results(request)
+        # Only the page's rows are read narrow: an action gets ``get_queryset``'s whole records.
+        listed = self.queryset
+        self.queryset = (
+            listed.select_related(None)
+            .only(*QUEUE_COLUMNS)
+            .annotate(**PEOPLE[SUBMITTER_CELL], **PEOPLE[DECIDER_CELL])
+        )
+        try:
+            super().get_results(request)
+        finally:
+            self.queryset = listed
+        filtered = self.query or any(name not in IGNORED_PARAMS for name in self.filter_params)
+        self.full_result_count = self.root_queryset.count() if filtered else self.result_count
+        self.show_full_result_count = True
+        self.show_admin_actions = bool(self.full_result_count)
         requests = list(self.result_list)
         names: dict[int, list[str]] = {}
         links = (
@@ -167,8 +207,20 @@ class QueueChangeList(SubqueryFilterChangeList):
         )
         for request_id, name in links:
             names.setdefault(request_id, []).append(name)
+        people: dict[tuple, str] = {}
+        User = get_user_model()
         for change_request in requests:
             setattr(change_request, BUREAU_NAMES, names.get(change_request.pk, []))
+            for attribute, fields in PEOPLE.items():
+                person = tuple(getattr(change_request, name) for name in fields)
+                if person not in people:
+                    username, first, last = person
+                    people[person] = person_cell(
+                        None
+                        if username is None
+                        else User(username=username, first_name=first, last_name=last)
+                    )
+                setattr(change_request, attribute, people[person])
 
 
 @admin.register(ChangeRequest)
@@ -192,6 +244,7 @@ class ChangeRequestAdmin(PolicyModelAdmin):
         "source",
     )
     list_select_related = ("submitted_by", "decided_by")
+    show_full_result_count = False  # counted by QueueChangeList, once when unfiltered
     search_fields = ("title", "reason")
     change_form_template = "admin/plan/changerequest/review.html"
     actions = ("approve_selected",)
@@ -281,7 +334,8 @@ class ChangeRequestAdmin(PolicyModelAdmin):
 
     @admin.display(description="申請者", ordering="submitted_by__last_name")
     def submitter(self, change_request) -> str:
-        return unbroken(person_name(change_request.submitted_by).split())
+        cell = getattr(change_request, SUBMITTER_CELL, None)
+        return person_cell(change_request.submitted_by) if cell is None else cell
 
     @admin.display(description="申請日時", ordering="submitted_at")
     def submitted_on(self, change_request) -> str:
@@ -289,9 +343,10 @@ class ChangeRequestAdmin(PolicyModelAdmin):
 
     @admin.display(description="決定者", ordering="decided_by__last_name")
     def decider(self, change_request) -> str:
-        if change_request.decided_by is None:
+        if change_request.decided_by_id is None:
             return ""
-        return unbroken(person_name(change_request.decided_by).split())
+        cell = getattr(change_request, DECIDER_CELL, None)
+        return person_cell(change_request.decided_by) if cell is None else cell
 
     @admin.display(description="経過日数")
     def age(self, change_request) -> str:

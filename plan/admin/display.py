@@ -1,6 +1,7 @@
 """Small pieces of list cells that read well at 1366 px: names that do not break mid-word, a
 request's state as a badge, times in Asia/Tokyo in one short form. Styles in plan/static/plan/site.css."""
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -30,10 +31,29 @@ def unbroken(names: Iterable[str]) -> str:
 
 def status_badge(change_request) -> str:
     """``format_html('<span class="badge {}">{}</span>', css, label)``'s HTML, without a
-    ``format_html`` per row (the classes are plain words)."""
+    ``format_html`` per row (the classes are plain words); each state's badge written once per
+    process (the states' labels are plain text, not translated per request)."""
+    badge = _badges().get(change_request.status)
+    if badge is not None:
+        return badge
     css = STATUS_BADGES.get(change_request.status, "badge-closed")
     label = conditional_escape(change_request.get_status_display())
     return SafeString(f'<span class="badge {css}">{label}</span>')
+
+
+@functools.cache
+def _badges() -> dict[str, SafeString]:
+    """The badge of each state whose label is a plain string (``get_status_display``'s)."""
+    from plan.models import ChangeRequest
+
+    return {
+        status: SafeString(
+            f'<span class="badge {STATUS_BADGES.get(status, "badge-closed")}">'
+            f"{conditional_escape(label)}</span>"
+        )
+        for status, label in ChangeRequest._meta.get_field("status").flatchoices
+        if type(label) is str
+    }
 
 
 def person_name(user) -> str:
@@ -47,7 +67,10 @@ def short_time(moment) -> str:
     if not moment:
         return ""
     local = timezone.localtime(moment)
-    return unbroken([local.strftime("%Y-%m-%d"), local.strftime("%H:%M")])
+    # unbroken() of the two parts, which are digits, dashes and a colon (nothing to escape).
+    return SafeString(
+        f'<span class="unbroken">{local:%Y-%m-%d}</span> <span class="unbroken">{local:%H:%M}</span>'
+    )
 
 
 def bureau_names_by_project(project_ids) -> dict[int, list[str]]:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import sys
+from collections import Counter
+from collections.abc import Collection
 from itertools import chain
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Model, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -46,6 +49,19 @@ NAME_RELATIONS = {
     ProjectBureau: ("project", "bureau"),
     Listing: ("measure", "project"),
     ProjectKpi: ("project", "kpi"),
+}
+
+
+#: The relations the names of the records the rows refer to read (their ``__str__``): the
+#: related records are read with these only (``related_records``), not with all theirs.
+RELATED_NAME_RELATIONS = {
+    Project: (),
+    Kpi: (),
+    Bureau: (),
+    PolicyGoal: (),
+    Plan: (),
+    Measure: ("goal",),
+    Edition: ("plan",),
 }
 
 
@@ -193,12 +209,20 @@ def _instance(record):
     )
 
 
-def history_rows(records) -> list[dict]:
+def history_rows(
+    records,
+    *,
+    complete: Collection[type[Model]] = (),
+    few_versions: bool = False,
+    known: RelatedRecords | None = None,
+) -> list[dict]:
     """The rows of a history page: each record with the fields it changed. The previous versions
-    are read in a query per model, and the related records that the fields and the records' own
-    names show in a query per related model, once for the page."""
+    are read in a query per model (none for the models in ``complete``, whose every version is
+    among ``records``; ``few_versions``: see ``previous_records``), and the related records that
+    the fields and the records' own names show in a query per related model (but those
+    ``known``), once for the page."""
     records = list(records)
-    previous = previous_records(records)
+    previous = previous_records(records, complete, few_versions=few_versions)
     instances = [_instance(record) for record in records]
     related = related_records(
         [
@@ -208,7 +232,9 @@ def history_rows(records) -> list[dict]:
                 for field in _name_fields(instance)
             ),
             *history_references(zip(records, previous, strict=True)),
-        ]
+        ],
+        known,
+        RELATED_NAME_RELATIONS,
     )
     fields = describe_histories(records, previous=previous, names=names_of(related))
     return [
@@ -236,16 +262,65 @@ _KEPT = db_stamp.StampedCache(
 )
 
 
-def bureaus_stamp() -> str:
+def project_history_filters(pk) -> dict:
+    """What a project's 「履歴」 lists of each history model: its own rows, its bureaus',
+    listings' and KPI links', and those of every KPI it was ever linked to and their values."""
+    kpi_ids = _history(ProjectKpi).filter(project_id=pk).values("kpi_id")
+    return {
+        Project: Q(id=pk),
+        ProjectBureau: Q(project_id=pk),
+        Listing: Q(project_id=pk),
+        ProjectKpi: Q(project_id=pk),
+        Kpi: Q(id__in=kpi_ids),
+        KpiValue: Q(kpi_id__in=kpi_ids),
+    }
+
+
+#: A key no project has: where the project's key goes in ``_project_queries``.
+_PROJECT_MARK = -918273645
+
+
+@functools.cache
+def _project_queries(vendor: str) -> list[tuple[type[Model], str, tuple]]:
+    """``_newest_records``' queries for a project's page, written once per process (building and
+    compiling the six querysets cost about as much as the rest of the first view's reading),
+    with ``_PROJECT_MARK`` where the project's key goes."""
+    filters = project_history_filters(_PROJECT_MARK)
+    queries = []
+    for model in HISTORY_MODELS:
+        if model in filters:
+            queryset = _history(model).filter(filters[model])
+            newest = queryset.order_by("-history_date", "-history_id")[:HISTORY_LIMIT]
+            sql, params = newest.query.sql_with_params()
+            queries.append((model, sql, tuple(params)))
+    return queries
+
+
+def _project_records(pk) -> list:
+    """``_newest_records(HISTORY_MODELS, project_history_filters(pk), HISTORY_LIMIT)`` from the
+    queries written once (``_project_queries``)."""
+    records = []
+    for model, sql, params in _project_queries(connection.vendor):
+        shown = [pk if value == _PROJECT_MARK else value for value in params]
+        records += _history(model).model._base_manager.raw(sql, shown)
+    return sorted(records, key=lambda record: record.history_date, reverse=True)
+
+
+def bureaus_stamp(bureaus: list[Bureau] | None = None) -> str:
     """A digest of every bureau's name (bureaus keep no history; their names are shown in the
-    rows of a project's bureaus): one query on a table of a few dozen rows."""
-    names = Bureau.objects.order_by("pk").values_list("pk", "name")
-    return hashlib.sha256(repr(list(names)).encode()).hexdigest()[:16]
+    rows of a project's bureaus): one query on a table of a few dozen rows, or none with
+    ``bureaus``, every bureau by key, read by the caller."""
+    if bureaus is None:
+        names = list(Bureau.objects.order_by("pk").values_list("pk", "name"))
+    else:
+        names = [(bureau.pk, bureau.name) for bureau in bureaus]
+    return hashlib.sha256(repr(names).encode()).hexdigest()[:16]
 
 
 def project_history_rows(project) -> list[dict]:
     """``history_rows`` of the project's own historical rows and those of its bureaus, listings,
-    KPIs and their values, newest first.
+    KPIs and their values, newest first. ``project`` is read with its edition and plan (the
+    rows' names of them are taken from it).
 
     The rows (without the people) are kept in Django's cache with a stamp of the tables they read
     (``STAMPED_MODELS``, ``plan.db_stamp``, and the bureaus' names), read before the rows, so that
@@ -255,23 +330,23 @@ def project_history_rows(project) -> list[dict]:
     history model, the previous versions and related records: one per model) or none, and one for
     the people."""
     plan_stamp = db_stamp.database_stamp(STAMPED_MODELS)
-    stamp = None if plan_stamp is None else f"{plan_stamp};{bureaus_stamp()}"
+    bureaus = list(Bureau.objects.order_by("pk"))
+    stamp = None if plan_stamp is None else f"{plan_stamp};{bureaus_stamp(bureaus)}"
 
     def compute() -> list[dict]:
-        kpi_ids = _history(ProjectKpi).filter(project_id=project.pk).values("kpi_id")
-        records = _newest_records(
-            HISTORY_MODELS,
-            {
-                Project: Q(id=project.pk),
-                ProjectBureau: Q(project_id=project.pk),
-                Listing: Q(project_id=project.pk),
-                ProjectKpi: Q(project_id=project.pk),
-                Kpi: Q(id__in=kpi_ids),
-                KpiValue: Q(kpi_id__in=kpi_ids),
-            },
-            HISTORY_LIMIT,
-        )
-        return history_rows(records)
+        records = _project_records(project.pk)
+        # The project's and its KPIs' rows are chosen by their own key: every version of each is
+        # here (unless the budget cut them), so their previous versions need no query.
+        counts = Counter(record.instance_type for record in records)
+        complete = [model for model in (Project, Kpi) if counts[model] < HISTORY_LIMIT]
+        # The bureaus the rows name were read for the stamp.
+        known: RelatedRecords = {("accounts.bureau", bureau.pk): bureau for bureau in bureaus}
+        known[("plan.project", project.pk)] = project
+        edition = Project.edition.field.get_cached_value(project, None)  # type: ignore[attr-defined]
+        if edition is not None and Edition.plan.field.is_cached(edition):  # type: ignore[attr-defined]
+            known[("plan.edition", edition.pk)] = edition
+        # The others are chosen by the project or its KPIs: nearly all their versions are here.
+        return history_rows(records, complete=complete, few_versions=True, known=known)
 
     return attributed_rows(_KEPT.cached(str(project.pk), stamp, compute))
 
@@ -293,7 +368,9 @@ class ProjectHistoryMixin:
         unchanged plan only the stamp, the bureaus and the people (``project_history_rows``;
         pinned in tests/admin/test_page_query_counts.py)."""
         # Its edition: whether it may be restored (a published edition's may not).
-        project = get_object_or_404(Project._base_manager.select_related("edition"), pk=object_id)
+        project = get_object_or_404(
+            Project._base_manager.select_related("edition__plan"), pk=object_id
+        )
         if not self.has_view_permission(request, project):
             raise PermissionDenied
         restorable = permissions.requires_approval(request.user) or permissions.may_apply_directly(

@@ -13,16 +13,15 @@ from accounts import permissions
 from accounts.admin_base import OwnBureauListFilter, PolicyTabularInline
 from kpis.models import Kpi, ProjectKpi
 from kpis.panels import AchievementPanelMixin
-from plan.admin.base import (
-    KeysFirstPaginator,
-    MeasureListFilter,
-    NormalizedSearchAdmin,
-    SubqueryFilterChangeList,
-    SubqueryRelatedFieldListFilter,
-    lines,
-)
+from plan.admin.base import KeysFirstPaginator, NormalizedSearchAdmin, lines
 from plan.admin.display import bureau_names_by_project, unbroken
 from plan.admin.history import ProjectHistoryMixin
+from plan.admin.kept_list import (
+    KeptMeasureListFilter,
+    KeptRelatedFieldListFilter,
+    KeptRowsChangeList,
+    KeptSubqueryFilter,
+)
 from plan.admin.reading import ProjectReading
 from plan.admin.request_status import (
     RequestStatusListFilter,
@@ -98,16 +97,15 @@ def bureau_names(project) -> list[str]:
     return [link.bureau.name for link in project.bureau_links.all()]
 
 
-class ProjectChangeList(SubqueryFilterChangeList):
+class ProjectChangeList(KeptRowsChangeList):
     """The project list: its page's listings and bureaus read as values (``read_list_cells``),
-    not prefetched."""
+    not prefetched; the page kept between requests (``KeptRowsChangeList``)."""
 
-    def get_queryset(self, request, exclude_parameters=None):
-        return super().get_queryset(request, exclude_parameters).prefetch_related(None)
+    row_fields = ("id", "code", "name", "is_new")
+    row_attributes = ("kpi_count", "request_status", LISTING_CELLS, BUREAU_NAMES)
 
-    def get_results(self, request):
-        super().get_results(request)
-        read_list_cells(self.result_list)
+    def read_cells(self, rows) -> None:
+        read_list_cells(rows)
 
 
 class ProjectBureauInline(PolicyTabularInline):
@@ -196,11 +194,11 @@ class ProjectAdmin(
     list_display_links = ("code", "name_column")
     list_filter = (
         OwnBureauListFilter,
-        ("listings__measure__goal", SubqueryRelatedFieldListFilter),
-        ("listings__measure", MeasureListFilter),
-        ("bureaus", SubqueryRelatedFieldListFilter),
+        ("listings__measure__goal", KeptSubqueryFilter),
+        ("listings__measure", KeptMeasureListFilter),
+        ("bureaus", KeptSubqueryFilter),
         "is_new",
-        "edition",
+        ("edition", KeptRelatedFieldListFilter),
         RequestStatusListFilter,
     )
     search_fields = ("search_text",)
@@ -255,7 +253,10 @@ class ProjectAdmin(
         read by key), rather than matching every text twice (the count, then the page)."""
         rows = None
         if request.GET.get(SEARCH_VAR, "").strip():
-            rows = self.get_queryset(request).prefetch_related(None)
+
+            def rows():
+                return self.get_queryset(request).prefetch_related(None)
+
         return KeysFirstPaginator(queryset, per_page, orphans, allow_empty_first_page, rows=rows)
 
     def get_record_queryset(self, request):

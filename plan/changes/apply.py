@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
@@ -29,9 +30,9 @@ def _verified_references(items: list[ChangeItem]) -> set[tuple[str, object]]:
     for item in items:
         if item.operation != ChangeItem.Operation.CREATE:
             continue
-        for field in apps.get_model(item.model_label)._meta.concrete_fields:
+        for field in _plain_keys(apps.get_model(item.model_label)):
             value = item.proposed.get(field.attname)
-            if _plain_key(field) and value is not None and not isinstance(value, dict):
+            if value is not None and not isinstance(value, dict):
                 wanted.setdefault(field.related_model, set()).add(
                     field.target_field.to_python(value)
                 )
@@ -61,19 +62,27 @@ def _plain_key(field) -> bool:
     )
 
 
+_plain_keys_of: dict[type[models.Model], list[Any]] = {}
+
+
+def _plain_keys(model: type[models.Model]) -> list[Any]:
+    """The model's concrete fields that are plain keys (``_plain_key``), in their order."""
+    if model not in _plain_keys_of:
+        _plain_keys_of[model] = [f for f in model._meta.concrete_fields if _plain_key(f)]
+    return _plain_keys_of[model]
+
+
 def _new_record(
     model: type[models.Model], item: ChangeItem, created: dict[str, int], verified: set
 ) -> models.Model:
     """The record an item creates, validated (not saved). Its foreign keys to records known to
     exist (``verified``) are not looked up again."""
     instance = model(**decode(model, item.proposed, created))
-    known = [
-        field.name
-        for field in model._meta.concrete_fields
-        if _plain_key(field)
-        and isinstance(field.related_model, type)
-        and (field.related_model._meta.label_lower, getattr(instance, field.attname)) in verified
-    ]
+    known = []
+    for field in _plain_keys(model):
+        related: type[models.Model] = field.related_model
+        if (related._meta.label_lower, getattr(instance, field.attname)) in verified:
+            known.append(field.name)
     instance.full_clean(exclude=known, validate_unique=False, validate_constraints=False)
     return instance
 

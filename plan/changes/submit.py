@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Required, TypedDict, Unpack
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import router, transaction
 from django.utils import timezone
 
 from accounts import permissions
@@ -15,6 +15,7 @@ from plan.changes import notifications
 from plan.changes.apply import apply_items
 from plan.changes.authorise import bureaus_concerned, check_changes
 from plan.changes.events import record_event
+from plan.changes.inserts import insert_all
 from plan.changes.scope import RequestScope, open_request_for_task
 from plan.changes.values import require_text, snapshot, to_json
 from plan.changes.vocabulary import ProposedChange, Ref
@@ -77,7 +78,8 @@ def _write_items(
                 proposed={name: to_json(value) for name, value in change.values.items()},
             )
         )
-    return ChangeItem.objects.bulk_create(items)
+    insert_all(ChangeItem, items, router.db_for_write(ChangeItem))
+    return items
 
 
 def _merge_items(

@@ -136,3 +136,20 @@ def test_the_list_names_a_requests_bureaus_in_the_citys_order(world):
         "-",  # Django's mark for an empty cell
         unbroken(["環境局", "産業経済局", "総務市民局"]),
     ]
+
+
+def test_a_filtered_or_searched_queue_says_how_many_of_all(world):
+    waiting = submit(world, "P002", "海岸清掃を支援する。")
+    decided = submit(world, "P034", "GX を推進する。")
+    changes.change_request_approve(acting_user=world.coordinator, change_request=decided)
+    client = client_as(world.coordinator)
+    url = reverse("admin:plan_changerequest_changelist")
+
+    pending = client.get(url, {"status__exact": "pending"}).content.decode()
+    assert '<span class="small quiet">結果 1 (<a href="?">全 2 件</a>)</span>' in pending
+    searched = client.get(url, {"q": waiting.title}).content.decode()
+    assert '<span class="small quiet">結果 1 (<a href="?">全 2 件</a>)</span>' in searched
+    everything = client.get(url).content.decode()
+    assert 'class="small quiet"' not in everything
+    assert 'name="action"' in everything
+    assert len(cells(everything, "title")) == 2

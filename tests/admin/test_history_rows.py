@@ -9,7 +9,17 @@ from django.db.models import Q
 from accounts.models import Bureau
 from kpis.models import Kpi, KpiValue, ProjectKpi
 from plan import changes
-from plan.admin.history import HISTORY_MODELS, _instance, history_records, history_rows
+from plan.admin.history import (
+    HISTORY_LIMIT,
+    HISTORY_MODELS,
+    _instance,
+    _newest_records,
+    _project_records,
+    history_records,
+    history_rows,
+    project_history_filters,
+    project_history_rows,
+)
 from plan.changes import ProposedChange
 from plan.changes.diff import describe_histories
 from plan.models import Listing, Project, ProjectBureau
@@ -74,3 +84,41 @@ def test_rows_name_and_describe_each_record_as_it_does_alone(records):
             "アジア・グリーン共創ハブ推進事業",
         ),
     }
+
+
+def test_a_projects_page_finds_the_previous_versions_among_its_rows_or_by_row_and_date(records):
+    """``project_history_rows`` takes the project's and its KPIs' previous versions from the page
+    and reads the others' earlier versions whole (``few_versions``): the same differences as each
+    record's ``prev_record`` gives (``describe_histories`` without them)."""
+    project = Project._base_manager.select_related("edition__plan").get(
+        name="アジア・グリーン共創ハブ推進事業"
+    )
+    rows = project_history_rows(project)
+    assert [row["record"].history_id for row in rows] == [r.history_id for r in records]
+    assert [[(diff.field, diff.before, diff.after) for diff in row["fields"]] for row in rows] == [
+        [(diff.field, diff.before, diff.after) for diff in fields]
+        for fields in describe_histories(records)
+    ]
+    assert [row["object"] for row in rows] == [str(_instance(record)) for record in records]
+    updated = {row["record"].instance_type for row in rows if row["record"].history_type == "~"}
+    assert updated == {Project, Listing, KpiValue}
+
+
+def values(record) -> dict:
+    return {field.attname: getattr(record, field.attname) for field in record._meta.concrete_fields}
+
+
+def test_a_projects_rows_are_read_by_the_queries_written_once(records):
+    """``_project_records`` runs the page's queries written once per process, with the project's
+    key put in: the same records, in the same order, as the querysets built for the project."""
+    project = Project.objects.get(name="アジア・グリーン共創ハブ推進事業")
+    built = _newest_records(HISTORY_MODELS, project_history_filters(project.pk), HISTORY_LIMIT)
+    kept = _project_records(project.pk)
+    assert [(type(r), r.history_id, r.history_date) for r in kept] == [
+        (type(r), r.history_id, r.history_date) for r in built
+    ]
+    assert [r.history_id for r in kept] == [r.history_id for r in records]
+    assert [values(r) for r in kept] == [values(r) for r in built]
+    other = Project.objects.exclude(pk=project.pk).order_by("pk").first()
+    assert {r.instance_type for r in _project_records(other.pk)} >= {Project}
+    assert all(r.id == other.pk for r in _project_records(other.pk) if r.instance_type is Project)

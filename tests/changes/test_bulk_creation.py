@@ -169,3 +169,59 @@ def test_one_creation_that_cannot_be_written_leaves_everything_unwritten(world, 
     assert (KpiValue.objects.filter(kpi__code="K900").count(), KpiActual.objects.count()) == (0, 0)
     assert KpiActual.history.count() == histories
     assert not ChangeRequest.objects.exists()
+
+
+def _row_state(row) -> tuple[dict, dict]:
+    values = {name: value for name, value in vars(row).items() if name != "_state"}
+    return values, {**vars(row._state), "fields_cache": dict(row._state.fields_cache)}
+
+
+@pytest.mark.parametrize("with_user", [False, True])
+def test_a_history_row_built_positionally_is_the_one_simple_history_builds(world, with_user):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from plan.changes.bulk import _history_of, _positional_builder
+
+    _, history = _history_of(KpiActual)
+    historical_model = KpiActual.history.model
+    fields = history.fields_included(KpiActual)
+    build = _positional_builder(historical_model, fields)
+    actual = KpiActual(id=5, kpi=world.kpi, year=2024, text="12件", value=Decimal("12"), unit="件")
+    now, user = timezone.now(), world.coordinator if with_user else None
+    attributes = {field.attname: getattr(actual, field.attname) for field in fields}
+    by_keywords = historical_model(
+        history_date=now,
+        history_type="+",
+        history_user=user,
+        history_change_reason="理由",
+        **attributes,
+    )
+    assert build is not None
+    built = build(actual, now, user, "理由")
+    assert _row_state(built) == _row_state(by_keywords)
+    assert (built.history_type, built.history_change_reason, built.year, built.kpi_id) == (
+        "+",
+        "理由",
+        2024,
+        world.kpi.pk,
+    )
+
+
+def test_a_history_row_is_built_with_keywords_when_a_pre_init_receiver_would_see_them():
+    from django.db.models.signals import pre_init
+
+    from plan.changes.bulk import _history_of, _positional_builder
+
+    def receiver(sender, args, kwargs, **extra):
+        pass
+
+    historical_model = KpiActual.history.model
+    _, history = _history_of(KpiActual)
+    pre_init.connect(receiver, sender=historical_model)
+    try:
+        assert _positional_builder(historical_model, history.fields_included(KpiActual)) is None
+    finally:
+        pre_init.disconnect(receiver, sender=historical_model)
+    assert _positional_builder(historical_model, history.fields_included(KpiActual)) is not None

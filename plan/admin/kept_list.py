@@ -1,0 +1,218 @@
+"""The project and KPI lists' rows and filter choices kept between requests, with a stamp of what
+they read (``plan.db_stamp``): paging, filtering or searching an unchanged plan neither counts,
+searches nor reads and annotates its rows again.
+
+What a list shows comes from the plan's tables (projects, bureaus' links, listings, measures, goals,
+KPIs, their values and links, editions and plans: all historied), the change requests (their
+threads, which move with every change of a request: ``plan.editions.review.THREADS``) and the
+bureaus (no history: their names and order are digested, ``bureaus_digest``). The stamp of all of
+them is read once per request (``list_stamp``), before anything it covers, so that a kept value is
+never older than its stamp; any change of the plan, of a request or of a bureau moves it.
+
+Kept under a key naming exactly what was read:
+- a filter's choices (``KeptChoicesMixin``), by the filter's field path;
+- a page (``KeptRowsChangeList``): the SQL of the list's keys (filters, search, sort and the user's
+  bureaus as its parameters) and of the whole list, the page number and its size. The entry holds
+  the count, the whole count, and each row's shown fields and cells; the rows are made again as
+  model instances of those fields (the others deferred).
+
+Who may do what (the actions, the links) is asked on every request; only the plan's data is kept.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import sys
+
+from django.contrib import admin
+from django.core.exceptions import EmptyResultSet
+from django.utils.functional import cached_property
+
+from accounts.models import Bureau
+from kpis.models import Kpi, KpiValue, ProjectKpi
+from plan import db_stamp
+from plan.admin import base as admin_base
+from plan.admin.base import (
+    MeasureListFilter,
+    SubqueryFilterChangeList,
+    SubqueryRelatedFieldListFilter,
+)
+from plan.models import (
+    ChangeRequest,
+    ChangeRequestEvent,
+    Edition,
+    Listing,
+    Measure,
+    Plan,
+    PolicyGoal,
+    Project,
+    ProjectBureau,
+)
+
+#: The historied tables a list (its rows, filters, search and sort) reads.
+LIST_MODELS = (
+    *(Plan, Edition, PolicyGoal, Measure, Listing, Project, ProjectBureau),
+    *(Kpi, KpiValue, ProjectKpi),
+)
+#: The change requests' tables (the 「変更申請」 column and filter): see the module docstring.
+LIST_THREADS = ((ChangeRequest, "submitted_at"), (ChangeRequestEvent, "at"))
+#: How long an entry is kept (the stamp, not the timeout, decides whether it is current).
+TIMEOUT = 60 * 60
+_KEPT = db_stamp.StampedCache(
+    f"plan.kept_list:{db_stamp.fingerprint(sys.modules[__name__], admin_base)}", TIMEOUT
+)
+_STAMP = "_kept_list_stamp"
+
+
+#: Bureaus in the city's order (their model's and admin's ordering): the stamp digests them, and
+#: a filter on bureaus shows them.
+BUREAU_ORDER = ("display_order", "name")
+_BUREAUS = "_kept_list_bureaus"
+
+
+def bureau_rows(request) -> list[tuple[int, str, int]]:
+    """Every bureau's key, name and place, in the city's order: read once per request, with the
+    stamp (``list_stamp``)."""
+    list_stamp(request)
+    return getattr(request, _BUREAUS)
+
+
+def list_stamp(request) -> str | None:
+    """The stamp of what the lists read, once per request (None: nothing is kept): the plan's and
+    the requests' tables (one query), and the bureaus, read whole (a few dozen rows, one query;
+    a bureau filter shows them)."""
+    if not hasattr(request, _STAMP):
+        stamp = db_stamp.database_stamp(LIST_MODELS, LIST_THREADS)
+        rows = list(
+            Bureau.objects.order_by(*BUREAU_ORDER).values_list("pk", "name", "display_order")
+        )
+        setattr(request, _BUREAUS, rows)
+        digest = hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+        setattr(request, _STAMP, None if stamp is None else f"{stamp};{digest}")
+    return getattr(request, _STAMP)
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+
+
+@functools.cache
+def _code(module: str) -> str:
+    """A digest of the module that reads a list's cells (``read_cells``): a server running other
+    code never reads another's rows."""
+    return db_stamp.fingerprint(sys.modules[module])
+
+
+def _sql(queryset) -> tuple:
+    """The queryset's SQL and parameters; none for a queryset that matches nothing (a filter by
+    a key no record can have)."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return ()
+    return sql, tuple(params)
+
+
+class KeptChoicesMixin:
+    """A related field's filter whose choices (each record's key and name) are kept; a filter on
+    bureaus shows the bureaus read with the stamp (``bureau_rows``)."""
+
+    def field_choices(self, field, request, model_admin):
+        ordering = tuple(self.field_admin_ordering(field, request, model_admin))
+        if field.related_model is Bureau and ordering == BUREAU_ORDER:
+            return [(pk, name) for pk, name, _place in bureau_rows(request)]
+        compute = super().field_choices
+        key = f"choices:{model_admin.opts.label_lower}:{self.field_path}:{ordering}"
+        return _KEPT.cached(
+            key, list_stamp(request), lambda: list(compute(field, request, model_admin))
+        )
+
+
+class KeptRelatedFieldListFilter(KeptChoicesMixin, admin.RelatedFieldListFilter):
+    """Django's filter of a foreign key (「版」), its choices kept."""
+
+
+class KeptSubqueryFilter(KeptChoicesMixin, SubqueryRelatedFieldListFilter):
+    """``SubqueryRelatedFieldListFilter`` (「政策目標」「所管局」), its choices kept."""
+
+
+class KeptMeasureListFilter(KeptChoicesMixin, MeasureListFilter):
+    """The 「基本施策」 filter, its choices kept."""
+
+
+class KeptRowsChangeList(SubqueryFilterChangeList):
+    """A changelist whose page (its count, whole count and rows) is kept with the lists' stamp.
+
+    ``row_fields`` are the model's fields the row shows (by attribute name); ``row_attributes``
+    the annotations and cells (``read_cells``) it shows besides. A row is made again with those
+    fields only (``from_db``, the others deferred) and the attributes set."""
+
+    row_fields: tuple[str, ...] = ()
+    row_attributes: tuple[str, ...] = ()
+
+    def get_queryset(self, request, exclude_parameters=None):
+        return super().get_queryset(request, exclude_parameters).prefetch_related(None)
+
+    def read_cells(self, rows) -> None:
+        """Set the rows' cells that the page query does not read (``row_attributes``)."""
+
+    def get_results(self, request):
+        stamp = list_stamp(request)
+        key = None
+        if stamp is not None:
+            key = _digest(
+                _code(type(self).__module__),
+                self.model._meta.label_lower,
+                _sql(self.queryset.values_list("pk")),
+                _sql(self.root_queryset.values_list("pk")),
+                self.page_num,
+                self.show_all,
+                self.list_per_page,
+                self.list_max_show_all,
+            )
+            kept = _KEPT.kept(f"rows:{key}", stamp)
+            if kept is not None:
+                self._restore(request, kept)
+                return
+        super().get_results(request)
+        self.result_list = list(self.result_list)
+        self.read_cells(self.result_list)
+        if key is not None:
+            _KEPT.keep(f"rows:{key}", stamp, self._kept())
+
+    @cached_property
+    def _field_names(self) -> list[str]:
+        """``row_fields`` in the model's order (``from_db``'s)."""
+        fields = set(self.row_fields)
+        return [f.attname for f in self.model._meta.concrete_fields if f.attname in fields]
+
+    def _kept(self) -> tuple:
+        rows = [
+            (
+                tuple(getattr(row, name) for name in self._field_names),
+                tuple(getattr(row, name) for name in self.row_attributes),
+            )
+            for row in self.result_list
+        ]
+        return (self.result_count, self.full_result_count, rows)
+
+    def _restore(self, request, kept: tuple) -> None:
+        """What ``ChangeList.get_results`` sets, from the kept page."""
+        result_count, full_result_count, rows = kept
+        paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
+        paginator.count = result_count
+        self.result_count = result_count
+        self.show_full_result_count = self.model_admin.show_full_result_count
+        self.show_admin_actions = not self.show_full_result_count or bool(full_result_count)
+        self.full_result_count = full_result_count
+        self.can_show_all = result_count <= self.list_max_show_all
+        self.multi_page = result_count > self.list_per_page
+        self.paginator = paginator
+        self.result_list = [self._row(fields, attributes) for fields, attributes in rows]
+
+    def _row(self, fields: tuple, attributes: tuple):
+        row = self.model.from_db(self.queryset.db, self._field_names, fields)
+        for name, value in zip(self.row_attributes, attributes, strict=True):
+            setattr(row, name, value)
+        return row

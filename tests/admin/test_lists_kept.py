@@ -1,0 +1,171 @@
+"""The project and KPI lists' pages and filter choices are kept between views
+(plan.admin.kept_list): each change of the plan, of a request or of a bureau is shown at the next
+view. Nothing tells the cache of a change: the stamp is read from the database, so another
+process's change is seen the same way."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Bureau
+from kpis.models import Kpi
+from plan import changes
+from plan.admin.kept_list import list_stamp
+from plan.changes import ProposedChange
+from plan.models import Measure, PolicyGoal, Project
+from tests.admin_forms import client_as, without_csrf
+
+pytestmark = pytest.mark.django_db
+
+PROJECTS = "admin:plan_project_changelist"
+KPIS = "admin:kpis_kpi_changelist"
+
+
+def page(client, name: str, query: dict | None = None) -> str:
+    response = client.get(reverse(name), query or {})
+    assert response.status_code == 200
+    return without_csrf(response.content.decode())
+
+
+def apply(world, record, values: dict, edition) -> None:
+    changes.change_direct_apply(
+        acting_user=world.coordinator,
+        edition=edition,
+        changes=[ProposedChange.update(record, values)],
+        reason="名称の整理",
+        title=str(record),
+    )
+
+
+def test_a_projects_new_name_is_shown_at_the_next_view(world):
+    client = client_as(world.coordinator)
+    project = Project.objects.get(code="P002")
+    assert ">海岸漂着物処理推進事業</a>" in page(client, PROJECTS)
+    assert ">海岸漂着物処理推進事業</a>" in page(client, PROJECTS)  # kept
+    apply(world, project, {"name": "海岸清掃推進事業"}, project.edition)
+
+    html = page(client, PROJECTS)
+    assert ">海岸清掃推進事業</a>" in html
+    assert ">海岸漂着物処理推進事業</a>" not in html
+
+
+def test_a_search_finds_a_new_name_at_the_next_view(world):
+    client = client_as(world.coordinator)
+    project = Project.objects.get(code="P002")
+    assert "結果 0 (" in page(client, PROJECTS, {"q": "海岸清掃推進"})
+    apply(world, project, {"name": "海岸清掃推進事業"}, project.edition)
+
+    html = page(client, PROJECTS, {"q": "海岸清掃推進"})
+    assert "結果 1 (" in html
+    assert ">海岸清掃推進事業</a>" in html
+
+
+def test_a_goals_and_a_measures_new_names_are_shown_at_the_next_view(world):
+    client = client_as(world.coordinator)
+    goal = PolicyGoal.objects.get(code="I")
+    measure = Measure.objects.filter(goal=goal).order_by("number").first()
+    before = page(client, PROJECTS)
+    assert f"({measure.number}) {measure.title}<br>" in before
+    assert f">{goal.label}</a>" in before  # the goal filter's choice
+    apply(world, goal, {"title": "新しい目標"}, goal.edition)
+    apply(world, measure, {"title": "新しい施策"}, goal.edition)
+
+    html = page(client, PROJECTS)
+    assert f"({measure.number}) 新しい施策<br>" in html
+    assert ">政策目標I 新しい目標</a>" in html
+    assert f">{goal.label}</a>" not in html
+
+
+def test_a_bureaus_new_name_is_shown_at_the_next_view(world):
+    """Bureaus keep no history: they are read with the stamp."""
+    client = client_as(world.coordinator)
+    html = page(client, PROJECTS)
+    assert '<span class="unbroken">産業経済局</span>' in html
+    assert page(client, KPIS) == page(client, KPIS)
+    bureau = Bureau.objects.get(name="産業経済局")
+    bureau.name = "産業振興局"
+    bureau.save()
+
+    html = page(client, PROJECTS)
+    assert '<span class="unbroken">産業振興局</span>' in html
+    assert "産業経済局" not in html
+    assert f'<a href="?bureaus__id__exact={bureau.pk}">産業振興局</a>' in html  # the filter
+    assert "産業経済局" not in page(client, KPIS)
+
+
+def test_a_change_request_is_shown_at_the_next_view(world):
+    client = client_as(world.coordinator)
+    project = Project.objects.get(code="P002")
+    assert page(client, PROJECTS, {"request": "pending"}).count('class="field-code"') == 0
+    changes.change_request_submit(
+        acting_user=world.sangyo,
+        edition=project.edition,
+        changes=[ProposedChange.update(project, {"summary": "海岸清掃を支援する。"})],
+        reason="年度の更新",
+        title=project.name,
+        project=project,
+    )
+
+    assert page(client, PROJECTS, {"request": "pending"}).count('class="field-code"') == 1
+    assert '<td class="field-request_status">審査待ち</td>' in page(client, PROJECTS)
+
+
+def test_a_kpis_new_wording_is_shown_at_the_next_view(world):
+    client = client_as(world.coordinator)
+    kpi = Kpi.objects.order_by("code").first()
+    assert f">{kpi.indicator}</a>" in page(client, KPIS)
+    apply(world, kpi, {"indicator": "新しい事業目標"}, kpi.edition)
+
+    html = page(client, KPIS)
+    assert ">新しい事業目標</a>" in html
+    assert f">{kpi.indicator}</a>" not in html
+
+
+def test_the_kept_page_is_what_the_list_reads(world):
+    """A kept view is the first view, byte for byte, for a coordinator and for staff, on pages
+    of a search, a filter and a sort."""
+    shown = [
+        (PROJECTS, {}),
+        (PROJECTS, {"q": "環境"}),
+        (PROJECTS, {"listings__measure__goal__id__exact": PolicyGoal.objects.get(code="I").pk}),
+        (PROJECTS, {"o": "-7", "own": "all"}),
+        (KPIS, {}),
+        (KPIS, {"o": "2", "own": "all"}),
+    ]
+    for user in (world.coordinator, world.sangyo):
+        client = client_as(user)
+        for name, query in shown:
+            assert page(client, name, query) == page(client, name, query)
+
+
+def test_the_kept_page_would_be_stale_with_a_constant_stamp(world, monkeypatch):
+    """The tests above rely on the stamp: with one that never moves, the kept page is shown."""
+    from plan import db_stamp
+
+    monkeypatch.setattr(db_stamp, "database_stamp", lambda *_args: "constant")
+    client = client_as(world.coordinator)
+    project = Project.objects.get(code="P002")
+    before = page(client, PROJECTS)
+    apply(world, project, {"name": "海岸清掃推進事業"}, project.edition)
+    assert ">海岸清掃推進事業</a>" not in page(client, PROJECTS)
+    assert ">海岸漂着物処理推進事業</a>" in before
+
+
+def test_nothing_is_kept_without_a_stamp(world, monkeypatch):
+    """No stamp (another transaction writing on PostgreSQL): the list is read as it is."""
+    from plan import db_stamp
+
+    monkeypatch.setattr(db_stamp, "database_stamp", lambda *_args: None)
+    client = client_as(world.coordinator)
+    project = Project.objects.get(code="P002")
+    page(client, PROJECTS)
+    project.name = "海岸清掃推進事業"
+    project.save()
+    assert ">海岸清掃推進事業</a>" in page(client, PROJECTS)
+
+
+def test_the_stamp_is_read_once_a_request(rf, django_assert_num_queries):
+    request = rf.get("/")
+    with django_assert_num_queries(2):  # the tables' state, the bureaus
+        stamp = list_stamp(request)
+    with django_assert_num_queries(0):
+        assert list_stamp(request) == stamp
