@@ -17,7 +17,11 @@ from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
-from accounts.admin_widgets import SharedLabelsAutocompleteSelect, share_autocomplete_labels
+from accounts.admin_widgets import (
+    SharedLabelsAutocompleteSelect,
+    share_autocomplete_labels,
+    with_cached_urls,
+)
 from accounts.permissions import is_frozen, lists_own_bureaus_first, user_bureau_ids
 
 CHECKBOX_NAME = escape(helpers.ACTION_CHECKBOX_NAME)
@@ -89,6 +93,10 @@ class SharedMediaInlineAdminFormSet(helpers.InlineAdminFormSet):
 class PolicyModelAdmin(admin.ModelAdmin):
     def get_changelist(self, request, **kwargs):
         return PolicyChangeList
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """Django's form field; a foreign key's wrapper reverses its links' URLs once."""
+        return with_cached_urls(super().formfield_for_dbfield(db_field, request, **kwargs))
 
     def get_record_queryset(self, request):
         """What ``get_object`` (the change form, deletion) reads one record from: by default the
@@ -232,6 +240,10 @@ class PolicyInlineMixin:
         if is_frozen(self.parent_model._meta.label_lower, obj):
             return False
         return has_object_perm(request, permission_name(self.parent_model._meta, "change"), obj)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """Django's form field; a foreign key's wrapper reverses its links' URLs once."""
+        return with_cached_urls(super().formfield_for_dbfield(db_field, request, **kwargs))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         """Autocomplete selects whose selected records' names the formset reads once for all its

@@ -143,6 +143,22 @@ def render_label(context) -> str:
     return f"{shown}\n"
 
 
+def render_hidden_form(context) -> str:
+    """django/forms/div.html (a form's default template) for a form of hidden fields only and
+    without errors, such as a formset's management form: its hidden fields, one after another."""
+    if context.get("fields") or context.get("errors"):
+        raise Unsupported
+    return "".join(_field_html(field) for field in context["hidden_fields"])
+
+
+def _field_html(field) -> str:
+    """``{{ field }}`` for a bound field (its widget's HTML)."""
+    if callable(field):
+        raise Unsupported  # a template would call it
+    return conditional_escape(str(field))
+
+
+FORM_DIV = "django/forms/div.html"
 RELATED_WRAPPER = "admin/widgets/related_widget_wrapper.html"
 RELATED_WRAPPER_SOURCE = (
     "{% load i18n static %}\n"
@@ -310,6 +326,23 @@ SOURCES = {
         "{% endfor %}</ul>{% endif %}"
     ),
     RELATED_WRAPPER: RELATED_WRAPPER_SOURCE,
+    FORM_DIV: (
+        "{{ errors }}\n"
+        "{% if errors and not fields %}\n"
+        "  <div>{% for field in hidden_fields %}{{ field }}{% endfor %}</div>\n"
+        "{% endif %}\n"
+        "{% for field, errors in fields %}\n"
+        '  <div{% with classes=field.css_classes %}{% if classes %} class="{{ classes }}"{% endif %}{% endwith %}>\n'
+        "    {{ field.as_field_group }}\n"
+        "    {% if forloop.last %}\n"
+        "      {% for field in hidden_fields %}{{ field }}{% endfor %}\n"
+        "    {% endif %}\n"
+        "</div>\n"
+        "{% endfor %}\n"
+        "{% if not fields and not errors %}\n"
+        "  {% for field in hidden_fields %}{{ field }}{% endfor %}\n"
+        "{% endif %}\n"
+    ),
     "django/forms/label.html": (
         "{% if use_tag %}<{{ tag }}{% include 'django/forms/attrs.html' %}>{{ label }}"
         "</{{ tag }}>{% else %}{{ label }}{% endif %}\n"
@@ -349,6 +382,7 @@ WRITTEN: dict[str, tuple[Callable[[dict], str], tuple[str, ...]]] = {
     "django/forms/errors/list/ul.html": (render_error_list, ()),
     "django/forms/label.html": (render_label, ("django/forms/attrs.html",)),
     RELATED_WRAPPER: (render_related_widget_wrapper, ()),
+    FORM_DIV: (render_hidden_form, ()),
 }
 
 

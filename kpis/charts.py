@@ -1,9 +1,9 @@
 """Charts drawn on the server as SVG: a KPI's actuals, the straight line to its target, the target;
 and the horizontal bars of the 「達成状況」 dashboard.
 
-These functions only compute geometry (plain dataclasses of coordinates and Japanese labels); the
-templates ``admin/kpis/chart.html`` and ``admin/kpis/bars.html`` write the SVG with presentation
-attributes (``fill``, ``stroke``, ``font-size``), never a ``style`` attribute or element and never a
+These functions only compute geometry (plain dataclasses of coordinates and Japanese labels);
+``kpis/chart_svg.py`` (a KPI's chart) and the template ``admin/kpis/bars.html`` write the SVG
+with presentation attributes (``fill``, ``stroke``, ``font-size``), never a ``style`` attribute or element and never a
 script, so the strict Content-Security-Policy holds. No charting library was used: pygal embeds a
 ``<style>`` element and scripts, matplotlib a ``<style>`` element and style attributes.
 """
@@ -48,7 +48,7 @@ class Point:
 
 @dataclass
 class KpiChart:
-    """What ``admin/kpis/chart.html`` draws, in the SVG's coordinates."""
+    """What ``kpis.chart_svg.chart_svg`` draws, in the SVG's coordinates."""
 
     title: str
     unit: str

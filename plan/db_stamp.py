@@ -53,6 +53,13 @@ def fingerprint(*modules: ModuleType) -> str:
     return digest.hexdigest()[:12]
 
 
+@functools.cache
+def _history_table(model: type[models.Model]) -> str:
+    """The table of ``model``'s history, found once: reading ``model.history`` builds a manager
+    class each time (django-simple-history), a good part of a stamp's cost."""
+    return model.history.model._meta.db_table  # type: ignore[attr-defined]
+
+
 def database_stamp(
     historied: Sequence[type[models.Model]],
     threads: Sequence[tuple[type[models.Model], str]] = (),
@@ -85,7 +92,7 @@ def _stamp_query(
     tables = []
     parts = []
     for number, model in enumerate(historied):
-        history = model.history.model._meta.db_table  # type: ignore[attr-defined]
+        history = _history_table(model)
         table, key = model._meta.db_table, model._meta.pk.column
         tables += [history, table]
         parts.append(

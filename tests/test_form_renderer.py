@@ -212,3 +212,28 @@ def test_a_related_widget_wrapper_with_limited_choices_renders_as_djangos(limite
     wrapper = _wrapper(15, limited=limited)
     django_html = wrapper.render("measure", 1, None, renderer=DjangoTemplates())
     assert wrapper.render("measure", 1, None, renderer=FastWidgetRenderer()) == django_html
+
+
+class HiddenForm(forms.Form):
+    key = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(widget=forms.HiddenInput, required=False, show_hidden_initial=True)
+
+
+@pytest.mark.parametrize(
+    "data", [None, {"key": "3", "note": 'a "b" <c>', "initial-note": "x"}, {"key": "x"}]
+)
+def test_a_form_of_hidden_fields_renders_as_djangos(data):
+    """A formset's management form (and any form of hidden fields only) is written out; with
+    errors, the template."""
+
+    def rendered(renderer):
+        formset = forms.formset_factory(ProjectForm, extra=2, renderer=renderer)()
+        form = HiddenForm(data, initial={"key": 7, "note": "<n>"}, renderer=renderer)
+        return f"{formset.management_form}|{form}|{form.as_div()}"
+
+    assert rendered(FastWidgetRenderer()) == rendered(DjangoTemplates())
+    if data is None:
+        assert (
+            FastWidgetRenderer().written("django/forms/div.html")
+            is form_renderer.render_hidden_form
+        )

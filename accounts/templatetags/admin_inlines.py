@@ -1,6 +1,7 @@
-"""``{% tabular_inline %}`` and ``{% fieldset_written %}``: Django's tabular inline and fieldset
-written out in Python (accounts/admin_inline_html.py, accounts/admin_fieldset_html.py), or the
-template when the engine's is not Django's own or the page has what the modules do not reproduce."""
+"""``{% tabular_inline %}``, ``{% stacked_inline %}`` and ``{% fieldset_written %}``: Django's
+tabular and stacked inlines and fieldset written out in Python (accounts/admin_inline_html.py,
+accounts/admin_stacked_html.py, accounts/admin_fieldset_html.py), or the template when the
+engine's is not Django's own or the page has what the modules do not reproduce."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from django.utils.safestring import mark_safe
 
 from accounts.admin_fieldset_html import FIELDSET, FIELDSET_SOURCE, render_fieldset
 from accounts.admin_inline_html import TABULAR, Unsupported, is_djangos, render_tabular
+from accounts.admin_stacked_html import STACKED, render_stacked
+from accounts.admin_stacked_html import is_djangos as is_djangos_stacked
 
 register = template.Library()
 
@@ -29,6 +32,22 @@ def tabular_inline(context):
         except (Unsupported, AttributeError, KeyError, TypeError):
             pass
     return engine.get_template(TABULAR).render(context)
+
+
+@cache
+def _written_stacked(engine) -> bool:
+    return is_djangos_stacked(engine)
+
+
+@register.simple_tag(takes_context=True)
+def stacked_inline(context):
+    engine = context.template.engine
+    if _written_stacked(engine):
+        try:
+            return mark_safe(render_stacked(context))  # escaped as the template does
+        except (Unsupported, AttributeError, KeyError, TypeError):
+            pass
+    return engine.get_template(STACKED).render(context)
 
 
 _fieldset_templates: dict = {}

@@ -262,8 +262,9 @@ class ChangeRequestAdminMixin:
                 field.initial = own.reason  # amending: start from the reason already given
         return form
 
-    def task(self, obj) -> tuple[set[int], set[int]]:
-        """The project(s) and KPI(s) of the task ``obj`` belongs to (see plan.changes.scope)."""
+    def task(self, obj, records: list[models.Model]) -> tuple[set[int], set[int]]:
+        """The project(s) and KPI(s) of the task ``obj`` belongs to (see plan.changes.scope);
+        ``records`` are its record and inline rows (``edit_version_records``)."""
         return set(), set()
 
     def request_scope(self, obj, records: list[models.Model]) -> RequestScope:
@@ -273,7 +274,7 @@ class ChangeRequestAdminMixin:
         for inline in self.inlines:
             fk = _get_foreign_key(self.model, inline.model, fk_name=inline.fk_name)
             parents.add((inline.model._meta.label_lower, fk.attname, obj.pk))
-        projects, kpis = self.task(obj)
+        projects, kpis = self.task(obj, records)
         return RequestScope(
             records=frozenset((record._meta.label_lower, record.pk) for record in records),
             parents=frozenset(parents),

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from kpis.models import Kpi, KpiActual
 from plan.models import ChangeRequest, Project
-from tests.admin_forms import client_as, read_form
+from tests.admin_forms import client_as, read_form, without_csrf
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +130,39 @@ def test_the_actuals_list_filters_by_bureau(world):
     response = client_as(world.viewer).get(url)
     codes = sorted(a.kpi.code for a in response.context["cl"].result_list)
     assert "K035" in codes
+
+
+def _page(client, url) -> tuple[str, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return without_csrf(response.content.decode()), len(queries)
+
+
+def test_the_panels_are_kept_until_what_they_show_changes(world):
+    """The second view of a page reads the stamp of the panels' tables instead of the four
+    queries of the panels; an actual added or changed, or a KPI taken off the project, shows."""
+    client = client_as(world.viewer)
+    kpi_url = reverse("admin:kpis_kpi_change", args=[k007().pk])
+    first, first_queries = _page(client, kpi_url)
+    again, again_queries = _page(client, kpi_url)
+    assert again == first and "実績値はまだありません。" in again
+    assert (first_queries, again_queries) == (16, 13)
+    actual = enter(k007(), 2024, "820MW", "820", "MW")
+    added, _ = _page(client, kpi_url)
+    assert "R6年度 実績 820MW (順調)" in added
+    actual.text, actual.value = "1,500MW", Decimal("1500")
+    actual.save()
+    changed, _ = _page(client, kpi_url)
+    assert "R6年度 実績 1,500MW (達成)" in changed and "820MW" not in changed
+
+    project = Project.objects.filter(kpi_links__kpi=k007()).order_by("code").first()
+    project_url = reverse("admin:plan_project_change", args=[project.pk])
+    shown, _ = _page(client, project_url)
+    assert 'id="achievement-K007"' in shown
+    project.kpi_links.get(kpi=k007()).delete()
+    taken_off, _ = _page(client, project_url)
+    assert 'id="achievement-K007"' not in taken_off

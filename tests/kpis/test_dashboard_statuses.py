@@ -492,3 +492,12 @@ def test_status_values_are_what_the_drill_down_links_use():
         "behind",
         "not_assessable",
     ]
+
+
+def test_a_stamp_reads_each_models_own_history_table():
+    from kpis.dashboard_statuses import STAMPED
+    from plan.db_stamp import _history_table
+
+    tables = [_history_table(model) for model in STAMPED]
+    assert tables == [model.history.model._meta.db_table for model in STAMPED]
+    assert tables[-1] == "kpis_historicalprojectkpi"
