@@ -255,7 +255,7 @@ class ProjectAdmin(
         if request.GET.get(SEARCH_VAR, "").strip():
 
             def rows():
-                return self.get_queryset(request).prefetch_related(None)
+                return ProjectChangeList.narrowed(self.get_queryset(request).prefetch_related(None))
 
         return KeysFirstPaginator(queryset, per_page, orphans, allow_empty_first_page, rows=rows)
 
