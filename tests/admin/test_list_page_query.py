@@ -2,6 +2,8 @@
 (plan.admin.kept_list.KeptRowsChangeList.narrowed): the row's fields and the annotations it shows,
 not the wide texts (概要, the search column) nor the sort keys, which still sort the page."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -71,3 +73,21 @@ def test_the_kpi_pages_rows_are_read_narrow(world):
     columns = selected(sql, "kpis_kpi")
     assert '"kpis_kpi"."indicator"' in columns
     assert '"search_text"' not in columns
+
+
+def codes(client, query: dict) -> list[str]:
+    response = client.get(reverse(PROJECTS), query)
+    assert response.status_code == 200
+    return re.findall(r'class="field-code"><a href="[^"]*">([^<]+)</a>', response.content.decode())
+
+
+@pytest.mark.parametrize("order", ["2", "-7.5", "6", "2.3.-1"])
+def test_the_pages_of_a_sort_are_the_whole_lists_slices(world, monkeypatch, order):
+    """The page's keys are sorted by the annotations the sort names (the others left out of the
+    keys' subquery, ``KeysFirstPaginator``): 25 a page, pages 1–4 make the whole list."""
+    client = client_as(world.coordinator)
+    whole = codes(client, {"o": order})
+    assert len(whole) == 90
+    monkeypatch.setattr(ProjectAdmin, "list_per_page", 25)
+    paged = [code for p in ("1", "2", "3", "4") for code in codes(client, {"o": order, "p": p})]
+    assert paged == whole
