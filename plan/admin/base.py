@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import lookup_spawns_duplicates
 from django.core.paginator import Paginator
+from django.db.models.sql.where import WhereNode
 from django.utils.functional import cached_property
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
@@ -127,7 +128,11 @@ class KeysFirstPaginator(Paginator):
             found = sorted(rows.filter(pk__in=keys), key=lambda row: place[row.pk])
             return self._get_page(found, number, self)
         keys = _sorting_keys(self.object_list)[bottom:top]
-        return self._get_page(self.object_list.filter(pk__in=keys), number, self)
+        # The page's keys are the filtered list's (read in the same statement): its conditions
+        # (a bureau's or a goal's subquery) need not be compiled and judged again for the page.
+        page = self.object_list._chain()
+        page.query.where = WhereNode()
+        return self._get_page(page.filter(pk__in=keys), number, self)
 
 
 def _sorting_keys(queryset):

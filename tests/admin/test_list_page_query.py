@@ -9,7 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import Bureau
 from plan.admin.projects import ProjectAdmin
+from plan.models import PolicyGoal
 from tests.admin_forms import client_as
 
 pytestmark = pytest.mark.django_db
@@ -90,4 +92,25 @@ def test_the_pages_of_a_sort_are_the_whole_lists_slices(world, monkeypatch, orde
     assert len(whole) == 90
     monkeypatch.setattr(ProjectAdmin, "list_per_page", 25)
     paged = [code for p in ("1", "2", "3", "4") for code in codes(client, {"o": order, "p": p})]
+    assert paged == whole
+
+
+@pytest.mark.parametrize("by", ["goal", "bureau"])
+def test_a_filtered_lists_pages_judge_the_filter_once(world, monkeypatch, by):
+    """The page's keys come from the filtered list, so the page's query judges the filter in the
+    keys' subquery only; the pages are still the filtered list's slices."""
+    if by == "goal":
+        query = {"listings__measure__goal__id__exact": str(PolicyGoal.objects.get(code="I").pk)}
+        condition = 'JOIN "plan_listing"'
+    else:
+        query = {"bureaus__id__exact": str(Bureau.objects.get(name="環境局").pk)}
+        condition = 'JOIN "plan_projectbureau"'
+    client = client_as(world.coordinator)
+    whole = codes(client, query)
+    monkeypatch.setattr(ProjectAdmin, "list_per_page", 5)
+    _html, sql = page_query(client, PROJECTS, {**query, "p": "2"}, "request_status")
+    assert sql.count(condition) == 1
+    pages = (len(whole) + 4) // 5
+    assert len(whole) > 10
+    paged = [c for p in range(1, pages + 1) for c in codes(client, {**query, "p": str(p)})]
     assert paged == whole
