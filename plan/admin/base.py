@@ -130,9 +130,15 @@ class KeysFirstPaginator(Paginator):
         keys = _sorting_keys(self.object_list)[bottom:top]
         # The page's keys are the filtered list's (read in the same statement): its conditions
         # (a bureau's or a goal's subquery) need not be compiled and judged again for the page.
-        page = self.object_list._chain()
-        page.query.where = WhereNode()
-        return self._get_page(page.filter(pk__in=keys), number, self)
+        return self._get_page(unfiltered(self.object_list).filter(pk__in=keys), number, self)
+
+
+def unfiltered(queryset):
+    """The queryset without its conditions (its annotations, joins and order kept): for reading
+    rows by keys that came from it."""
+    rows = queryset._chain()
+    rows.query.where = WhereNode()
+    return rows
 
 
 def _sorting_keys(queryset):

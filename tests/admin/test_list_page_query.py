@@ -66,6 +66,7 @@ def test_a_searchs_page_is_read_narrow(world, monkeypatch):
     client = client_as(world.coordinator)
     html, sql = page_query(client, PROJECTS, {"q": "環境", "p": "2"}, "request_status")
     assert '"search_text"' not in selected(sql)
+    assert "LIKE" not in sql  # the page's rows by key: the texts are not searched again
     assert 'AS "goal_order"' not in sql
     assert html.count('<tr><td class="action-checkbox">') == 5
 
