@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import lookup_spawns_duplicates
 from django.core.paginator import Paginator
+from django.db.models.sql.where import WhereNode
 from django.utils.functional import cached_property
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
@@ -126,5 +127,29 @@ class KeysFirstPaginator(Paginator):
             rows = self.rows() if callable(self.rows) else self.rows
             found = sorted(rows.filter(pk__in=keys), key=lambda row: place[row.pk])
             return self._get_page(found, number, self)
-        keys = self.object_list.values("pk")[bottom:top]
-        return self._get_page(self.object_list.filter(pk__in=keys), number, self)
+        keys = _sorting_keys(self.object_list)[bottom:top]
+        # The page's keys are the filtered list's (read in the same statement): its conditions
+        # (a bureau's or a goal's subquery) need not be compiled and judged again for the page.
+        return self._get_page(unfiltered(self.object_list).filter(pk__in=keys), number, self)
+
+
+def unfiltered(queryset):
+    """The queryset without its conditions (its annotations, joins and order kept): for reading
+    rows by keys that came from it."""
+    rows = queryset._chain()
+    rows.query.where = WhereNode()
+    return rows
+
+
+def _sorting_keys(queryset):
+    """``queryset.values("pk")`` without the annotations its ORDER BY does not name: a subquery's
+    annotations are all resolved again in the outer query (a list's six subqueries: ~0.5 ms),
+    though only the selected and the sorting ones are written. Kept whole when the ordering holds
+    an expression (it may name any annotation)."""
+    keys = queryset.values("pk")
+    ordering = keys.query.order_by
+    if all(isinstance(name, str) for name in ordering):
+        named = {name.lstrip("-").split("__")[0] for name in ordering}
+        annotations = keys.query.annotations
+        keys.query.annotations = {k: v for k, v in annotations.items() if k in named}
+    return keys

@@ -27,6 +27,7 @@ import sys
 
 from django.contrib import admin
 from django.core.exceptions import EmptyResultSet
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 from accounts.models import Bureau
@@ -157,6 +158,21 @@ class KeptRowsChangeList(SubqueryFilterChangeList):
     def read_cells(self, rows) -> None:
         """Set the rows' cells that the page query does not read (``row_attributes``)."""
 
+    @classmethod
+    def narrowed(cls, queryset):
+        """The page's rows as a kept page makes them: the model's ``row_fields`` only (the others
+        deferred) and, of the annotations, only the ``row_attributes``; the others (the list's
+        sort keys) still sort the page in its ORDER BY, unselected. A DISTINCT list is read whole
+        (its ORDER BY names selected columns)."""
+        if queryset.query.distinct:
+            return queryset
+        fields = set(cls.row_fields)
+        names = [f.name for f in queryset.model._meta.concrete_fields if f.attname in fields]
+        narrowed = queryset.only(*names)
+        shown = [name for name in narrowed.query.annotations if name in cls.row_attributes]
+        narrowed.query.set_annotation_mask(shown)
+        return narrowed
+
     def get_results(self, request):
         stamp = list_stamp(request)
         key = None
@@ -176,6 +192,8 @@ class KeptRowsChangeList(SubqueryFilterChangeList):
                 self._restore(request, kept)
                 return
         super().get_results(request)
+        if isinstance(self.result_list, QuerySet):
+            self.result_list = self.narrowed(self.result_list)
         self.result_list = list(self.result_list)
         self.read_cells(self.result_list)
         if key is not None:

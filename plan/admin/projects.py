@@ -13,7 +13,7 @@ from accounts import permissions
 from accounts.admin_base import OwnBureauListFilter, PolicyTabularInline
 from kpis.models import Kpi, ProjectKpi
 from kpis.panels import AchievementPanelMixin
-from plan.admin.base import KeysFirstPaginator, NormalizedSearchAdmin, lines
+from plan.admin.base import KeysFirstPaginator, NormalizedSearchAdmin, lines, unfiltered
 from plan.admin.display import bureau_names_by_project, unbroken
 from plan.admin.history import ProjectHistoryMixin
 from plan.admin.kept_list import (
@@ -255,7 +255,7 @@ class ProjectAdmin(
         if request.GET.get(SEARCH_VAR, "").strip():
 
             def rows():
-                return self.get_queryset(request).prefetch_related(None)
+                return ProjectChangeList.narrowed(unfiltered(queryset).order_by())
 
         return KeysFirstPaginator(queryset, per_page, orphans, allow_empty_first_page, rows=rows)
 
