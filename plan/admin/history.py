@@ -317,10 +317,18 @@ def bureaus_stamp(bureaus: list[Bureau] | None = None) -> str:
     return hashlib.sha256(repr(names).encode()).hexdigest()[:16]
 
 
-def project_history_rows(project) -> list[dict]:
+def history_stamp() -> str | None:
+    """The stamp of what a project's 「履歴」 rows read (``STAMPED_MODELS``; one query). Read it
+    before the project whose rows are shown (``project_history_rows``)."""
+    return db_stamp.database_stamp(STAMPED_MODELS)
+
+
+def project_history_rows(project, plan_stamp: str | None) -> list[dict]:
     """``history_rows`` of the project's own historical rows and those of its bureaus, listings,
     KPIs and their values, newest first. ``project`` is read with its edition and plan (the
-    rows' names of them are taken from it).
+    rows' names of them are taken from it) *after* ``plan_stamp`` (``history_stamp``): a change
+    committed between a project read first and the stamp would be kept under the new stamp with
+    the project's former name.
 
     The rows (without the people) are kept in Django's cache with a stamp of the tables they read
     (``STAMPED_MODELS``, ``plan.db_stamp``, and the bureaus' names), read before the rows, so that
@@ -329,7 +337,6 @@ def project_history_rows(project) -> list[dict]:
     (users keep no history). Queries: the stamp and the bureaus, then either the rows' (one per
     history model, the previous versions and related records: one per model) or none, and one for
     the people."""
-    plan_stamp = db_stamp.database_stamp(STAMPED_MODELS)
     bureaus = list(Bureau.objects.order_by("pk"))
     stamp = None if plan_stamp is None else f"{plan_stamp};{bureaus_stamp(bureaus)}"
 
@@ -367,6 +374,8 @@ class ProjectHistoryMixin:
         Queries: a fixed number per history model, whatever the number of versions, and on an
         unchanged plan only the stamp, the bureaus and the people (``project_history_rows``;
         pinned in tests/admin/test_page_query_counts.py)."""
+        # The stamp first: the rows kept with it name the project read after it.
+        plan_stamp = history_stamp()
         # Its edition: whether it may be restored (a published edition's may not).
         project = get_object_or_404(
             Project._base_manager.select_related("edition__plan"), pk=object_id
@@ -381,7 +390,7 @@ class ProjectHistoryMixin:
             "opts": self.opts,
             "title": f"履歴: {project}",
             "object": project,
-            "rows": project_history_rows(project),
+            "rows": project_history_rows(project, plan_stamp),
             "restorable": restorable and self.has_change_permission(request, project),
         }
         return TemplateResponse(request, "admin/plan/history.html", context)

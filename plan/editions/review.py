@@ -12,7 +12,8 @@ after a change (or on a server that has not run them since). The acknowledgement
 every view (one query of their keys), not kept: acknowledging updates a row in place, which a
 stamp does not see.
 
-Queries: the stamp (one); when the stamp moved, the checks' (a fixed number); one for the
+Queries: the stamp (one); when the stamp moved, the edition with its plan (read again after
+the stamp: the caller's may be older) and the checks' (a fixed number); one for the
 acknowledgements' keys, and one for the acknowledgements shown on the page (none if the page
 shows none), whatever the number of findings.
 """
@@ -74,6 +75,9 @@ def findings_stamp() -> str | None:
 
 
 def _sorted_rows(edition: Edition) -> list[FindingRow]:
+    # The edition and its plan (the plan's period) read again, after the stamp: the caller read
+    # them before it, and a change committed in between would be kept under the new stamp.
+    edition = Edition.objects.select_related("plan").filter(pk=edition.pk).first() or edition
     # Many short-lived objects without cycles (see ``cyclic_collection_paused``).
     with cyclic_collection_paused():
         found = edition_findings(edition)

@@ -17,6 +17,7 @@ from plan.admin.history import (
     _project_records,
     history_records,
     history_rows,
+    history_stamp,
     project_history_filters,
     project_history_rows,
 )
@@ -90,10 +91,11 @@ def test_a_projects_page_finds_the_previous_versions_among_its_rows_or_by_row_an
     """``project_history_rows`` takes the project's and its KPIs' previous versions from the page
     and reads the others' earlier versions whole (``few_versions``): the same differences as each
     record's ``prev_record`` gives (``describe_histories`` without them)."""
+    stamp = history_stamp()  # before the project, as the page reads it
     project = Project._base_manager.select_related("edition__plan").get(
         name="アジア・グリーン共創ハブ推進事業"
     )
-    rows = project_history_rows(project)
+    rows = project_history_rows(project, stamp)
     assert [row["record"].history_id for row in rows] == [r.history_id for r in records]
     assert [[(diff.field, diff.before, diff.after) for diff in row["fields"]] for row in rows] == [
         [(diff.field, diff.before, diff.after) for diff in fields]

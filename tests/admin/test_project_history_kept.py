@@ -109,3 +109,28 @@ def test_the_kept_rows_would_be_stale_with_a_constant_stamp(world, project, monk
     before = shown(client, project)
     _rename(world, project, "海岸清掃推進事業")
     assert shown(client, project) == before
+
+
+@pytest.mark.parametrize("viewer", ["coordinator", "sangyo"])
+def test_a_name_changed_while_the_page_reads_its_stamp_is_shown_at_the_next_view(
+    world, project, monkeypatch, viewer
+):
+    """The page reads the project before the stamp; a rename committed in between (by someone
+    else, in another process) must not be kept under the new stamp with the old name."""
+    from plan import db_stamp
+
+    stamp = db_stamp.database_stamp
+
+    def renamed_then_stamped(*args):
+        monkeypatch.setattr(db_stamp, "database_stamp", stamp)
+        _rename(world, project, "海岸清掃推進事業")
+        return stamp(*args)
+
+    client = client_as(getattr(world, viewer))
+    monkeypatch.setattr(db_stamp, "database_stamp", renamed_then_stamped)
+    shown(client, project)
+
+    names = [name for _t, name, _f in shown(client, project)]
+    assert names[0] == "海岸清掃推進事業"
+    assert "海岸清掃推進事業 / 産業経済局" in names
+    assert "海岸漂着物処理推進事業 / 産業経済局" not in names

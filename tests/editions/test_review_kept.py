@@ -347,3 +347,39 @@ def test_acknowledging_costs_a_constant_number_of_queries(
         (10_000 + n, f"指摘 {n}", "一括", small.coordinator.pk) for n in range(count)
     ]
     assert {ack.pk for ack in saved} == set(rows.values_list("pk", flat=True))
+
+
+# --- A change committed between reading the edition and reading the stamp -----------------------
+
+
+@pytest.mark.parametrize("viewer", ["coordinator", "viewer"])
+def test_a_plan_changed_while_the_page_reads_its_stamp_is_seen_at_the_next_view(
+    small, monkeypatch, viewer
+):
+    """The page reads the edition (and its plan) before the stamp; a change to the plan's period
+    committed in between (by someone else, in another process) must not be kept under the new
+    stamp with the findings of the old period."""
+    from plan import db_stamp
+
+    stamp = db_stamp.database_stamp
+
+    def period_shortened_then_stamped(*args):
+        monkeypatch.setattr(db_stamp, "database_stamp", stamp)
+        plan = small.edition.plan
+        plan.end_fiscal_year = 2029
+        plan.save()
+        return stamp(*args)
+
+    client = client_as(getattr(small, viewer))
+    monkeypatch.setattr(db_stamp, "database_stamp", period_shortened_then_stamped)
+    assert client.get(_url(small)).status_code == 200
+    response = client.get(_url(small))
+
+    assert [(finding.code, finding.message) for finding, _ack in response.context["rows"]] == [
+        GAP,
+        (
+            "target_year_outside_plan",
+            "KPI「市内再エネ導入量」の目標年度 2030 が計画期間 (2024〜2029年度) の外です。",
+        ),
+        (OPEN[0], OPEN[1].format(pk=_request().pk)),
+    ]
