@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
@@ -96,27 +97,49 @@ class BureauProgress:
     overdue: int
 
 
+def _state_counts(evaluation_round: EvaluationRound) -> list[tuple[int | None, str, int]]:
+    """(bureau, state, sheets) of the round's sheets by their projects' bureaus, then (None, state,
+    sheets) of all of them, in one query. From the round's sheets straight to their projects'
+    bureau links: Django's ORM would join the projects' table in between (a lookup per sheet, a
+    third of the time at x100) and group by the bureaus' names."""
+    sheet, link = EvaluationSheet._meta, ProjectBureau._meta
+    quote = connection.ops.quote_name
+    sheets, links = quote(sheet.db_table), quote(link.db_table)
+    project, round_id = (quote(sheet.get_field(name).column) for name in ("project", "round"))
+    state = quote(sheet.get_field("state").column)
+    bureau, link_project = (quote(link.get_field(name).column) for name in ("bureau", "project"))
+    sql = (
+        f"SELECT l.{bureau}, s.{state}, COUNT(*) FROM {sheets} s INNER JOIN {links} l "
+        f"ON l.{link_project} = s.{project} WHERE s.{round_id} = %s GROUP BY l.{bureau}, s.{state} "
+        f"UNION ALL SELECT NULL, {state}, COUNT(*) FROM {sheets} WHERE {round_id} = %s "
+        f"GROUP BY {state}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [evaluation_round.pk, evaluation_round.pk])
+        return cursor.fetchall()
+
+
 def round_progress(evaluation_round: EvaluationRound, today: datetime.date | None = None):
     """「提出状況」: per bureau, how many of its sheets are in each state, and how many are overdue
     (not submitted after the deadline). A co-owned project counts for each of its bureaus; the
-    totals count each sheet once. Two queries, whatever the number of projects, both starting from
-    the round's sheets; the bureaus are unsaved ``Bureau`` objects with the name and order read."""
+    totals count each sheet once. Two queries, whatever the number of projects: the counts
+    (``_state_counts``), then the counted bureaus' names and order; the bureaus are unsaved
+    ``Bureau`` objects with the name and order read."""
     today = today or timezone.localdate()
     late = today > evaluation_round.deadline
-    # From the round's sheets to their projects' bureaus (not from every bureau link of every
-    # edition to every sheet of every round): (bureau, its name and order, state) → sheets.
-    bureau = "project__bureau_links__bureau"
-    counted = (
-        EvaluationSheet.objects.filter(round=evaluation_round, **{f"{bureau}__isnull": False})
-        .values_list(f"{bureau}_id", f"{bureau}__name", f"{bureau}__display_order", "state")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    bureaus: dict[int, Bureau] = {}
     by_bureau: dict[int, dict[str, int]] = {}
-    for pk, name, display_order, state, n in counted:
-        bureaus.setdefault(pk, Bureau(pk=pk, name=name, display_order=display_order))
-        by_bureau.setdefault(pk, {})[state] = n
+    by_state: dict[str, int] = {}
+    for pk, state, n in _state_counts(evaluation_round):
+        if pk is None:
+            by_state[state] = n
+        else:
+            by_bureau.setdefault(pk, {})[state] = n
+    bureaus = {
+        pk: Bureau(pk=pk, name=name, display_order=display_order)
+        for pk, name, display_order in Bureau.objects.filter(pk__in=by_bureau).values_list(
+            "pk", "name", "display_order"
+        )
+    }
     rows = []
     for pk in sorted(bureaus, key=lambda pk: (bureaus[pk].display_order, bureaus[pk].name)):
         counts = [by_bureau[pk].get(state, 0) for state in SheetState.values]
@@ -124,13 +147,6 @@ def round_progress(evaluation_round: EvaluationRound, today: datetime.date | Non
             continue
         unsubmitted = sum(by_bureau[pk].get(state, 0) for state in NOT_SUBMITTED)
         rows.append(BureauProgress(bureaus[pk], counts, sum(counts), unsubmitted if late else 0))
-    by_state = dict(
-        EvaluationSheet.objects.filter(round=evaluation_round)
-        .values_list("state")
-        .annotate(n=Count("pk"))
-        .values_list("state", "n")
-        .order_by()
-    )
     totals = [by_state.get(state, 0) for state in SheetState.values]
     overdue = sum(by_state.get(state, 0) for state in NOT_SUBMITTED) if late else 0
     return rows, BureauProgress(Bureau(name="合計"), totals, sum(totals), overdue)
