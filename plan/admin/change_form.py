@@ -28,7 +28,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts import permissions
-from plan.admin.change_form_queries import official_record, open_requests_shown, rows_of
+from plan.admin.change_form_queries import (
+    official_record,
+    open_requests_shown,
+    own_open_request,
+    rows_of,
+)
 from plan.changes import (
     ChangeConflict,
     ProposedChange,
@@ -38,7 +43,6 @@ from plan.changes import (
     decode,
     field_values,
     normalize_line_endings,
-    open_request_for_task,
     snapshot,
     to_json,
 )
@@ -326,7 +330,7 @@ class ChangeRequestAdminMixin:
         cache = request.__dict__.setdefault("_own_open_requests", {})
         key = _record_key(obj)
         if key not in cache:
-            own = open_request_for_task(request.user, self._scope(request, obj))
+            own = own_open_request(self._scope(request, obj), request.user)
             if own is not None:
                 prefetch_related_objects([own], "items")
             cache[key] = own

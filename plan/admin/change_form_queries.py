@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import models
 
 from accounts import permissions
-from plan.changes import RequestScope, open_requests_touching
+from plan.changes import RequestScope, open_requests_for_task, open_requests_touching
 from plan.models import ChangeRequest
 from plan.prepared import kept, real_user, stand_in, user_key, user_values
 
@@ -86,3 +86,40 @@ def open_requests_shown(scope: RequestScope, user, exclude_pk: int | None) -> li
         using=ChangeRequest.objects.db,
         fallback=lambda: _build_open_requests(scope, user, exclude_pk),
     )
+
+
+def own_open_request(scope: RequestScope, user) -> ChangeRequest | None:
+    """``plan.changes.open_request_for_task(user, scope)``: the user's open request about the
+    scope's task, newest first, with its submitter."""
+
+    def queryset(scope, user):
+        return open_requests_for_task(user, scope).select_related("submitted_by")[:1]
+
+    real = real_user(user)
+    records = sorted(scope.records)
+    keys = [*(pk for _label, pk in records), *sorted(scope.projects), *sorted(scope.kpis)]
+    if any(type(pk) is not int for pk in keys) or type(getattr(real, "pk", None)) is not int:
+        found = list(queryset(scope, user))
+    else:
+        shape = (
+            "own_open_request",
+            tuple(label for label, _pk in records),
+            len(scope.projects),
+            len(scope.kpis),
+            user_key(real),
+        )
+
+        def build_from(*given):
+            given = list(given)
+            taken = RequestScope(
+                records=frozenset((label, given.pop(0)) for label in shape[1]),
+                projects=frozenset(given.pop(0) for _ in range(shape[2])),
+                kpis=frozenset(given.pop(0) for _ in range(shape[3])),
+            )
+            return queryset(taken, stand_in(real, given))
+
+        values = [*keys, *user_values(real)]
+        found = kept(shape, build_from, [int] * len(values))(
+            *values, using=ChangeRequest.objects.db, fallback=lambda: queryset(scope, user)
+        )
+    return found[0] if found else None

@@ -190,3 +190,27 @@ def test_the_change_forms_queries_are_prepared():
     kinds = sorted(key[0] for key in prepared_module._KEPT)
     assert kinds == ["open_requests", "open_requests", "record", "rows", "rows", "rows"]
     assert all(prepared.compiled("default") for prepared in prepared_module._KEPT.values())
+
+
+def test_the_own_open_request_is_the_engines():
+    world = build_plan_world(kpi_shared=True)
+    project, kpi = world.project, world.kpi
+    renamed = _propose(
+        world.staff,
+        project.edition,
+        [ProposedChange.update(project, {"name": "改名"})],
+        project=project,
+    )
+    for _round in range(2):  # compiled, then prepared
+        for obj in (project, kpi, world.other):
+            scope = _scope(obj)
+            for person in (world.staff, world.toshi_staff, world.coordinator):
+                for read_bureaus in (False, True):
+                    user = _fresh(person)
+                    if read_bureaus:
+                        user_bureau_ids(user)
+                    own = queries.own_open_request(scope, user)
+                    assert own == changes.open_request_for_task(_fresh(person), scope)
+    assert queries.own_open_request(_scope(kpi), _fresh(world.staff)) == renamed  # one task
+    assert queries.own_open_request(_scope(world.other), _fresh(world.staff)) is None
+    assert queries.own_open_request(_scope(project), _fresh(world.toshi_staff)) is None
