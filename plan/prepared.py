@@ -38,6 +38,11 @@ def _sentinel(index: int, kind: type) -> object:
     return _TEXT.format(index) if kind is str else _INT_BASE - index
 
 
+def _mark(sentinel) -> str:
+    """What any form of the sentinel shows (its digits, its text without the separators)."""
+    return str(sentinel).strip("\x1f")
+
+
 def _where(param, sentinels: list) -> tuple[int, str] | None:
     """Which sentinel ``param`` carries, and in what form: as is (a whole number of the driver's
     own type, e.g. psycopg's ``Int8`` in a list), JSON text, a JSON wrapper (psycopg's ``Jsonb``)."""
@@ -100,16 +105,16 @@ class Prepared:
         compiler = queryset.query.get_compiler(using=alias)
         try:
             sql, params = compiler.as_sql()
-        except EmptyResultSet:
+        except (EmptyResultSet, NotPrepared):
             return None
         places = {}
         for position, param in enumerate(params):
             found = _where(param, sentinels)
             if found is not None:
                 places[position] = found
-            elif any(str(sentinel) in str(param) for sentinel in sentinels):
+            elif any(_mark(sentinel) in repr(param) for sentinel in sentinels):
                 return None  # a value in a form not recognised: not prepared
-        if any(str(sentinel) in sql for sentinel in sentinels):
+        if any(_mark(sentinel) in sql for sentinel in sentinels):
             return None  # a value folded into the SQL's text: not prepared
         return _Compiled(queryset, compiler, sql, tuple(params), places)
 

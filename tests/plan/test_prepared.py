@@ -12,7 +12,7 @@ from plan import changes
 from plan import prepared as prepared_module
 from plan.admin import change_form_queries as queries
 from plan.changes import ProposedChange
-from plan.models import ChangeRequest, Listing, Project, ProjectBureau
+from plan.models import ChangeItem, ChangeRequest, Listing, Project, ProjectBureau
 from plan.prepared import NotPrepared, Prepared
 from tests.factories import KpiFactory, ProjectFactory
 from tests.world import build_plan_world
@@ -214,3 +214,17 @@ def test_the_own_open_request_is_the_engines():
     assert queries.own_open_request(_scope(kpi), _fresh(world.staff)) == renamed  # one task
     assert queries.own_open_request(_scope(world.other), _fresh(world.staff)) is None
     assert queries.own_open_request(_scope(project), _fresh(world.toshi_staff)) is None
+
+
+def test_a_text_value_in_a_json_lookup_is_not_prepared():
+    world = build_plan_world()
+    _propose(
+        world.staff,
+        world.project.edition,
+        [ProposedChange.update(world.project, {"name": "改名"})],
+        project=world.project,
+    )
+    prepared = Prepared(lambda name: ChangeItem.objects.filter(proposed__name=name), [str])
+    assert [item.proposed["name"] for item in prepared("改名")] == ["改名"]
+    assert prepared("別名") == []
+    assert prepared.compiled("default") is None
