@@ -6,6 +6,7 @@ from django import template
 from accounts import permissions
 from evaluation.models import EvaluationSheet
 from evaluation.pages import todos
+from plan.prepared import kept, real_user, stand_in, user_key, user_values
 
 register = template.Library()
 
@@ -21,20 +22,44 @@ def evaluation_todo(context):
     }
 
 
-@register.inclusion_tag("admin/evaluation/project_sheets.html", takes_context=True)
-def project_evaluations(context, project):
-    """The sheets of the project (by its code, across the plan's editions) that the person may
-    read, newest round first. Two queries."""
-    if project is None or project.pk is None:
-        return {"sheets": [], "show": False}
-    user = context["request"].user
-    sheets = (
+def _sheets(code: str, plan_id: int, user):
+    return (
         EvaluationSheet.objects.filter(
             permissions.evaluation_sheets_visible_to(user),
-            project__code=project.code,
-            project__edition__plan_id=project.edition.plan_id,
+            project__code=code,
+            project__edition__plan_id=plan_id,
         )
         .select_related("round__edition")
         .order_by("-round__fiscal_year", "-round__pk")
     )
-    return {"sheets": list(sheets), "show": True}
+
+
+def project_sheets(project, user) -> list[EvaluationSheet]:
+    """The sheets of ``project`` (by its code, across the plan's editions) that ``user`` may read,
+    newest round first: a query compiled once per kind of user (``plan.prepared``)."""
+    real = real_user(user)
+    code, plan_id = project.code, project.edition.plan_id
+    if type(code) is not str or type(plan_id) is not int or type(real.pk) is not int:
+        return list(_sheets(code, plan_id, user))
+
+    def build(code, plan_id, *given):
+        return _sheets(code, plan_id, stand_in(real, list(given)))
+
+    values = user_values(real)
+    prepared = kept(("project_sheets", user_key(real)), build, [str, int] + [int] * len(values))
+    return prepared(
+        code,
+        plan_id,
+        *values,
+        using=EvaluationSheet.objects.db,
+        fallback=lambda: _sheets(code, plan_id, user),
+    )
+
+
+@register.inclusion_tag("admin/evaluation/project_sheets.html", takes_context=True)
+def project_evaluations(context, project):
+    """The sheets of the project (by its code, across the plan's editions) that the person may
+    read, newest round first (``project_sheets``). Two queries."""
+    if project is None or project.pk is None:
+        return {"sheets": [], "show": False}
+    return {"sheets": project_sheets(project, context["request"].user), "show": True}

@@ -28,6 +28,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts import permissions
+from plan.admin.change_form_queries import (
+    official_record,
+    open_requests_shown,
+    own_open_request,
+    rows_of,
+)
 from plan.changes import (
     ChangeConflict,
     ProposedChange,
@@ -37,8 +43,6 @@ from plan.changes import (
     decode,
     field_values,
     normalize_line_endings,
-    open_request_for_task,
-    open_requests_touching,
     snapshot,
     to_json,
 )
@@ -326,7 +330,7 @@ class ChangeRequestAdminMixin:
         cache = request.__dict__.setdefault("_own_open_requests", {})
         key = _record_key(obj)
         if key not in cache:
-            own = open_request_for_task(request.user, self._scope(request, obj))
+            own = own_open_request(self._scope(request, obj), request.user)
             if own is not None:
                 prefetch_related_objects([own], "items")
             cache[key] = own
@@ -347,10 +351,10 @@ class ChangeRequestAdminMixin:
 
     def edit_version_records(self, obj) -> list[models.Model]:
         """The official record and every inline row of it (whoever looks: permissions aside)."""
-        records = [_official(obj)]
+        records = [official_record(type(obj), obj.pk)]
         for inline in self.inlines:
             fk = _get_foreign_key(self.model, inline.model, fk_name=inline.fk_name)
-            records.extend(inline.model._base_manager.filter(**{fk.name: obj.pk}).order_by("pk"))
+            records.extend(rows_of(inline.model, fk.name, obj.pk))
         return records
 
     def edit_version(self, records: list[models.Model]) -> dict[str, dict[str, str]]:
@@ -419,13 +423,9 @@ class ChangeRequestAdminMixin:
         if obj is not None and obj.pk is not None:
             own = self._own_open_request(request, obj)
             scope = self._scope(request, obj)
-            touching = open_requests_touching(scope).filter(
-                permissions.change_requests_visible_to(request.user)
-            )
-            if own is not None:  # shown in a banner of its own
-                touching = touching.exclude(pk=own.pk)
-            context["open_change_requests"] = list(
-                touching.select_related("submitted_by").distinct().order_by("-submitted_at")
+            # The user's own request is shown in a banner of its own.
+            context["open_change_requests"] = open_requests_shown(
+                scope, request.user, own.pk if own is not None else None
             )
             context["own_change_request"] = own
             context["own_request_shown"] = own is not None and any(

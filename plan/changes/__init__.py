@@ -37,7 +37,12 @@ from plan.changes.decide import (
     change_request_withdraw,
 )
 from plan.changes.restore import project_restore
-from plan.changes.scope import RequestScope, open_request_for_task, open_requests_touching
+from plan.changes.scope import (
+    RequestScope,
+    open_request_for_task,
+    open_requests_for_task,
+    open_requests_touching,
+)
 from plan.changes.submit import (
     Proposal,
     change_direct_apply,
@@ -92,6 +97,7 @@ __all__ = [
     "field_values",
     "normalize_line_endings",
     "open_request_for_task",
+    "open_requests_for_task",
     "open_requests_touching",
     "project_restore",
     "replace_listings",

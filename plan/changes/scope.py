@@ -63,21 +63,26 @@ def open_requests_touching(scope: RequestScope):
     return ChangeRequest.objects.open().filter(pk__in=touching.values("change_request"))
 
 
-def open_request_for_task(user, scope: RequestScope, *, lock: bool = False) -> ChangeRequest | None:
-    """The user's open request (newest first) about the scope's task: one about its project or one
-    of its KPIs, or holding a change to a record the form shows. At most two queries."""
+def open_requests_for_task(user, scope: RequestScope):
+    """The user's open requests about the scope's task (``open_request_for_task``), newest first."""
     task_records = [
         *scope.records,
         *(("plan.project", pk) for pk in scope.projects),
         *(("kpis.kpi", pk) for pk in scope.kpis),
     ]
     touching = ChangeItem.objects.filter(_touches(task_records)).values("change_request")
-    queryset = (
+    return (
         ChangeRequest.objects.open()
         .filter(submitted_by=user)
         .filter(Q(project_id__in=scope.projects) | Q(kpi_id__in=scope.kpis) | Q(pk__in=touching))
         .order_by("-submitted_at", "-pk")
     )
+
+
+def open_request_for_task(user, scope: RequestScope, *, lock: bool = False) -> ChangeRequest | None:
+    """The user's open request (newest first) about the scope's task: one about its project or one
+    of its KPIs, or holding a change to a record the form shows. At most two queries."""
+    queryset = open_requests_for_task(user, scope)
     if lock:
         candidate = queryset.values_list("pk", flat=True).first()
         if candidate is None:

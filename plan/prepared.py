@@ -1,0 +1,217 @@
+"""Querysets compiled once per process and database, run again with other values.
+
+The ORM builds and compiles a query anew on every request: for the few queries a change form runs
+on every view (the version's records, the open requests, the 評価票), building and compiling cost
+some 0.3–1 ms each, several times the database's work. ``Prepared(build)`` calls ``build`` once per
+database with placeholder values (sentinels), compiles it, and finds where each placeholder went
+among the SQL's parameters; each later call runs the same SQL with the values in their place, and
+reads the rows into model instances as the queryset itself would (``select_related`` included).
+
+``build`` must read nothing but its arguments (whole numbers and text) and build the same query
+for any of them: what else shapes the query (a model, a field's name, how many keys a list holds)
+is the key under which the caller keeps its ``Prepared``. A value the query does not use (its
+placeholder reached no parameter) is not needed. A placeholder found in the SQL's text or inside a
+parameter of a kind not recognised makes the call fall back to the queryset built with the real
+values, as does a query that compiles to nothing (``EmptyResultSet``).
+
+tests/plan/test_prepared.py compares the rows and the SQL with the queryset's own on every use.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from collections.abc import Callable, Sequence
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, models
+from django.db.models.query import ModelIterable
+from django.utils.functional import LazyObject, empty
+
+#: Placeholders: whole numbers and texts no caller passes.
+_INT_BASE = -7_300_000_000_000_000
+_TEXT = "\x1fprepared-{}\x1f"
+
+
+def _sentinel(index: int, kind: type) -> object:
+    return _TEXT.format(index) if kind is str else _INT_BASE - index
+
+
+def _mark(sentinel) -> str:
+    """What any form of the sentinel shows (its digits, its text without the separators)."""
+    return str(sentinel).strip("\x1f")
+
+
+def _where(param, sentinels: list) -> tuple[int, str] | None:
+    """Which sentinel ``param`` carries, and in what form: as is (a whole number of the driver's
+    own type, e.g. psycopg's ``Int8`` in a list), JSON text, a JSON wrapper (psycopg's ``Jsonb``)."""
+    for index, sentinel in enumerate(sentinels):
+        if type(sentinel) is str:
+            if type(param) is str and param == sentinel:
+                return index, "plain"
+            continue
+        if isinstance(param, int) and not isinstance(param, bool) and param == sentinel:
+            return index, "int"
+        if type(param) is str and param == json.dumps(sentinel):
+            return index, "json"
+        if hasattr(param, "obj") and hasattr(param, "dumps") and param.obj == sentinel:
+            return index, "wrapped"
+    return None
+
+
+def _put(param, form: str, value):
+    if form == "plain":
+        return value
+    if form == "int":
+        return value if type(param) is int else type(param)(value)
+    if form == "json":
+        return json.dumps(value)
+    wrapped = copy.copy(param)
+    wrapped.obj = value
+    return wrapped
+
+
+class NotPrepared(Exception):
+    """Raised by a ``build`` that cannot build its query from placeholders: not prepared."""
+
+
+class _Compiled:
+    def __init__(self, queryset: models.QuerySet, compiler, sql: str, params: tuple, places: dict):
+        self.queryset = queryset
+        self.compiler = compiler
+        self.sql = sql
+        self.params = params
+        self.places = places  # parameter position -> (sentinel index, form)
+
+
+class Prepared:
+    """``build(*values)``'s queryset, compiled once per database (see the module docstring)."""
+
+    def __init__(self, build: Callable[..., models.QuerySet], kinds: Sequence[type]):
+        self.build = build
+        self.kinds = tuple(kinds)
+        self._compiled: dict[str, _Compiled | None] = {}
+        self._lock = threading.Lock()
+
+    def _compile(self, alias: str) -> _Compiled | None:
+        sentinels = [_sentinel(index, kind) for index, kind in enumerate(self.kinds)]
+        try:
+            queryset = self.build(*sentinels)
+        except NotPrepared:
+            return None
+        if queryset._iterable_class is not ModelIterable or queryset._prefetch_related_lookups:
+            return None
+        compiler = queryset.query.get_compiler(using=alias)
+        try:
+            sql, params = compiler.as_sql()
+        except (EmptyResultSet, NotPrepared):
+            return None
+        places = {}
+        for position, param in enumerate(params):
+            found = _where(param, sentinels)
+            if found is not None:
+                places[position] = found
+            elif any(_mark(sentinel) in repr(param) for sentinel in sentinels):
+                return None  # a value in a form not recognised: not prepared
+        if any(_mark(sentinel) in sql for sentinel in sentinels):
+            return None  # a value folded into the SQL's text: not prepared
+        return _Compiled(queryset, compiler, sql, tuple(params), places)
+
+    def compiled(self, alias: str) -> _Compiled | None:
+        if alias not in self._compiled:
+            with self._lock:
+                if alias not in self._compiled:
+                    self._compiled[alias] = self._compile(alias)
+        return self._compiled[alias]
+
+    def __call__(self, *values, using: str = "default", fallback=None) -> list[models.Model]:
+        """The rows of ``build(*values)``, as ``list(build(*values))`` reads them (or, when it
+        is not prepared, of ``fallback()``, the same queryset built otherwise, if given)."""
+        compiled = self.compiled(using)
+        if compiled is None:
+            return list((fallback() if fallback else self.build(*values)).using(using))
+        params = list(compiled.params)
+        for position, (index, form) in compiled.places.items():
+            params[position] = _put(params[position], form, values[index])
+        compiler = copy.copy(compiled.compiler)
+        compiler.connection = connections[using]
+        sql = compiled.sql
+        compiler.as_sql = lambda *args, **kwargs: (sql, tuple(params))
+        queryset = compiled.queryset._chain()
+        queryset.query.get_compiler = lambda *args, **kwargs: compiler
+        return list(queryset.using(using))
+
+
+_KEPT: dict[tuple, Prepared] = {}
+#: How many shapes are kept at most (they are few: a bound all the same).
+KEPT_AT_MOST = 1000
+
+
+def kept(key: tuple, build: Callable[..., models.QuerySet], kinds: Sequence[type]) -> Prepared:
+    """The ``Prepared(build, kinds)`` kept for the process under ``key``: everything that shapes
+    ``build``'s query besides its values (see the module docstring)."""
+    prepared = _KEPT.get(key)
+    if prepared is None:
+        if len(_KEPT) >= KEPT_AT_MOST:
+            _KEPT.clear()
+        prepared = _KEPT[key] = Prepared(build, kinds)
+    return prepared
+
+
+# --- A user as placeholders: its key and its bureaus' keys -------------------------------------
+
+
+class _Unread:
+    """The bureaus of a user whose bureaus were not read yet: a query that reads them is not
+    prepared under a key that lacks them (``NotPrepared``)."""
+
+    def __iter__(self):
+        raise NotPrepared
+
+    __len__ = __contains__ = __bool__ = __and__ = __rand__ = __iter__
+
+
+def real_user(user):
+    """The user behind ``request.user`` (a lazy object)."""
+    if isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        return user._wrapped
+    return user
+
+
+def _bureaus(user) -> list[int] | None:
+    known = getattr(user, "_policy_bureau_ids", None)  # accounts.policy_facts.user_bureau_ids
+    return None if known is None else sorted(known)
+
+
+def user_key(user) -> tuple:
+    """What the policy's filters (accounts/permissions.py) read of a user besides its key and its
+    bureaus' keys, which a prepared query takes as values (``user_values``): its class, whether it
+    is signed in and active, a superuser, its role; and the number of its bureaus, when read."""
+    bureaus = _bureaus(user)
+    return (
+        user.__class__,
+        bool(user.is_authenticated),
+        user.is_active,
+        user.is_superuser,
+        user.role,
+        None if bureaus is None else len(bureaus),
+    )
+
+
+def user_values(user) -> list[int]:
+    """The user's key and its bureaus' keys (when read), in ``stand_in``'s order."""
+    return [user.pk, *(_bureaus(user) or ())]
+
+
+def stand_in(user, given: list):
+    """The user with the key and bureaus taken from ``given`` (``user_values``' placeholders)."""
+    other = copy.copy(user)
+    other.pk = given.pop(0)
+    bureaus = _bureaus(user)
+    other._policy_bureau_ids = (
+        _Unread() if bureaus is None else {given.pop(0) for _bureau in bureaus}
+    )
+    return other

@@ -1,0 +1,230 @@
+"""Prepared querysets (plan.prepared) and the change form's queries run through them
+(plan.admin.change_form_queries): the same rows as the querysets they replace, for every kind of
+user, and the queryset's own SQL when a placeholder cannot be prepared."""
+
+import pytest
+from django.contrib import admin
+from django.db.models import Q
+
+from accounts.policy_facts import user_bureau_ids
+from kpis.models import ProjectKpi
+from plan import changes
+from plan import prepared as prepared_module
+from plan.admin import change_form_queries as queries
+from plan.changes import ProposedChange
+from plan.models import ChangeItem, ChangeRequest, Listing, Project, ProjectBureau
+from plan.prepared import NotPrepared, Prepared
+from tests.factories import KpiFactory, ProjectFactory
+from tests.world import build_plan_world
+
+pytestmark = pytest.mark.django_db
+
+
+def _fresh(user):
+    """The user as a new request reads it (nothing cached on it)."""
+    return type(user).objects.get(pk=user.pk)
+
+
+def test_a_prepared_queryset_compiles_once_and_reads_the_rows_of_other_values():
+    world = build_plan_world()
+    built = []
+
+    def build(pk):
+        built.append(pk)
+        return ProjectBureau._base_manager.filter(project=pk).order_by("pk")
+
+    prepared = Prepared(build, [int])
+    for project in (world.project, world.other, world.project):
+        rows = prepared(project.pk)
+        assert rows == list(ProjectBureau.objects.filter(project=project).order_by("pk"))
+        assert [row.project_id for row in rows] == [project.pk]
+    assert len(built) == 1  # the placeholders only
+    assert prepared(-1) == []
+
+
+def test_select_related_rows_come_whole():
+    world = build_plan_world()
+    prepared = Prepared(
+        lambda pk: ProjectBureau.objects.filter(project=pk).select_related("bureau", "project"),
+        [int],
+    )
+    (row,) = prepared(world.project.pk)
+    assert ProjectBureau.bureau.is_cached(row)
+    assert (row.bureau.name, row.project.name) == ("産業経済局", "鳥獣被害対策事業")
+
+
+def test_a_value_folded_into_the_sql_is_not_prepared_and_the_queryset_is_read_instead():
+    world = build_plan_world()
+    prepared = Prepared(
+        lambda pk: Project.objects.extra(where=[f"plan_project.id = {int(pk)}"]), [int]
+    )
+    assert prepared(world.project.pk) == [world.project]
+    assert prepared(world.other.pk) == [world.other]
+    assert prepared.compiled("default") is None
+
+
+def test_a_build_that_cannot_take_placeholders_falls_back():
+    world = build_plan_world()
+
+    def build(pk):
+        if pk < 0:
+            raise NotPrepared
+        return Project.objects.filter(pk=pk)
+
+    prepared = Prepared(build, [int])
+    assert prepared(world.other.pk) == [world.other]
+    assert prepared(world.project.pk, fallback=lambda: Project.objects.none()) == []
+
+
+def test_an_empty_query_is_not_prepared():
+    build_plan_world()
+    prepared = Prepared(lambda pk: Project.objects.filter(Q(pk__in=[]), pk=pk), [int])
+    assert prepared(1) == []
+    assert prepared.compiled("default") is None
+
+
+def test_the_version_records_are_the_official_rows():
+    world = build_plan_world()
+    project = world.project
+    assert queries.official_record(Project, project.pk) == project
+    assert queries.rows_of(Listing, "project", project.pk) == list(
+        Listing._base_manager.filter(project=project.pk).order_by("pk")
+    )
+    assert queries.rows_of(ProjectKpi, "project", world.other.pk) == []
+    with pytest.raises(Project.DoesNotExist):
+        queries.official_record(Project, -5)
+
+
+def _scope(obj):
+    model_admin = admin.site._registry[type(obj)]
+    return model_admin.request_scope(obj, model_admin.edit_version_records(obj))
+
+
+def _unprepared(scope, user, exclude_pk=None):
+    return list(queries._build_open_requests(scope, user, exclude_pk))
+
+
+def _propose(user, edition, changes_, **about):
+    return changes.change_propose(
+        acting_user=user,
+        changes=changes_,
+        reason="テスト",
+        edition=edition,
+        title="テスト",
+        **about,
+    ).change_request
+
+
+def test_the_open_requests_shown_are_the_querysets_for_every_kind_of_user():
+    world = build_plan_world(kpi_shared=True)
+    project, kpi = world.project, world.kpi
+    other_kpi = KpiFactory(edition=project.edition, indicator="別の指標")
+    sibling = ProjectFactory(name="兄弟の事業", edition=project.edition, bureaus=[world.sangyo])
+    ProjectKpi.objects.create(project=sibling, kpi=other_kpi, position=1)
+    added = _propose(
+        world.staff,
+        project.edition,
+        [
+            ProposedChange.create(
+                ProjectKpi,
+                {"project_id": project.pk, "kpi_id": other_kpi.pk, "position": 2},
+                key="a",
+            )
+        ],
+        project=project,
+    )
+    renamed = _propose(
+        world.toshi_staff,
+        kpi.edition,
+        [ProposedChange.update(kpi, {"indicator": "改名"})],
+        kpi=kpi,
+    )
+    people = (world.coordinator, world.staff, world.toshi_staff, world.viewer)
+    for scope in (_scope(project), _scope(kpi)):
+        for _round in range(2):  # compiled, then prepared
+            for user in people:
+                for cached_bureaus in (False, True):
+                    user = _fresh(user)
+                    if cached_bureaus:
+                        user_bureau_ids(user)
+                    shown = queries.open_requests_shown(scope, user, None)
+                    assert shown == _unprepared(scope, _fresh(user))
+                for own in (added, renamed):
+                    submitter = _fresh(own.submitted_by)
+                    shown = queries.open_requests_shown(scope, submitter, own.pk)
+                    assert shown == _unprepared(scope, _fresh(submitter), own.pk)
+    coordinator, staff = _fresh(world.coordinator), _fresh(world.staff)
+    assert queries.open_requests_shown(_scope(project), coordinator, None) == [added]
+    assert queries.open_requests_shown(_scope(kpi), coordinator, None) == [renamed]
+    assert queries.open_requests_shown(_scope(project), staff, None) == [added]
+    assert queries.open_requests_shown(_scope(project), staff, added.pk) == []
+    assert queries.open_requests_shown(_scope(project), _fresh(world.toshi_staff), None) == []
+    assert queries.open_requests_shown(_scope(kpi), _fresh(world.viewer), None) == []
+    (shown,) = queries.open_requests_shown(_scope(kpi), coordinator, None)
+    assert shown.submitted_by == world.toshi_staff  # read with the request
+
+
+def test_another_project_of_the_same_shape_reads_its_own_requests():
+    world = build_plan_world()
+    twin = ProjectFactory(name="双子の事業", edition=world.project.edition, bureaus=[world.sangyo])
+    Listing.objects.create(
+        project=twin, measure=Listing.objects.get(project=world.project).measure, number=8
+    )
+    ProjectKpi.objects.create(project=twin, kpi=world.kpi, position=2)
+    request = _propose(
+        world.staff, twin.edition, [ProposedChange.update(twin, {"name": "双子"})], project=twin
+    )
+    coordinator = _fresh(world.coordinator)
+    assert queries.open_requests_shown(_scope(world.project), coordinator, None) == []
+    assert queries.open_requests_shown(_scope(twin), coordinator, None) == [request]
+    assert ChangeRequest.objects.count() == 1
+
+
+def test_the_change_forms_queries_are_prepared():
+    world = build_plan_world()
+    prepared_module._KEPT.clear()
+    coordinator, staff = _fresh(world.coordinator), _fresh(world.staff)
+    user_bureau_ids(staff)
+    for user in (coordinator, staff):
+        queries.open_requests_shown(_scope(world.project), user, None)
+    kinds = sorted(key[0] for key in prepared_module._KEPT)
+    assert kinds == ["open_requests", "open_requests", "record", "rows", "rows", "rows"]
+    assert all(prepared.compiled("default") for prepared in prepared_module._KEPT.values())
+
+
+def test_the_own_open_request_is_the_engines():
+    world = build_plan_world(kpi_shared=True)
+    project, kpi = world.project, world.kpi
+    renamed = _propose(
+        world.staff,
+        project.edition,
+        [ProposedChange.update(project, {"name": "改名"})],
+        project=project,
+    )
+    for _round in range(2):  # compiled, then prepared
+        for obj in (project, kpi, world.other):
+            scope = _scope(obj)
+            for person in (world.staff, world.toshi_staff, world.coordinator):
+                for read_bureaus in (False, True):
+                    user = _fresh(person)
+                    if read_bureaus:
+                        user_bureau_ids(user)
+                    own = queries.own_open_request(scope, user)
+                    assert own == changes.open_request_for_task(_fresh(person), scope)
+    assert queries.own_open_request(_scope(kpi), _fresh(world.staff)) == renamed  # one task
+    assert queries.own_open_request(_scope(world.other), _fresh(world.staff)) is None
+    assert queries.own_open_request(_scope(project), _fresh(world.toshi_staff)) is None
+
+
+def test_a_text_value_in_a_json_lookup_is_not_prepared():
+    world = build_plan_world()
+    _propose(
+        world.staff,
+        world.project.edition,
+        [ProposedChange.update(world.project, {"name": "改名"})],
+        project=world.project,
+    )
+    prepared = Prepared(lambda name: ChangeItem.objects.filter(proposed__name=name), [str])
+    assert [item.proposed["name"] for item in prepared("改名")] == ["改名"]
+    assert prepared("別名") == []
+    assert prepared.compiled("default") is None
