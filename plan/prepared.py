@@ -186,6 +186,15 @@ def _bureaus(user) -> list[int] | None:
     return None if known is None else sorted(known)
 
 
+#: The user's fields and properties ``user_key`` and ``user_values`` carry: everything the policy's
+#: filters may read of a user for a prepared query to be right for every user of the same key.
+#: tests/plan/test_prepared.py records what the filters prepared here read, for every kind of user,
+#: and fails when they read anything else (then add it to ``user_key``, and here).
+USER_ATTRIBUTES_KEYED = frozenset(
+    {"id", "pk", "is_authenticated", "is_active", "is_superuser", "role"}
+)
+
+
 def user_key(user) -> tuple:
     """What the policy's filters (accounts/permissions.py) read of a user besides its key and its
     bureaus' keys, which a prepared query takes as values (``user_values``): its class, whether it

@@ -2,11 +2,17 @@
 (plan.admin.change_form_queries): the same rows as the querysets they replace, for every kind of
 user, and the queryset's own SQL when a placeholder cannot be prepared."""
 
+import contextlib
+
 import pytest
 from django.contrib import admin
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Q
 
+from accounts import permissions
+from accounts.models import Role, User
 from accounts.policy_facts import user_bureau_ids
+from evaluation.models import EvaluationSheet
 from kpis.models import ProjectKpi
 from plan import changes
 from plan import prepared as prepared_module
@@ -14,7 +20,7 @@ from plan.admin import change_form_queries as queries
 from plan.changes import ProposedChange
 from plan.models import ChangeItem, ChangeRequest, Listing, Project, ProjectBureau
 from plan.prepared import NotPrepared, Prepared
-from tests.factories import KpiFactory, ProjectFactory
+from tests.factories import BureauFactory, KpiFactory, ProjectFactory, UserFactory
 from tests.world import build_plan_world
 
 pytestmark = pytest.mark.django_db
@@ -228,3 +234,62 @@ def test_a_text_value_in_a_json_lookup_is_not_prepared():
     assert [item.proposed["name"] for item in prepared("改名")] == ["改名"]
     assert prepared("別名") == []
     assert prepared.compiled("default") is None
+
+
+#: The policy's filters a prepared query is built from with a stand-in user (plan.prepared).
+PREPARED_FILTERS = (
+    ("change_requests_visible_to", ChangeRequest),
+    ("evaluation_sheets_visible_to", EvaluationSheet),
+)
+
+
+def _users_of_every_kind():
+    sangyo, kankyo = BureauFactory(name="産業経済局"), BureauFactory(name="環境局")
+    return [
+        UserFactory(role=Role.BUREAU_STAFF, bureaus=[sangyo]),
+        UserFactory(role=Role.BUREAU_STAFF, bureaus=[sangyo, kankyo]),
+        UserFactory(role=Role.BUREAU_STAFF, bureaus=[]),
+        UserFactory(role=Role.COORDINATOR),
+        UserFactory(role=Role.VIEWER),
+        UserFactory(role=Role.SYSTEM_ADMIN),
+        UserFactory(role=Role.BUREAU_STAFF, bureaus=[sangyo], is_active=False),
+        UserFactory(role=Role.VIEWER, is_superuser=True),
+    ]
+
+
+@pytest.mark.parametrize(("name", "model"), PREPARED_FILTERS)
+def test_the_policy_filters_read_nothing_of_a_user_but_what_the_prepared_key_carries(
+    monkeypatch, name, model
+):
+    """A prepared query is compiled for the first user of a key and run for every other user of
+    that key with their own key and bureaus (``plan.prepared.user_key``): right only while the
+    policy's filter reads nothing else of a user. Every field and property of the user that the
+    filter (built and compiled) reads is recorded; the bureaus are read through
+    ``user_bureau_ids``, a value of the key."""
+    watched = {field.attname for field in User._meta.concrete_fields} | {
+        "pk",
+        "is_authenticated",
+        "is_anonymous",
+        "is_staff",
+        "bureaus",
+        "groups",
+        "user_permissions",
+    }
+    read: set[str] = set()
+    users = _users_of_every_kind()
+    targets = {id(user) for user in users}
+    original = User.__getattribute__
+
+    def recording(self, attribute):
+        if id(self) in targets and attribute in watched:
+            read.add(attribute)
+        return original(self, attribute)
+
+    monkeypatch.setattr(User, "__getattribute__", recording)
+    for user in users:
+        condition = getattr(permissions, name)(user)
+        with contextlib.suppress(EmptyResultSet):  # Q(pk__in=[]): nobody's
+            model.objects.filter(condition).query.sql_with_params()
+    monkeypatch.undo()
+    assert read  # the recording works: the filters read the role at least
+    assert read <= prepared_module.USER_ATTRIBUTES_KEYED, sorted(read)
