@@ -53,13 +53,6 @@ def fingerprint(*modules: ModuleType) -> str:
     return digest.hexdigest()[:12]
 
 
-@functools.cache
-def _history_table(model: type[models.Model]) -> str:
-    """The table of ``model``'s history, found once: reading ``model.history`` builds a manager
-    class each time (django-simple-history), a good part of a stamp's cost."""
-    return model.history.model._meta.db_table  # type: ignore[attr-defined]
-
-
 def database_stamp(
     historied: Sequence[type[models.Model]],
     threads: Sequence[tuple[type[models.Model], str]] = (),
@@ -92,7 +85,7 @@ def _stamp_query(
     tables = []
     parts = []
     for number, model in enumerate(historied):
-        history = _history_table(model)
+        history = model.history.model._meta.db_table  # type: ignore[attr-defined]
         table, key = model._meta.db_table, model._meta.pk.column
         tables += [history, table]
         parts.append(

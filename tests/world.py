@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from accounts.models import Bureau, Role, User
 from kpis.models import Kpi
-from plan.models import Measure, Project
+from plan.models import ChangeRequest, Measure, Project
 from tests.factories import (
     BureauFactory,
     KpiFactory,
@@ -239,4 +239,19 @@ def build_accounts_world(*, superuser_password: str) -> AccountsWorld:
         superuser=User.objects.create_superuser("root", "root@example.jp", superuser_password),
         staff=UserFactory(username="toshi", role=Role.BUREAU_STAFF, bureaus=[toshi]),
         viewer=UserFactory(username="viewer", role=Role.VIEWER),
+    )
+
+
+def submit_summary(user: User, project: Project, summary: str) -> ChangeRequest:
+    """``user``'s change request of ``project``'s 概要 (「年度の更新」), through the engine."""
+    from plan import changes
+    from plan.changes import ProposedChange
+
+    return changes.change_request_submit(
+        acting_user=user,
+        edition=project.edition,
+        changes=[ProposedChange.update(project, {"summary": summary})],
+        reason="年度の更新",
+        title=project.name,
+        project=project,
     )

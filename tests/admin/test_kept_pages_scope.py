@@ -16,6 +16,7 @@ from plan.changes import ProposedChange
 from plan.models import Project
 from tests.admin_forms import client_as, without_csrf
 from tests.factories import UserFactory
+from tests.world import submit_summary
 
 pytestmark = pytest.mark.django_db
 
@@ -87,23 +88,10 @@ def test_an_amended_request_is_shown_at_the_next_view(world):
     (the request is not the newest, so the requests' table alone would not)."""
     project = Project.objects.get(code="P002")
     kpi = Kpi.objects.get(code="K002")
-    request = changes.change_request_submit(
-        acting_user=world.sangyo,
-        edition=project.edition,
-        changes=[ProposedChange.update(project, {"summary": "海岸清掃を支援する。"})],
-        reason="年度の更新",
-        title=project.name,
-        project=project,
-    )
+    request = submit_summary(world.sangyo, project, "海岸清掃を支援する。")
     other = Project.objects.get(code="P003")
-    changes.change_request_submit(
-        acting_user=UserFactory(role=Role.BUREAU_STAFF, bureaus=list(other.bureaus.all())),
-        edition=other.edition,
-        changes=[ProposedChange.update(other, {"summary": "要約"})],
-        reason="年度の更新",
-        title=other.name,
-        project=other,
-    )
+    staff = UserFactory(role=Role.BUREAU_STAFF, bureaus=list(other.bureaus.all()))
+    submit_summary(staff, other, "要約")
     for user in (world.coordinator, world.sangyo):
         assert page(user, KPIS, {"request": "pending", "own": "all"}).count("field-code") == 0
 

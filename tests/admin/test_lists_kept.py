@@ -13,6 +13,7 @@ from plan.admin.kept_list import list_stamp
 from plan.changes import ProposedChange
 from plan.models import Measure, PolicyGoal, Project
 from tests.admin_forms import client_as, without_csrf
+from tests.world import submit_summary
 
 pytestmark = pytest.mark.django_db
 
@@ -96,14 +97,7 @@ def test_a_change_request_is_shown_at_the_next_view(world):
     client = client_as(world.coordinator)
     project = Project.objects.get(code="P002")
     assert page(client, PROJECTS, {"request": "pending"}).count('class="field-code"') == 0
-    changes.change_request_submit(
-        acting_user=world.sangyo,
-        edition=project.edition,
-        changes=[ProposedChange.update(project, {"summary": "海岸清掃を支援する。"})],
-        reason="年度の更新",
-        title=project.name,
-        project=project,
-    )
+    submit_summary(world.sangyo, project, "海岸清掃を支援する。")
 
     assert page(client, PROJECTS, {"request": "pending"}).count('class="field-code"') == 1
     assert '<td class="field-request_status">審査待ち</td>' in page(client, PROJECTS)

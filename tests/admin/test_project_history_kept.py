@@ -10,6 +10,7 @@ from plan import changes
 from plan.changes import ProposedChange
 from plan.models import Project
 from tests.admin_forms import client_as
+from tests.world import submit_summary
 
 pytestmark = pytest.mark.django_db
 
@@ -19,14 +20,7 @@ def project(world):
     """P002 (産業経済局's) with its initial versions and one approved change by 産業経済局's staff."""
     call_command("populate_history", auto=True, verbosity=0)
     project = Project.objects.get(code="P002")
-    request = changes.change_request_submit(
-        acting_user=world.sangyo,
-        edition=project.edition,
-        changes=[ProposedChange.update(project, {"summary": "海岸清掃を支援する。"})],
-        reason="年度の更新",
-        title=project.name,
-        project=project,
-    )
+    request = submit_summary(world.sangyo, project, "海岸清掃を支援する。")
     changes.change_request_approve(acting_user=world.coordinator, change_request=request)
     return project
 

@@ -494,10 +494,20 @@ def test_status_values_are_what_the_drill_down_links_use():
     ]
 
 
-def test_a_stamp_reads_each_models_own_history_table():
+def test_a_stamp_reads_each_models_own_history_table_and_is_written_once():
     from kpis.dashboard_statuses import STAMPED
-    from plan.db_stamp import _history_table
+    from plan.db_stamp import _stamp_query
 
-    tables = [_history_table(model) for model in STAMPED]
-    assert tables == [model.history.model._meta.db_table for model in STAMPED]
-    assert tables[-1] == "kpis_historicalprojectkpi"
+    _stamp_query.cache_clear()
+    _sql, tables = _stamp_query(STAMPED, (), "sqlite")
+    assert tables == (
+        *("plan_historicalplan", "plan_plan", "plan_historicaledition", "plan_edition"),
+        *("plan_historicalpolicygoal", "plan_policygoal", "plan_historicalmeasure", "plan_measure"),
+        *("plan_historicallisting", "plan_listing"),
+        *("plan_historicalprojectbureau", "plan_projectbureau"),
+        *("kpis_historicalkpi", "kpis_kpi", "kpis_historicalkpivalue", "kpis_kpivalue"),
+        *("kpis_historicalkpiactual", "kpis_kpiactual"),
+        *("kpis_historicalprojectkpi", "kpis_projectkpi"),
+    )
+    _stamp_query(STAMPED, (), "sqlite")
+    assert _stamp_query.cache_info().misses == 1  # the SQL is written once per process
