@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from django.utils.html import conditional_escape
 from django.utils.translation import gettext
+
+from accounts.admin_fieldset_html import Unsupported, template_value
 
 APP_LIST = "admin/app_list.html"
 
@@ -80,47 +81,36 @@ APP_LIST_SOURCE = (
 ARIA_CURRENT = ' aria-current="page"'
 
 
-class Unsupported(Exception):
-    """Something whose template output this module does not reproduce: render the template."""
-
-
-def _text(value) -> str:
-    """``{{ value }}`` of a string (autoescaped)."""
-    if value is None or callable(value) or isinstance(value, (int, float)):
-        raise Unsupported  # the template would write "None", call it or localize it
-    return conditional_escape(value)
-
-
 def _current(url, path: str) -> bool:
     """``{% if url in request.path|urlencode %}``: a failing test (no URL) is false."""
     return isinstance(url, str) and url in path
 
 
 def _model(app_label: str, model: dict, path: str, show_changelinks: bool) -> str:
-    model_name = _text(str(model["object_name"]).lower())
+    model_name = template_value(str(model["object_name"]).lower())
     admin_url = model.get("admin_url")
-    described = f"{_text(app_label)}-{model_name}"
+    described = f"{template_value(app_label)}-{model_name}"
     current = _current(admin_url, path)
     if admin_url:
         link = (
-            f'\n                  <a href="{_text(admin_url)}"{ARIA_CURRENT if current else ""}>'
-            f"{_text(model['name'])}</a>\n                "
+            f'\n                  <a href="{template_value(admin_url)}"{ARIA_CURRENT if current else ""}>'
+            f"{template_value(model['name'])}</a>\n                "
         )
     else:
-        link = f"\n                  {_text(model['name'])}\n                "
+        link = f"\n                  {template_value(model['name'])}\n                "
     add_url = model.get("add_url")
     if add_url:
         add = (
-            f'\n                <td><a href="{_text(add_url)}" class="addlink" '
-            f'aria-describedby="{described}">{_text(gettext("Add"))}</a></td>\n              '
+            f'\n                <td><a href="{template_value(add_url)}" class="addlink" '
+            f'aria-describedby="{described}">{template_value(gettext("Add"))}</a></td>\n              '
         )
     else:
         add = "\n                <td></td>\n              "
     if admin_url and show_changelinks:
         kind, word = ("viewlink", "View") if model.get("view_only") else ("changelink", "Change")
         change = (
-            f'\n                \n                  <td><a href="{_text(admin_url)}" class="{kind}" '
-            f'aria-describedby="{described}">{_text(gettext(word))}</a></td>\n                '
+            f'\n                \n                  <td><a href="{template_value(admin_url)}" class="{kind}" '
+            f'aria-describedby="{described}">{template_value(gettext(word))}</a></td>\n                '
             "\n              "
         )
     elif show_changelinks:
@@ -138,17 +128,17 @@ def _model(app_label: str, model: dict, path: str, show_changelinks: bool) -> st
 def _app(app: dict, path: str, show_changelinks: bool) -> str:
     app_label = app["app_label"]
     app_url = app["app_url"]
-    name = _text(app["name"])
+    name = template_value(app["name"])
     title = gettext("Models in the %(name)s application") % {"name": name}
     models = "".join(_model(app_label, model, path, show_changelinks) for model in app["models"])
     return (
-        f'\n    <div class="app-{_text(app_label)} module'
+        f'\n    <div class="app-{template_value(app_label)} module'
         f'{" current-app" if _current(app_url, path) else ""}">\n      <table>\n        <caption>'
-        f'\n          <a href="{_text(app_url)}" class="section" title="{title}">{name}</a>'
+        f'\n          <a href="{template_value(app_url)}" class="section" title="{title}">{name}</a>'
         '\n        </caption>\n        <thead class="visually-hidden">\n          <tr>'
-        f'\n            <th scope="col">{_text(gettext("Model name"))}</th>'
-        f'\n            <th scope="col">{_text(gettext("Add link"))}</th>'
-        f'\n            <th scope="col">{_text(gettext("Change or view list link"))}</th>'
+        f'\n            <th scope="col">{template_value(gettext("Model name"))}</th>'
+        f'\n            <th scope="col">{template_value(gettext("Add link"))}</th>'
+        f'\n            <th scope="col">{template_value(gettext("Change or view list link"))}</th>'
         f"\n          </tr>\n        </thead>\n        {models}\n      </table>\n    </div>\n  "
     )
 
@@ -159,7 +149,7 @@ def render_app_list(context) -> str:
     app_list = context.get("app_list")
     if not app_list:
         nothing = gettext("You don’t have permission to view or edit anything.")
-        return f"\n\n\n  <p>{_text(nothing)}</p>\n\n"
+        return f"\n\n\n  <p>{template_value(nothing)}</p>\n\n"
     if not isinstance(app_list, list):
         raise Unsupported
     request = context.get("request")

@@ -20,16 +20,21 @@ from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
 
 
 @lru_cache(maxsize=1024)
-def _reversed(resolver, prefix: str, viewname: str, current_app: str | None, args: tuple) -> str:
-    return reverse(viewname, current_app=current_app, args=args)
+def _reversed(
+    resolver, prefix: str, viewname: str, current_app: str | None, args: tuple, kwargs: tuple
+) -> str:
+    return reverse(viewname, current_app=current_app, args=args, kwargs=dict(kwargs) or None)
 
 
-def reverse_once(viewname: str, *, current_app: str | None = None, args: tuple = ()) -> str:
-    """``reverse(viewname, current_app=current_app, args=args)``, kept for the URLconf's resolver
-    (a new one after ``clear_url_caches``) and the script prefix in force: what ``reverse``
-    reads besides its arguments."""
+def reverse_once(
+    viewname: str, *, current_app: str | None = None, args: tuple = (), kwargs: dict | None = None
+) -> str:
+    """``reverse(viewname, current_app=current_app, args=args, kwargs=kwargs)``, kept for the
+    URLconf's resolver (a new one after ``clear_url_caches``) and the script prefix in force: what
+    ``reverse`` reads besides its arguments."""
     resolver = get_resolver(get_urlconf())
-    return _reversed(resolver, get_script_prefix(), viewname, current_app, tuple(args))
+    keys = tuple(sorted((kwargs or {}).items()))
+    return _reversed(resolver, get_script_prefix(), viewname, current_app, tuple(args), keys)
 
 
 class CachedUrlsRelatedFieldWidgetWrapper(RelatedFieldWidgetWrapper):

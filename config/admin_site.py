@@ -7,10 +7,10 @@ Django lists apps and models alphabetically by their names, which in Japanese pu
 from django.apps import apps as installed_apps
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
-from django.core.signals import setting_changed
-from django.dispatch import receiver
-from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.urls import NoReverseMatch
 from django.utils.text import capfirst
+
+from accounts.admin_widgets import reverse_once
 
 SITE_HEADER = "北九州市環境基本計画 個別プロジェクト集"
 SITE_TITLE = "環境基本計画 管理"
@@ -43,27 +43,13 @@ def _position(order: tuple[str, ...], name: str) -> tuple[int, str]:
     return (order.index(name) if name in order else len(order), name)
 
 
-#: The admin's URLs without arguments (a model's list and add page, an app's index), reversed once
-#: per script prefix and URLconf: the same for every request and every user.
-_URLS: dict[tuple, str | None] = {}
-
-
-@receiver(setting_changed)
-def _forget_urls(*, setting, **kwargs) -> None:
-    if setting == "ROOT_URLCONF":
-        _URLS.clear()
-
-
 def _admin_url(site_name: str, name: str, **kwargs) -> str | None:
-    """``reverse("admin:" + name, kwargs=kwargs, current_app=site_name)``, or None where it does
-    not match, kept per script prefix and URLconf."""
-    key = (get_script_prefix(), get_urlconf(), site_name, name, tuple(sorted(kwargs.items())))
-    if key not in _URLS:
-        try:
-            _URLS[key] = reverse(f"admin:{name}", kwargs=kwargs or None, current_app=site_name)
-        except NoReverseMatch:
-            _URLS[key] = None
-    return _URLS[key]
+    """``reverse("admin:" + name, kwargs=kwargs, current_app=site_name)`` (kept per URLconf and
+    script prefix: ``reverse_once``), or None where it does not match."""
+    try:
+        return reverse_once(f"admin:{name}", current_app=site_name, kwargs=kwargs)
+    except NoReverseMatch:
+        return None
 
 
 class PlanAdminSite(admin.AdminSite):

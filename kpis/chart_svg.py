@@ -10,7 +10,6 @@ tests/kpis/test_chart_svg.py compares it with the template it replaced, kept in 
 
 from __future__ import annotations
 
-from django.template.defaultfilters import add
 from django.utils.safestring import SafeString
 
 from accounts.admin_fieldset_html import template_value as v
@@ -58,7 +57,7 @@ def chart_svg(chart: KpiChart, code) -> SafeString:
         )
     unit_label = f'<text x="8" y="36" fill="#333333">({v(unit)})</text>' if unit else ""
     parts.append(
-        f'\n  <text x="{v(axis[1])}" y="{v(add(chart.height, "-6"))}" text-anchor="end"'
+        f'\n  <text x="{v(axis[1])}" y="{v(chart.height - 6)}" text-anchor="end"'
         f' fill="#333333">年度</text>\n  {unit_label}\n  '
     )
     line = chart.plan_line

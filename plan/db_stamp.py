@@ -123,19 +123,21 @@ class StampedCache:
         unless ``stamp`` is None)."""
         if stamp is None:
             return compute()
-        entry = cache.get(f"{self.prefix}:{key}")
-        if entry is not None and entry[0] == stamp:
+        entry = self._entry(key, stamp)
+        if entry is not None:
             return entry[1]
         value = compute()
         self.keep(key, stamp, value)
         return value
 
+    def _entry(self, key: str, stamp: str) -> tuple | None:
+        entry = cache.get(f"{self.prefix}:{key}")
+        return entry if entry is not None and entry[0] == stamp else None
+
     def kept(self, key: str, stamp: str | None):
         """The value kept under ``key`` if it was computed at ``stamp``, else None."""
-        if stamp is None:
-            return None
-        entry = cache.get(f"{self.prefix}:{key}")
-        return entry[1] if entry is not None and entry[0] == stamp else None
+        entry = None if stamp is None else self._entry(key, stamp)
+        return None if entry is None else entry[1]
 
     def keep(self, key: str, stamp: str | None, value: object) -> None:
         """Keep ``value``, computed at ``stamp``, under ``key`` (replacing what was there);

@@ -127,8 +127,12 @@ class Prepared:
 
     def __call__(self, *values, using: str = "default", fallback=None) -> list[models.Model]:
         """The rows of ``build(*values)``, as ``list(build(*values))`` reads them (or, when it
-        is not prepared, of ``fallback()``, the same queryset built otherwise, if given)."""
-        compiled = self.compiled(using)
+        is not prepared, of ``fallback()``, the same queryset built otherwise, if given). A value
+        not of its kind (None, say, which the ORM writes ``IS NULL``) is not prepared either."""
+        typed = len(values) == len(self.kinds) and all(
+            type(value) is kind for value, kind in zip(values, self.kinds, strict=True)
+        )
+        compiled = self.compiled(using) if typed else None
         if compiled is None:
             return list((fallback() if fallback else self.build(*values)).using(using))
         params = list(compiled.params)

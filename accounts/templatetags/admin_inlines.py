@@ -53,20 +53,21 @@ def stacked_inline(context):
 _fieldset_templates: dict = {}
 
 
-def _next_fieldset(context):
-    """The fieldset template the include would load without the project's (which calls this
-    tag), and whether its text is Django's own; found once per engine."""
+def next_template(context, name: str, source: str, found: dict):
+    """The template ``name`` that the include would load without the project's (which calls
+    this tag), and whether its text is ``source``, Django's own; found once per engine and
+    calling template, kept in ``found``."""
     this = context.render_context.template
-    key = (id(this.engine), this.origin.name)
-    if key not in _fieldset_templates:
-        found, _origin = this.engine.find_template(FIELDSET, skip=[this.origin])
-        _fieldset_templates[key] = (found, found.source == FIELDSET_SOURCE)
-    return _fieldset_templates[key]
+    key = (this.engine, this.origin.name)
+    if key not in found:
+        template, _origin = this.engine.find_template(name, skip=[this.origin])
+        found[key] = (template, template.source == source)
+    return found[key]
 
 
 @register.simple_tag(takes_context=True)
 def fieldset_written(context):
-    found, djangos = _next_fieldset(context)
+    found, djangos = next_template(context, FIELDSET, FIELDSET_SOURCE, _fieldset_templates)
     if djangos:
         try:
             return mark_safe(render_fieldset(context))  # escaped as the template does

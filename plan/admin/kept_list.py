@@ -5,7 +5,7 @@ searches nor reads and annotates its rows again.
 What a list shows comes from the plan's tables (projects, bureaus' links, listings, measures, goals,
 KPIs, their values and links, editions and plans: all historied), the change requests (their
 threads, which move with every change of a request: ``plan.editions.review.THREADS``) and the
-bureaus (no history: their names and order are digested, ``bureaus_digest``). The stamp of all of
+bureaus (no history: their names and order are digested, ``list_stamp``). The stamp of all of
 them is read once per request (``list_stamp``), before anything it covers, so that a kept value is
 never older than its stamp; any change of the plan, of a request or of a bureau moves it.
 

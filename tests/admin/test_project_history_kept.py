@@ -63,8 +63,8 @@ def test_a_change_is_shown_at_the_next_view(world, project):
     assert after[1] == before[0]
     assert len(after) == len(before) + 1
     # The older rows name the project's bureau by the project's name now.
-    assert ("海岸漂着物処理推進事業 / 産業経済局" in [name for _t, name, _f in before]) is True
-    assert ("海岸清掃推進事業 / 産業経済局" in [name for _t, name, _f in after]) is True
+    assert "海岸漂着物処理推進事業 / 産業経済局" in [name for _t, name, _f in before]
+    assert "海岸清掃推進事業 / 産業経済局" in [name for _t, name, _f in after]
 
 
 def test_a_bureaus_new_name_is_shown_at_the_next_view(world, project):

@@ -8,6 +8,7 @@ import pytest
 from django.contrib import admin
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts import permissions
 from accounts.models import Role, User
@@ -186,9 +187,9 @@ def test_another_project_of_the_same_shape_reads_its_own_requests():
     assert ChangeRequest.objects.count() == 1
 
 
-def test_the_change_forms_queries_are_prepared():
+def test_the_change_forms_queries_are_prepared(monkeypatch):
     world = build_plan_world()
-    prepared_module._KEPT.clear()
+    monkeypatch.setattr(prepared_module, "_KEPT", {})
     coordinator, staff = _fresh(world.coordinator), _fresh(world.staff)
     user_bureau_ids(staff)
     for user in (coordinator, staff):
@@ -293,3 +294,18 @@ def test_the_policy_filters_read_nothing_of_a_user_but_what_the_prepared_key_car
     monkeypatch.undo()
     assert read  # the recording works: the filters read the role at least
     assert read <= prepared_module.USER_ATTRIBUTES_KEYED, sorted(read)
+
+
+def test_a_value_not_of_its_kind_is_not_prepared():
+    """``None`` for a key the ORM writes ``IS NULL``: substituted into ``= %s`` it would match
+    nothing; the queryset is built with it instead."""
+    world = build_plan_world()
+    orphan = ChangeRequest.objects.create(
+        edition=world.project.edition,
+        title="事業なし",
+        submitted_by=world.coordinator,
+        submitted_at=timezone.now(),
+    )
+    prepared = Prepared(lambda pk: ChangeRequest.objects.filter(project=pk).order_by("pk"), [int])
+    assert prepared(world.project.pk) == []
+    assert prepared(None) == [orphan]
