@@ -312,18 +312,11 @@ ACTUAL_ROW_REFUSED = (
 )
 
 
-def may_enter_actual(user, kpi, actual=None) -> bool:
-    """A row of the yearly sheet: its KPI must be one the user may change (the staff of a bureau
-    owning one of its projects; coordinators any), and the actual it updates one they may change.
-
-    Refused rows are named with ``ACTUAL_ROW_REFUSED``. For the rows of one sheet, ask an
-    ``ActualEntry``: the same answers."""
-    return ActualEntry(user)(kpi, actual)
-
-
 class ActualEntry:
-    """``may_enter_actual`` for the rows of one sheet: the same answers, and the permission to add
-    an actual (a question about the user alone, through Django's backends) asked once."""
+    """The rows of one yearly sheet: a row's KPI must be one the user may change (the staff of a
+    bureau owning one of its projects; coordinators any), and the actual it updates one they may
+    change. Refused rows are named with ``ACTUAL_ROW_REFUSED``. The permission to add an actual (a
+    question about the user alone, through Django's backends) is asked once a sheet."""
 
     def __init__(self, user) -> None:
         self.user = user

@@ -10,7 +10,7 @@ the export: ``kpis.resources_export``).
   The resource never saves: each changed row becomes a ``ProposedChange`` and, when the import is
   not a dry run and no row has an error, ``after_import`` hands them all to ``change_propose`` at
   once: a staff member's import becomes ONE change request, a coordinator's is applied at once. A
-  row for a KPI the user may not change is an error (``accounts.permissions.may_enter_actual``).
+  row for a KPI the user may not change is an error (``accounts.permissions.ActualEntry``).
   Any error leaves everything unwritten (django-import-export rolls the transaction back).
 
   A confirmation following its 下見 in the same process uses what the 下見 found when nothing it
@@ -285,7 +285,7 @@ class ActualSheetResource(resources.ModelResource):
         self._originals: dict[int, KpiActual] = {}
         self._seen: dict[tuple[str, int], int] = {}
         self._allowed: dict[tuple[int, int | None], bool] = {}
-        self._may_enter_actual: permissions.ActualEntry | None = None
+        self._actual_entry: permissions.ActualEntry | None = None
         self._sheet_rows: list[int] = []
         self._dry_run = True
         self._file_name = ""
@@ -471,9 +471,9 @@ class ActualSheetResource(resources.ModelResource):
         if key not in self._allowed:
             original = self._originals.get(instance.pk) if instance.pk else None
             self._asked[key] = (instance.kpi, original)
-            if self._may_enter_actual is None:
-                self._may_enter_actual = permissions.ActualEntry(self.acting_user)
-            self._allowed[key] = self._may_enter_actual(instance.kpi, original)
+            if self._actual_entry is None:
+                self._actual_entry = permissions.ActualEntry(self.acting_user)
+            self._allowed[key] = self._actual_entry(instance.kpi, original)
         return self._allowed[key]
 
     def import_row(self, row, instance_loader, **kwargs):
