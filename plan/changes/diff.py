@@ -497,14 +497,14 @@ def previous_records(
 def _versions_of(model: type[models.Model], ids: set) -> list:
     """Every version of the rows ``ids`` of ``model`` (``_latest_before`` chooses among them), by
     a query compiled once per model and number of rows when they are a few whole numbers."""
-    ids = sorted(ids, key=str)
+    keys = list(ids)
 
     def build(*values) -> models.QuerySet:
         return _history(model).filter(id__in=values).order_by()
 
-    if len(ids) > BY_KEYS_AT_MOST or any(type(pk) is not int for pk in ids):
-        return list(build(*ids))
-    return kept(("versions_of", model, len(ids)), build, [int] * len(ids))(*ids)
+    if len(keys) > BY_KEYS_AT_MOST or any(type(pk) is not int for pk in keys):
+        return list(build(*keys))
+    return kept(("versions_of", model, len(keys)), build, [int] * len(keys))(*keys)
 
 
 def _latest_before(versions: list, record):
