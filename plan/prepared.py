@@ -307,3 +307,32 @@ def stand_in(user, given: list):
         _Unread() if bureaus is None else {given.pop(0) for _bureau in bureaus}
     )
     return other
+
+
+def for_user(
+    shape: tuple,
+    build: Callable[[list, object], models.QuerySet],
+    values: Sequence,
+    kinds: Sequence[type],
+    user,
+    *,
+    using: str,
+) -> list[models.Model]:
+    """``list(build(values, user))`` (``build`` reads the policy's filters for ``user``) by a query
+    compiled once per ``shape`` (what shapes the query besides ``values``) and kind of user
+    (``user_key``): the user's key and bureaus' keys are values too (``user_values``), and
+    ``build`` is given a stand-in carrying the placeholders (``stand_in``). Read as the ORM reads
+    it when a value is not of its kind or the user has no whole-number key."""
+    real = real_user(user)
+    simple = len(values) == len(kinds) and all(
+        type(value) is kind for value, kind in zip(values, kinds, strict=True)
+    )
+    if not simple or type(getattr(real, "pk", None)) is not int:
+        return list(build(list(values), user))
+    own = user_values(real)
+
+    def build_from(*given):
+        return build(list(given[: len(values)]), stand_in(real, list(given[len(values) :])))
+
+    prepared = kept((*shape, user_key(real)), build_from, [*kinds, *[int] * len(own)])
+    return prepared(*values, *own, using=using, fallback=lambda: build(list(values), user))
