@@ -29,9 +29,18 @@ def user_bureau_ids(user) -> set[int]:
 
 
 def project_bureau_ids(project) -> set[int]:
+    """The project's bureaus: its prefetched links when read with them, otherwise the links'
+    bureau keys alone (not the links through ``project.bureau_links``, whose ordering joins the
+    projects' table: a set needs no order)."""
     if project is None or project.pk is None:
         return set()
-    return {link.bureau_id for link in project.bureau_links.all()}
+    prefetched = getattr(project, "_prefetched_objects_cache", {})
+    if "bureau_links" in prefetched:
+        return {link.bureau_id for link in prefetched["bureau_links"]}
+    from plan.models import ProjectBureau
+
+    links = ProjectBureau.objects.filter(project_id=project.pk).order_by()
+    return set(links.values_list("bureau_id", flat=True))
 
 
 def kpi_bureau_ids(kpi) -> set[int]:

@@ -5,7 +5,9 @@ on every view (the version's records, the open requests, the 評価票), buildin
 some 0.3–1 ms each, several times the database's work. ``Prepared(build)`` calls ``build`` once per
 database with placeholder values (sentinels), compiles it, and finds where each placeholder went
 among the SQL's parameters; each later call runs the same SQL with the values in their place, and
-reads the rows into model instances as the queryset itself would (``select_related`` included).
+reads the rows into model instances as the queryset's ``ModelIterable`` would (``select_related``
+included), with the columns' converters found once too (``_Reader``: Django's path through the
+compiler finds them, and chains and clones the query, on every run).
 
 ``build`` must read nothing but its arguments (whole numbers and text) and build the same query
 for any of them: what else shapes the query (a model, a field's name, how many keys a list holds)
@@ -26,7 +28,7 @@ from collections.abc import Callable, Sequence
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
-from django.db.models.query import ModelIterable
+from django.db.models.query import ModelIterable, get_related_populators
 from django.utils.functional import LazyObject, empty
 
 #: Placeholders: whole numbers and texts no caller passes.
@@ -76,13 +78,61 @@ class NotPrepared(Exception):
     """Raised by a ``build`` that cannot build its query from placeholders: not prepared."""
 
 
+class _Reader:
+    """What ``ModelIterable`` does with a compiled query's rows, its converters found once: the
+    rows read whole (``fetchall``), each column converted as ``SQLCompiler.results_iter`` does,
+    each row made an instance with its ``select_related`` records and annotations. A queryset
+    with known related objects (one read through a related manager) is not read here."""
+
+    def __init__(self, compiler):
+        self.klass_info = compiler.klass_info
+        self.select = compiler.select
+        self.model = self.klass_info["model"]
+        fields = self.klass_info["select_fields"]
+        self.start, self.end = fields[0], fields[-1] + 1
+        self.names = [column[0].target.attname for column in self.select[self.start : self.end]]
+        self.annotations = tuple(compiler.annotation_col_map.items())
+        self.columns = compiler.col_count if compiler.has_extra_select else None
+        converters = compiler.get_converters(
+            [column[0] for column in self.select[: compiler.col_count]]
+        )
+        self.converters = tuple(converters.items())
+
+    def read(self, alias: str, sql: str, params: list) -> list[models.Model]:
+        connection = connections[alias]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if self.columns is not None:
+            rows = [row[: self.columns] for row in rows]
+        if self.converters:
+            rows = [self._converted(list(row), connection) for row in rows]
+        populators = get_related_populators(self.klass_info, self.select, alias)
+        found = []
+        for row in rows:
+            instance = self.model.from_db(alias, self.names, row[self.start : self.end])
+            for populator in populators:
+                populator.populate(row, instance)
+            for name, position in self.annotations:
+                setattr(instance, name, row[position])
+            found.append(instance)
+        return found
+
+    def _converted(self, row: list, connection) -> list:
+        for position, (converters, expression) in self.converters:
+            value = row[position]
+            for converter in converters:
+                value = converter(value, expression, connection)
+            row[position] = value
+        return row
+
+
 class _Compiled:
-    def __init__(self, queryset: models.QuerySet, compiler, sql: str, params: tuple, places: dict):
-        self.queryset = queryset
-        self.compiler = compiler
+    def __init__(self, compiler, sql: str, params: tuple, places: dict):
         self.sql = sql
         self.params = params
         self.places = places  # parameter position -> (sentinel index, form)
+        self.reader = _Reader(compiler)
 
 
 class Prepared:
@@ -100,7 +150,11 @@ class Prepared:
             queryset = self.build(*sentinels)
         except NotPrepared:
             return None
-        if queryset._iterable_class is not ModelIterable or queryset._prefetch_related_lookups:
+        if (
+            queryset._iterable_class is not ModelIterable
+            or queryset._prefetch_related_lookups
+            or queryset._known_related_objects
+        ):
             return None
         compiler = queryset.query.get_compiler(using=alias)
         try:
@@ -116,7 +170,7 @@ class Prepared:
                 return None  # a value in a form not recognised: not prepared
         if any(_mark(sentinel) in sql for sentinel in sentinels):
             return None  # a value folded into the SQL's text: not prepared
-        return _Compiled(queryset, compiler, sql, tuple(params), places)
+        return _Compiled(compiler, sql, tuple(params), places)
 
     def compiled(self, alias: str) -> _Compiled | None:
         if alias not in self._compiled:
@@ -138,13 +192,7 @@ class Prepared:
         params = list(compiled.params)
         for position, (index, form) in compiled.places.items():
             params[position] = _put(params[position], form, values[index])
-        compiler = copy.copy(compiled.compiler)
-        compiler.connection = connections[using]
-        sql = compiled.sql
-        compiler.as_sql = lambda *args, **kwargs: (sql, tuple(params))
-        queryset = compiled.queryset._chain()
-        queryset.query.get_compiler = lambda *args, **kwargs: compiler
-        return list(queryset.using(using))
+        return compiled.reader.read(using, compiled.sql, params)
 
 
 _KEPT: dict[tuple, Prepared] = {}
@@ -161,6 +209,37 @@ def kept(key: tuple, build: Callable[..., models.QuerySet], kinds: Sequence[type
             _KEPT.clear()
         prepared = _KEPT[key] = Prepared(build, kinds)
     return prepared
+
+
+#: The most keys ``by_keys`` reads by a query compiled for their number (a shape per number of
+#: keys; more are read as the ORM reads them).
+BY_KEYS_AT_MOST = 32
+
+
+def by_keys(
+    model: type[models.Model], keys, related: Sequence[str] | None = ()
+) -> dict[object, models.Model]:
+    """``model._base_manager.select_related(*related).order_by().in_bulk(keys)`` (every relation
+    with ``related=None``, as ``select_related()``; none with ``()``), by a query compiled once per
+    model, relations and number of keys when they are whole numbers, at most ``BY_KEYS_AT_MOST``."""
+    keys = list(dict.fromkeys(keys))
+
+    def chosen() -> models.QuerySet:
+        rows = model._base_manager.all()
+        if related is None:
+            return rows.select_related().order_by()
+        return (rows.select_related(*related) if related else rows).order_by()
+
+    if not keys:
+        return {}
+    if len(keys) > BY_KEYS_AT_MOST or any(type(key) is not int for key in keys):
+        return chosen().in_bulk(keys)
+
+    def build(*values) -> models.QuerySet:
+        return chosen().filter(pk__in=values)
+
+    shape = ("by_keys", model, None if related is None else tuple(related), len(keys))
+    return {row.pk: row for row in kept(shape, build, [int] * len(keys))(*keys)}
 
 
 # --- A user as placeholders: its key and its bureaus' keys -------------------------------------
@@ -228,3 +307,32 @@ def stand_in(user, given: list):
         _Unread() if bureaus is None else {given.pop(0) for _bureau in bureaus}
     )
     return other
+
+
+def for_user(
+    shape: tuple,
+    build: Callable[[list, object], models.QuerySet],
+    values: Sequence,
+    kinds: Sequence[type],
+    user,
+    *,
+    using: str,
+) -> list[models.Model]:
+    """``list(build(values, user))`` (``build`` reads the policy's filters for ``user``) by a query
+    compiled once per ``shape`` (what shapes the query besides ``values``) and kind of user
+    (``user_key``): the user's key and bureaus' keys are values too (``user_values``), and
+    ``build`` is given a stand-in carrying the placeholders (``stand_in``). Read as the ORM reads
+    it when a value is not of its kind or the user has no whole-number key."""
+    real = real_user(user)
+    simple = len(values) == len(kinds) and all(
+        type(value) is kind for value, kind in zip(values, kinds, strict=True)
+    )
+    if not simple or type(getattr(real, "pk", None)) is not int:
+        return list(build(list(values), user))
+    own = user_values(real)
+
+    def build_from(*given):
+        return build(list(given[: len(values)]), stand_in(real, list(given[len(values) :])))
+
+    prepared = kept((*shape, user_key(real)), build_from, [*kinds, *[int] * len(own)])
+    return prepared(*values, *own, using=using, fallback=lambda: build(list(values), user))

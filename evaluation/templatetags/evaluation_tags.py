@@ -6,7 +6,7 @@ from django import template
 from accounts import permissions
 from evaluation.models import EvaluationSheet
 from evaluation.pages import todos
-from plan.prepared import kept, real_user, stand_in, user_key, user_values
+from plan.prepared import for_user
 
 register = template.Library()
 
@@ -37,22 +37,13 @@ def _sheets(code: str, plan_id: int, user):
 def project_sheets(project, user) -> list[EvaluationSheet]:
     """The sheets of ``project`` (by its code, across the plan's editions) that ``user`` may read,
     newest round first: a query compiled once per kind of user (``plan.prepared``)."""
-    real = real_user(user)
-    code, plan_id = project.code, project.edition.plan_id
-    if type(code) is not str or type(plan_id) is not int or type(real.pk) is not int:
-        return list(_sheets(code, plan_id, user))
-
-    def build(code, plan_id, *given):
-        return _sheets(code, plan_id, stand_in(real, list(given)))
-
-    values = user_values(real)
-    prepared = kept(("project_sheets", user_key(real)), build, [str, int] + [int] * len(values))
-    return prepared(
-        code,
-        plan_id,
-        *values,
+    return for_user(
+        ("project_sheets",),
+        lambda given, who: _sheets(*given, who),
+        [project.code, project.edition.plan_id],
+        [str, int],
+        user,
         using=EvaluationSheet.objects.db,
-        fallback=lambda: _sheets(code, plan_id, user),
     )
 
 

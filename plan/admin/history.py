@@ -12,9 +12,8 @@ from itertools import chain
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import connection
-from django.db.models import Model, Q
-from django.http import HttpResponseRedirect
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -35,6 +34,7 @@ from plan.changes.diff import (
     related_records,
 )
 from plan.models import Edition, Listing, Measure, Plan, PolicyGoal, Project, ProjectBureau
+from plan.prepared import Prepared, by_keys
 
 HISTORY_MODELS = (Project, ProjectBureau, Listing, Measure, PolicyGoal, Kpi, KpiValue, ProjectKpi)
 
@@ -79,7 +79,7 @@ def _attributed(records: list) -> list:
     """The historical ``records`` with the people they name, read in one query for all (joining
     the user table three times into each model's query costs more to build than it saves)."""
     ids = {getattr(record, f"{name}_id") for record in records for name in PEOPLE} - {None}
-    people = get_user_model()._base_manager.in_bulk(ids) if ids else {}
+    people = by_keys(get_user_model(), ids)
     for record in records:
         for name in PEOPLE:
             field = record._meta.get_field(name)
@@ -276,34 +276,51 @@ def project_history_filters(pk) -> dict:
     }
 
 
-#: A key no project has: where the project's key goes in ``_project_queries``.
-_PROJECT_MARK = -918273645
+def _newest_of_project(model: type[Model], pk) -> QuerySet:
+    """The newest historical rows of ``model`` that a project's page lists (``_newest_records``'
+    queryset of ``model`` for ``project_history_filters(pk)``)."""
+    history = _history(model).filter(project_history_filters(pk)[model])
+    return history.order_by("-history_date", "-history_id")[:HISTORY_LIMIT]
 
 
-@functools.cache
-def _project_queries(vendor: str) -> list[tuple[type[Model], str, tuple]]:
-    """``_newest_records``' queries for a project's page, written once per process (building and
-    compiling the six querysets cost about as much as the rest of the first view's reading),
-    with ``_PROJECT_MARK`` where the project's key goes."""
-    filters = project_history_filters(_PROJECT_MARK)
-    queries = []
-    for model in HISTORY_MODELS:
-        if model in filters:
-            queryset = _history(model).filter(filters[model])
-            newest = queryset.order_by("-history_date", "-history_id")[:HISTORY_LIMIT]
-            sql, params = newest.query.sql_with_params()
-            queries.append((model, sql, tuple(params)))
-    return queries
+#: ``_newest_of_project`` of each model a project's page lists, compiled once per process
+#: (building and compiling the six querysets cost about as much as the rest of the first view's
+#: reading, and reading their rows through the ORM's compiler as much again).
+_PROJECT_QUERIES = [
+    Prepared(functools.partial(_newest_of_project, model), [int])
+    for model in HISTORY_MODELS
+    if model in project_history_filters(0)
+]
 
 
 def _project_records(pk) -> list:
     """``_newest_records(HISTORY_MODELS, project_history_filters(pk), HISTORY_LIMIT)`` from the
-    queries written once (``_project_queries``)."""
+    queries compiled once (``_PROJECT_QUERIES``)."""
     records = []
-    for model, sql, params in _project_queries(connection.vendor):
-        shown = [pk if value == _PROJECT_MARK else value for value in params]
-        records += _history(model).model._base_manager.raw(sql, shown)
+    for query in _PROJECT_QUERIES:
+        records += query(pk)
     return sorted(records, key=lambda record: record.history_date, reverse=True)
+
+
+#: Every bureau by key (``project_history_rows``), compiled once per process.
+_EVERY_BUREAU = Prepared(lambda: Bureau.objects.order_by("pk"), [])
+
+#: A project's page's project with its edition and plan (``_page_project``), compiled once.
+_PAGE_PROJECT = Prepared(
+    lambda pk: Project._base_manager.select_related("edition__plan").filter(pk=pk), [int]
+)
+
+
+def _page_project(object_id: str) -> Project:
+    """``get_object_or_404(Project._base_manager.select_related("edition__plan"), pk=object_id)``,
+    by a query compiled once for a key written in ASCII digits (of a whole number the key's column
+    holds; any other is read as the ORM reads it)."""
+    if object_id.isascii() and object_id.isdigit() and int(object_id) < 2**63:
+        found = _PAGE_PROJECT(int(object_id))
+        if not found:
+            raise Http404(f"No {Project._meta.object_name} matches the given query.")
+        return found[0]
+    return get_object_or_404(Project._base_manager.select_related("edition__plan"), pk=object_id)
 
 
 def bureaus_stamp(bureaus: list[Bureau] | None = None) -> str:
@@ -337,7 +354,7 @@ def project_history_rows(project, plan_stamp: str | None) -> list[dict]:
     (users keep no history). Queries: the stamp and the bureaus, then either the rows' (one per
     history model, the previous versions and related records: one per model) or none, and one for
     the people."""
-    bureaus = list(Bureau.objects.order_by("pk"))
+    bureaus = _EVERY_BUREAU()
     stamp = None if plan_stamp is None else f"{plan_stamp};{bureaus_stamp(bureaus)}"
 
     def compute() -> list[dict]:
@@ -377,9 +394,7 @@ class ProjectHistoryMixin:
         # The stamp first: the rows kept with it name the project read after it.
         plan_stamp = history_stamp()
         # Its edition: whether it may be restored (a published edition's may not).
-        project = get_object_or_404(
-            Project._base_manager.select_related("edition__plan"), pk=object_id
-        )
+        project = _page_project(object_id)
         if not self.has_view_permission(request, project):
             raise PermissionDenied
         restorable = permissions.requires_approval(request.user) or permissions.may_apply_directly(

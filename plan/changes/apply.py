@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -30,7 +31,8 @@ def _verified_references(items: list[ChangeItem]) -> set[tuple[str, object]]:
     for item in items:
         if item.operation != ChangeItem.Operation.CREATE:
             continue
-        for field in _plain_keys(apps.get_model(item.model_label)):
+        created: type[models.Model] = apps.get_model(item.model_label)
+        for field in _plain_keys(created):
             value = item.proposed.get(field.attname)
             if value is not None and not isinstance(value, dict):
                 wanted.setdefault(field.related_model, set()).add(
@@ -62,14 +64,11 @@ def _plain_key(field) -> bool:
     )
 
 
-_plain_keys_of: dict[type[models.Model], list[Any]] = {}
-
-
+@functools.cache
 def _plain_keys(model: type[models.Model]) -> list[Any]:
-    """The model's concrete fields that are plain keys (``_plain_key``), in their order."""
-    if model not in _plain_keys_of:
-        _plain_keys_of[model] = [f for f in model._meta.concrete_fields if _plain_key(f)]
-    return _plain_keys_of[model]
+    """The model's concrete fields that are plain keys (``_plain_key``), in their order (found
+    once per process)."""
+    return [f for f in model._meta.concrete_fields if _plain_key(f)]
 
 
 def _new_record(

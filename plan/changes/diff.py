@@ -23,6 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from plan.changes.values import snapshot, tracked_fields
 from plan.models import ChangeItem
+from plan.prepared import BY_KEYS_AT_MOST, by_keys, kept
 
 EMPTY = "(空)"
 ADDED_BY_THIS_REQUEST = "(この申請で追加するもの)"
@@ -273,12 +274,8 @@ def related_records(
         else:
             wanted[field.related_model].add(value)
     for model, pks in wanted.items():
-        chosen = model._base_manager.all()
-        if relations is None or model not in relations:
-            chosen = chosen.select_related()
-        elif relations[model]:
-            chosen = chosen.select_related(*relations[model])
-        found = chosen.order_by().in_bulk(pks)
+        related = None if relations is None or model not in relations else relations[model]
+        found = by_keys(model, pks, related)
         label = model._meta.label_lower
         for pk in pks:
             records[(label, pk)] = found.get(model._meta.pk.to_python(pk))
@@ -460,9 +457,10 @@ def previous_records(
     The rows of the models in ``complete`` have every version among ``records`` (a page of their
     whole history): their previous versions are found there, without a query. With
     ``few_versions`` (the records hold most versions of their rows, as a record's own history
-    page does), the earlier versions of the updated rows are read whole in a plain query per model
-    (by row and date) and the latest one before each record chosen here; otherwise the query reads
-    only those, by a correlated subquery, which costs about three times as much to build."""
+    page does), every version of the updated rows is read in a plain query per model (by row,
+    compiled once for the number of rows) and the latest one before each record chosen here;
+    otherwise the query reads only those, by a correlated subquery, which costs about three times
+    as much to build."""
     updates: dict[type[models.Model], list] = defaultdict(list)
     found: dict[tuple[type[models.Model], object], list] = defaultdict(list)
     for record in records:
@@ -473,10 +471,7 @@ def previous_records(
     for model, updated in updates.items():
         history = _history(model)
         if few_versions:
-            earlier = history.filter(
-                id__in={record.id for record in updated},
-                history_date__lt=max(record.history_date for record in updated),
-            ).order_by()
+            earlier = _versions_of(model, {record.id for record in updated})
         else:
             latest_before = (
                 history.filter(id=OuterRef("id"), history_date__lt=OuterRef("history_date"))
@@ -497,6 +492,19 @@ def previous_records(
         else None
         for record in records
     ]
+
+
+def _versions_of(model: type[models.Model], ids: set) -> list:
+    """Every version of the rows ``ids`` of ``model`` (``_latest_before`` chooses among them), by
+    a query compiled once per model and number of rows when they are a few whole numbers."""
+    keys = list(ids)
+
+    def build(*values) -> models.QuerySet:
+        return _history(model).filter(id__in=values).order_by()
+
+    if len(keys) > BY_KEYS_AT_MOST or any(type(pk) is not int for pk in keys):
+        return list(build(*keys))
+    return kept(("versions_of", model, len(keys)), build, [int] * len(keys))(*keys)
 
 
 def _latest_before(versions: list, record):

@@ -25,6 +25,7 @@ under which the two agree holds (``_plan``):
 from __future__ import annotations
 
 import datetime
+import functools
 import operator
 import uuid
 from collections.abc import Callable, Sequence
@@ -69,9 +70,6 @@ class _Plan:
     unnest_types: list[str] | None
 
 
-_plans: dict[tuple[type[models.Model], str], _Plan | None] = {}
-
-
 def _getter(field: models.Field) -> Callable[[models.Model], Any]:
     """``field.pre_save(obj, add=True)``; Field's own is the attribute (read directly)."""
     if type(field).pre_save is models.Field.pre_save:
@@ -96,15 +94,10 @@ def _text_as_is(field: models.Field) -> bool:
     )
 
 
+@functools.cache
 def _plan(model: type[models.Model], using: str) -> _Plan | None:
-    """How to insert rows of ``model`` on ``using``, or None where bulk_create must do it."""
-    key = (model, using)
-    if key not in _plans:
-        _plans[key] = _make_plan(model, using)
-    return _plans[key]
-
-
-def _make_plan(model: type[models.Model], using: str) -> _Plan | None:
+    """How to insert rows of ``model`` on ``using``, or None where bulk_create must do it (found
+    once per process)."""
     connection = connections[using]
     opts = model._meta
     if connection.vendor not in _VENDORS:

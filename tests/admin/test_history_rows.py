@@ -124,3 +124,40 @@ def test_a_projects_rows_are_read_by_the_queries_written_once(records):
     other = Project.objects.exclude(pk=project.pk).order_by("pk").first()
     assert {r.instance_type for r in _project_records(other.pk)} >= {Project}
     assert all(r.id == other.pk for r in _project_records(other.pk) if r.instance_type is Project)
+
+
+def test_an_update_later_deleted_is_compared_with_the_version_before_it(records, world):
+    """The earlier versions of a row are read whole (its later deletion too): the update is
+    still compared with the version before it, not with a later one."""
+    project = Project.objects.get(name="アジア・グリーン共創ハブ推進事業")
+    listing = Listing.objects.filter(project=project, number=9).get()
+    changes.change_direct_apply(
+        acting_user=world.coordinator,
+        edition=project.edition,
+        changes=[ProposedChange.delete(listing)],
+        reason="見直し",
+        title=project.name,
+        project=project,
+    )
+    stamp = history_stamp()
+    project = Project._base_manager.select_related("edition__plan").get(pk=project.pk)
+    rows = project_history_rows(project, stamp)
+    listed = [
+        (row["type"], [(diff.field, diff.before, diff.after) for diff in row["fields"]])
+        for row in rows
+        if row["record"].instance_type is Listing and row["record"].id == listing.pk
+    ]
+    measure = "下支え-(3) 環境国際協力・環境ビジネス等を通じたアジア地域への貢献"
+    name = "アジア・グリーン共創ハブ推進事業"
+    assert [kind for kind, _fields in listed] == ["削除", "変更", "追加"]
+    assert listed[0][1] == [
+        ("measure_id", measure, "(削除)"),
+        ("project_id", name, "(削除)"),
+        ("number", "9", "(削除)"),
+    ]
+    assert listed[1][1] == [("number", "1", "9")]
+    assert listed[2][1] == [
+        ("measure_id", "(空)", measure),
+        ("project_id", "(空)", name),
+        ("number", "(空)", "1"),
+    ]

@@ -128,3 +128,31 @@ def test_a_name_changed_while_the_page_reads_its_stamp_is_shown_at_the_next_view
     assert names[0] == "海岸清掃推進事業"
     assert "海岸清掃推進事業 / 産業経済局" in names
     assert "海岸漂着物処理推進事業 / 産業経済局" not in names
+
+
+def test_the_pages_project_is_read_by_its_key_in_digits_or_not_found(world, project, monkeypatch):
+    """The page's project is read by the query compiled once for a key in digits; a key of no
+    project answers 404 as before; a key not in digits is read by the ORM."""
+    from plan.admin import history
+
+    read = []
+    monkeypatch.setattr(history, "_PAGE_PROJECT", _Recorded(history._PAGE_PROJECT, read))
+    client = client_as(world.sangyo)
+    assert client.get(reverse("admin:plan_project_history", args=[project.pk])).status_code == 200
+    assert client.get(reverse("admin:plan_project_history", args=[10**9])).status_code == 404
+    assert read == [project.pk, 10**9]
+    response = client.get(f"/admin/plan/project/{project.pk:04d}/history/")
+    assert (response.status_code, response.context["object"].pk) == (200, project.pk)
+    assert read == [project.pk, 10**9, project.pk]
+    response = client.get(f"/admin/plan/project/+{project.pk}/history/")
+    assert (response.status_code, response.context["object"].pk) == (200, project.pk)
+    assert read == [project.pk, 10**9, project.pk]  # read by the ORM
+
+
+class _Recorded:
+    def __init__(self, prepared, read):
+        self.prepared, self.read = prepared, read
+
+    def __call__(self, pk):
+        self.read.append(pk)
+        return self.prepared(pk)
