@@ -19,11 +19,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.forms.renderers import DjangoTemplates
-from django.templatetags.static import static
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeData
 from django.utils.translation import gettext
+
+from accounts.admin_widgets import static_once
 
 
 class Unsupported(Exception):
@@ -270,7 +271,7 @@ def render_related_widget_wrapper(context) -> str:
                 title = gettext(message) % {"model": model}
                 links.append(
                     opening.format(title=title, **values)
-                    + f'<img src="{conditional_escape(static(icon))}" alt="" width="24"'
+                    + f'<img src="{conditional_escape(static_once(icon))}" alt="" width="24"'
                     ' height="24"></a>'
                 )
     return (
