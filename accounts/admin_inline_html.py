@@ -20,13 +20,13 @@ from django.contrib.admin.helpers import AdminReadonlyField
 from django.contrib.admin.templatetags.admin_modify import cell_count
 from django.contrib.admin.templatetags.admin_urls import admin_urlname, admin_urlquote
 from django.template.defaultfilters import capfirst, striptags
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData
 from django.utils.translation import gettext
 
 from accounts.admin_fieldset_html import Unsupported, template_value
+from accounts.admin_widgets import static_once
 
 TABULAR = "admin/edit_inline/tabular.html"
 
@@ -132,7 +132,7 @@ def _header(field: dict) -> str:
     if field["help_text"]:
         text = _filtered(striptags, field["help_text"])
         help_image = (
-            f'<img src="{conditional_escape(static("admin/img/icon-unknown.svg"))}" class="help '
+            f'<img src="{conditional_escape(static_once("admin/img/icon-unknown.svg"))}" class="help '
             f'help-tooltip" width="10" height="10" alt="({text})" title="{text}">'
         )
     return (

@@ -8,15 +8,20 @@ hold (an inline's queryset reads them with the row), else with one query per fie
 
 Each foreign key's ``RelatedFieldWidgetWrapper`` reverses its change, add and delete URLs, and an
 autocomplete select its own, for every row: ``reverse_once`` reverses each once per URLconf and
-script prefix (``CachedUrlsRelatedFieldWidgetWrapper``, ``SharedLabelsAutocompleteSelect``).
+script prefix (``CachedUrlsRelatedFieldWidgetWrapper``, ``SharedLabelsAutocompleteSelect``); the
+wrapper's icons are found with ``static_once``.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
+from django.apps import apps
+from django.conf import settings
 from django.contrib.admin.widgets import AutocompleteSelect, RelatedFieldWidgetWrapper
+from django.templatetags.static import static
 from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
+from django.utils.functional import empty
 
 
 @lru_cache(maxsize=1024)
@@ -35,6 +40,25 @@ def reverse_once(
     resolver = get_resolver(get_urlconf())
     keys = tuple(sorted((kwargs or {}).items()))
     return _reversed(resolver, get_script_prefix(), viewname, current_app, tuple(args), keys)
+
+
+def static_once(path: str) -> str:
+    """``static(path)`` (``{% static path %}``), kept by the static files storage when it is
+    Django's ``StaticFilesStorage`` or a subclass (the manifest's): its URL of a path is a function
+    of the path and ``DEBUG`` (a changed STATIC_URL, STATIC_ROOT or STORAGES makes a new storage).
+    Another storage, or no staticfiles app, is asked each time."""
+    if not apps.is_installed("django.contrib.staticfiles"):
+        return static(path)
+    from django.contrib.staticfiles.storage import StaticFilesStorage, staticfiles_storage
+
+    storage = staticfiles_storage._wrapped
+    if storage is empty or not isinstance(storage, StaticFilesStorage):
+        return static(path)
+    kept = storage.__dict__.setdefault("_static_once", {})
+    key = (path, settings.DEBUG)
+    if key not in kept:
+        kept[key] = static(path)
+    return kept[key]
 
 
 class CachedUrlsRelatedFieldWidgetWrapper(RelatedFieldWidgetWrapper):

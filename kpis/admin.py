@@ -19,6 +19,7 @@ from kpis.value_text import disagreement, value_parts
 from plan.admin import NormalizedSearchAdmin, PlanContentAdmin, lines
 from plan.admin.base import KeysFirstPaginator
 from plan.admin.change_form import ChangeReasonForm
+from plan.admin.inline_rows import PreparedRowsInlineMixin
 from plan.admin.kept_list import KeptRelatedFieldListFilter, KeptRowsChangeList, KeptSubqueryFilter
 from plan.admin.request_status import (
     RequestStatusListFilter,
@@ -79,7 +80,7 @@ class KpiValueInline(PolicyInlineMixin, admin.StackedInline):
     template = "admin/edit_inline/stacked_written.html"
 
 
-class SharingProjectInline(PolicyTabularInline):
+class SharingProjectInline(PreparedRowsInlineMixin, PolicyTabularInline):
     model = ProjectKpi
     fields = ("project", "position")
     autocomplete_fields = ("project",)

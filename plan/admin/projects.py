@@ -16,6 +16,7 @@ from kpis.panels import AchievementPanelMixin
 from plan.admin.base import KeysFirstPaginator, NormalizedSearchAdmin, lines, unfiltered
 from plan.admin.display import bureau_names_by_project, unbroken
 from plan.admin.history import ProjectHistoryMixin
+from plan.admin.inline_rows import PreparedRowsInlineMixin
 from plan.admin.kept_list import (
     KeptMeasureListFilter,
     KeptRelatedFieldListFilter,
@@ -108,7 +109,7 @@ class ProjectChangeList(KeptRowsChangeList):
         read_list_cells(rows)
 
 
-class ProjectBureauInline(PolicyTabularInline):
+class ProjectBureauInline(PreparedRowsInlineMixin, PolicyTabularInline):
     model = ProjectBureau
     fields = ("position", "bureau")
     autocomplete_fields = ("bureau",)
@@ -135,7 +136,7 @@ class ProjectBureauInline(PolicyTabularInline):
         return CheckedBureauFormSet
 
 
-class ProjectListingInline(PolicyTabularInline):
+class ProjectListingInline(PreparedRowsInlineMixin, PolicyTabularInline):
     model = Listing
     fields = ("measure", "number")
     autocomplete_fields = ("measure",)
@@ -144,7 +145,7 @@ class ProjectListingInline(PolicyTabularInline):
         return super().get_queryset(request).select_related("measure__goal", "project")
 
 
-class ProjectKpiInline(PolicyTabularInline):
+class ProjectKpiInline(PreparedRowsInlineMixin, PolicyTabularInline):
     model = ProjectKpi
     fields = ("position", "kpi", "baseline", "target")
     readonly_fields = ("baseline", "target")

@@ -6,6 +6,8 @@ may not choose any record."""
 import pytest
 from django import forms
 from django.contrib import admin
+from django.templatetags.static import static
+from django.test import override_settings
 from django.urls import clear_url_caches, reverse, set_script_prefix
 
 from accounts.admin_widgets import (
@@ -13,6 +15,7 @@ from accounts.admin_widgets import (
     SharedLabelsAutocompleteSelect,
     reverse_once,
     share_autocomplete_labels,
+    static_once,
 )
 from plan.models import Listing, Measure, Project
 from tests.admin_forms import client_as
@@ -99,3 +102,14 @@ def test_a_field_that_may_not_choose_every_record_reads_its_labels(django_assert
     with django_assert_num_queries(1):
         share_autocomplete_labels([form])
     assert form.fields["measure"].widget.labels == {}  # as Django's select: not a choice
+
+
+def test_a_static_url_found_once_is_statics():
+    """Kept per static files storage: a changed STATIC_URL (a new storage) gives its own URL."""
+    icon = "admin/img/icon-changelink.svg"
+    assert static_once(icon) == static(icon) == "/static/admin/img/icon-changelink.svg"
+    assert static_once(icon) == "/static/admin/img/icon-changelink.svg"  # kept
+    with override_settings(STATIC_URL="/assets/"):
+        assert static_once(icon) == static(icon) == "/assets/admin/img/icon-changelink.svg"
+        assert static_once("a b.svg") == "/assets/a%20b.svg"
+    assert static_once(icon) == "/static/admin/img/icon-changelink.svg"
