@@ -17,7 +17,6 @@ tests/test_form_renderer.py compares both on widgets of every kind the admin ren
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 
 from django.forms.renderers import DjangoTemplates
 from django.utils.functional import Promise
@@ -32,30 +31,10 @@ class Unsupported(Exception):
     """A value whose template output this module does not reproduce: render the template."""
 
 
-#: The longest text whose escaped form is kept (``escaped``).
-KEPT_TEXT = 120
-
-
-@lru_cache(maxsize=4096)
-def _kept_escape(text: str) -> str:
-    return escape(text)
-
-
-def escaped(text: str) -> str:
-    """Django's ``escape(text)`` for plain text (``str`` itself), kept for short texts: the same
-    attribute names, classes, ids and URLs come back hundreds of times a page, and each call of
-    ``escape`` goes through its lazy-text wrapper (``keep_lazy``)."""
-    if type(text) is str and len(text) <= KEPT_TEXT:
-        return _kept_escape(text)
-    return escape(text)
-
-
 def _text(value) -> str:
     """``{{ value }}`` (autoescaped) for text."""
     if isinstance(value, Promise):
         value = str(value)
-    if type(value) is str:
-        return escaped(value)
     if not isinstance(value, str):
         raise Unsupported
     return conditional_escape(value)
@@ -66,7 +45,7 @@ def _string(value) -> str:
     if callable(value):
         raise Unsupported
     formatted = "%s" % (str(value) if isinstance(value, tuple) else value)
-    return formatted if isinstance(value, SafeData) else escaped(formatted)
+    return formatted if isinstance(value, SafeData) else escape(formatted)
 
 
 def _attrs(attrs) -> str:

@@ -11,12 +11,11 @@ from django.contrib.admin.widgets import AdminIntegerFieldWidget, AdminTextareaW
 from django.forms.renderers import DjangoTemplates
 from django.forms.utils import ErrorList
 from django.urls import reverse
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 from config import form_renderer
-from config.form_renderer import FastWidgetRenderer, Unsupported, _string, _text, escaped
+from config.form_renderer import FastWidgetRenderer
 from kpis.models import Kpi
 from plan.models import Project
 from tests.admin_forms import client_as
@@ -238,26 +237,3 @@ def test_a_form_of_hidden_fields_renders_as_djangos(data):
             FastWidgetRenderer().written("django/forms/div.html")
             is form_renderer.render_hidden_form
         )
-
-
-TEXTS = ["", "plain", '<a href="x">&\'</a>', "事業名 <&>", "x" * 120, "<" * 121, "&amp;"]
-
-
-@pytest.mark.parametrize("text", TEXTS)
-def test_a_text_escaped_once_is_djangos_escape(text):
-    hits = form_renderer._kept_escape.cache_info().hits
-    assert escaped(text) == escape(text)
-    assert escaped(text) == escape(text)
-    assert isinstance(escaped(text), SafeString)
-    kept = len(text) <= form_renderer.KEPT_TEXT  # 120 characters
-    assert form_renderer._kept_escape.cache_info().hits - hits == (2 if kept else 0)
-
-
-def test_safe_and_lazy_texts_are_written_as_the_template_writes_them():
-    assert _text(SafeString("<b>&amp;</b>")) == "<b>&amp;</b>"
-    assert _text(gettext_lazy("Delete?")) == "削除しますか?"
-    assert _string(SafeString("<b>")) == "<b>"
-    assert _string(3) == "3"
-    assert _string("<3>") == "&lt;3&gt;"
-    with pytest.raises(Unsupported):
-        _text(3)
