@@ -10,7 +10,10 @@ them is read once per request (``list_stamp``), before anything it covers, so th
 never older than its stamp; any change of the plan, of a request or of a bureau moves it.
 
 Kept under a key naming exactly what was read:
-- a filter's choices (``KeptChoicesMixin``), by the filter's field path;
+- a filter's choices (``KeptChoicesMixin``), by the filter's field path, in the process (a few
+  dozen pairs: no pickling) and under the part of the stamp of the tables they read alone
+  (``CHOICE_MODELS`` and the bureaus): a change of a project, a KPI or a request, the usual
+  change, leaves them kept;
 - a page (``KeptRowsChangeList``): the SQL of the list's keys (filters, search, sort and the user's
   bureaus as its parameters) and of the whole list, the page number and its size. The entry holds
   the count, the whole count, and each row's shown fields and cells; the rows are made again as
@@ -58,12 +61,20 @@ LIST_MODELS = (
 )
 #: The change requests' tables (the 「変更申請」 column and filter): see the module docstring.
 LIST_THREADS = ((ChangeRequest, "submitted_at"), (ChangeRequestEvent, "at"))
+#: The historied tables the filters' choices read: the goals, the measures (named with their
+#: goals), the editions (named with their plans). The bureaus are digested apart (``list_stamp``).
+CHOICE_MODELS = (Plan, Edition, PolicyGoal, Measure)
 #: How long an entry is kept (the stamp, not the timeout, decides whether it is current).
 TIMEOUT = 60 * 60
 _KEPT = db_stamp.StampedCache(
     f"plan.kept_list:{db_stamp.fingerprint(sys.modules[__name__], admin_base)}", TIMEOUT
 )
 _STAMP = "_kept_list_stamp"
+_CHOICES_STAMP = "_kept_list_choices_stamp"
+#: The filters' choices kept in the process: key -> (the choices' stamp, the choices); one entry
+#: per filter (a key names a list's model, a field path and an ordering), replaced when the stamp
+#: moved.
+_CHOICES: dict[str, tuple[str, list]] = {}
 
 
 #: Bureaus in the city's order (their model's and admin's ordering): the stamp digests them, and
@@ -91,7 +102,30 @@ def list_stamp(request) -> str | None:
         setattr(request, _BUREAUS, rows)
         digest = hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
         setattr(request, _STAMP, None if stamp is None else f"{stamp};{digest}")
+        setattr(request, _CHOICES_STAMP, None if stamp is None else _choices_stamp(stamp, digest))
     return getattr(request, _STAMP)
+
+
+def forget_choices() -> None:
+    """Empty the filters' choices kept in the process (as ``cache.clear()`` empties the cache)."""
+    _CHOICES.clear()
+
+
+def choices_stamp(request) -> str | None:
+    """The part of the lists' stamp (``list_stamp``, read once per request) of the tables the
+    filters' choices read: ``CHOICE_MODELS``' parts and the bureaus' digest."""
+    list_stamp(request)
+    return getattr(request, _CHOICES_STAMP)
+
+
+def _choices_stamp(stamp: str, digest: str) -> str:
+    """``CHOICE_MODELS``' parts of ``stamp`` (``db_stamp.database_stamp``: a part per model, in
+    ``LIST_MODELS`` and ``LIST_THREADS``' order) and the bureaus' ``digest``; the whole stamp if it
+    is not of that shape."""
+    parts = stamp.split(";")
+    if len(parts) != len(LIST_MODELS) + len(LIST_THREADS):
+        return f"{stamp};{digest}"
+    return ";".join([*(parts[LIST_MODELS.index(model)] for model in CHOICE_MODELS), digest])
 
 
 def _digest(*parts: object) -> str:
@@ -116,18 +150,23 @@ def _sql(queryset) -> tuple:
 
 
 class KeptChoicesMixin:
-    """A related field's filter whose choices (each record's key and name) are kept; a filter on
-    bureaus shows the bureaus read with the stamp (``bureau_rows``)."""
+    """A related field's filter whose choices (each record's key and name) are kept in the process
+    with the stamp of what they read (``choices_stamp``: the stamp is read before them); a filter
+    on bureaus shows the bureaus read with the stamp (``bureau_rows``)."""
 
     def field_choices(self, field, request, model_admin):
         ordering = tuple(self.field_admin_ordering(field, request, model_admin))
         if field.related_model is Bureau and ordering == BUREAU_ORDER:
             return [(pk, name) for pk, name, _place in bureau_rows(request)]
-        compute = super().field_choices
-        key = f"choices:{model_admin.opts.label_lower}:{self.field_path}:{ordering}"
-        return _KEPT.cached(
-            key, list_stamp(request), lambda: list(compute(field, request, model_admin))
-        )
+        stamp = choices_stamp(request)
+        key = f"{model_admin.opts.label_lower}:{self.field_path}:{ordering}"
+        entry = _CHOICES.get(key)
+        if stamp is not None and entry is not None and entry[0] == stamp:
+            return list(entry[1])
+        choices = list(super().field_choices(field, request, model_admin))
+        if stamp is not None:
+            _CHOICES[key] = (stamp, choices)
+        return list(choices)
 
 
 class KeptRelatedFieldListFilter(KeptChoicesMixin, admin.RelatedFieldListFilter):
