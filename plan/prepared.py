@@ -5,7 +5,8 @@ on every view (the version's records, the open requests, the 評価票), buildin
 some 0.3–1 ms each, several times the database's work. ``Prepared(build)`` calls ``build`` once per
 database with placeholder values (sentinels), compiles it, and finds where each placeholder went
 among the SQL's parameters; each later call runs the same SQL with the values in their place, and
-reads the rows into model instances as the queryset itself would (``select_related`` included).
+reads the rows into model instances as the queryset itself would (``select_related`` included), or
+into tuples or values for a ``values_list`` (``ROW_KINDS``).
 
 ``build`` must read nothing but its arguments (whole numbers and text) and build the same query
 for any of them: what else shapes the query (a model, a field's name, how many keys a list holds)
@@ -26,7 +27,7 @@ from collections.abc import Callable, Sequence
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
-from django.db.models.query import ModelIterable
+from django.db.models.query import FlatValuesListIterable, ModelIterable, ValuesListIterable
 from django.utils.functional import LazyObject, empty
 
 #: Placeholders: whole numbers and texts no caller passes.
@@ -72,6 +73,11 @@ def _put(param, form: str, value):
     return wrapped
 
 
+#: The kinds of rows read as the queryset reads them: model instances, ``values_list``'s tuples
+#: and its ``flat`` values (each reads its rows through the compiler's ``results_iter``).
+ROW_KINDS = (ModelIterable, ValuesListIterable, FlatValuesListIterable)
+
+
 class NotPrepared(Exception):
     """Raised by a ``build`` that cannot build its query from placeholders: not prepared."""
 
@@ -100,7 +106,7 @@ class Prepared:
             queryset = self.build(*sentinels)
         except NotPrepared:
             return None
-        if queryset._iterable_class is not ModelIterable or queryset._prefetch_related_lookups:
+        if queryset._iterable_class not in ROW_KINDS or queryset._prefetch_related_lookups:
             return None
         compiler = queryset.query.get_compiler(using=alias)
         try:
@@ -161,6 +167,12 @@ def kept(key: tuple, build: Callable[..., models.QuerySet], kinds: Sequence[type
             _KEPT.clear()
         prepared = _KEPT[key] = Prepared(build, kinds)
     return prepared
+
+
+def read_by_keys(name: str, build: Callable[..., models.QuerySet], keys: Sequence[int]) -> list:
+    """``build(*keys)``'s rows, prepared under ``name`` and the number of keys (what shapes a
+    query of ``pk IN (...)``): the cells a list's page reads for its rows' keys."""
+    return kept((name, len(keys)), build, [int] * len(keys))(*keys)
 
 
 # --- A user as placeholders: its key and its bureaus' keys -------------------------------------

@@ -30,6 +30,7 @@ from plan.admin.request_status import (
 )
 from plan.admin.workbook import WorkbookAdminMixin
 from plan.models import Listing, PolicyGoal, Project, ProjectBureau
+from plan.prepared import read_by_keys
 
 
 class ListingCells(NamedTuple):
@@ -45,6 +46,16 @@ LISTING_CELLS = "_list_listing_cells"
 BUREAU_NAMES = "_list_bureau_names"
 
 
+def _listing_cells(*keys: int):
+    return (
+        Listing.objects.filter(project__in=keys)
+        .order_by(*Listing._meta.ordering)
+        .values_list(
+            "project", "measure__goal__code", "measure__number", "measure__title", "number"
+        )
+    )
+
+
 def read_list_cells(projects) -> None:
     """Give each project of a list's page its listings' cells (in the listings' order) and its
     bureaus' names (in their order), as plain values in two queries: what the prefetch of
@@ -54,13 +65,7 @@ def read_list_cells(projects) -> None:
     keys = [project.pk for project in projects]
     listings: defaultdict[int, list[ListingCells]] = defaultdict(list)
     labels: dict[str, str] = {}
-    rows = (
-        Listing.objects.filter(project__in=keys)
-        .order_by(*Listing._meta.ordering)
-        .values_list(
-            "project", "measure__goal__code", "measure__number", "measure__title", "number"
-        )
-    )
+    rows = read_by_keys("plan.admin.projects.listing_cells", _listing_cells, keys)
     for project_id, goal_code, measure_number, measure_title, number in rows:
         if goal_code not in labels:
             labels[goal_code] = PolicyGoal(code=goal_code).short_label
