@@ -144,13 +144,20 @@ class Prepared:
         params = list(compiled.params)
         for position, (index, form) in compiled.places.items():
             params[position] = _put(params[position], form, values[index])
-        compiler = copy.copy(compiled.compiler)
-        compiler.connection = connections[using]
-        sql = compiled.sql
-        compiler.as_sql = lambda *args, **kwargs: (sql, tuple(params))
-        queryset = compiled.queryset._chain()
-        queryset.query.get_compiler = lambda *args, **kwargs: compiler
-        return list(queryset.using(using))
+        return read_compiled(compiled.queryset, compiled.compiler, compiled.sql, params, using)
+
+
+def read_compiled(queryset: models.QuerySet, compiler, sql: str, params, using: str) -> list:
+    """``queryset``'s rows (model instances or ``values_list``'s), read with ``sql`` and
+    ``params`` through ``compiler``: the query's compiler and the SQL it wrote (``as_sql``), kept
+    from an earlier compiling, so the query is neither built nor compiled again."""
+    compiler = copy.copy(compiler)
+    compiler.connection = connections[using]
+    written = (sql, tuple(params))
+    compiler.as_sql = lambda *args, **kwargs: written
+    queryset = queryset._chain()
+    queryset.query.get_compiler = lambda *args, **kwargs: compiler
+    return list(queryset.using(using))
 
 
 _KEPT: dict[tuple, Prepared] = {}
