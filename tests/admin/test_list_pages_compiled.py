@@ -1,6 +1,7 @@
 """The project and KPI lists' page queries are compiled once per process for each shape
-(plan.admin.kept_list.KeptRowsChangeList._read_page): a page read with a query compiled for
-another page, filter, sort, search or user reads exactly the SQL it would compile itself."""
+(plan.admin.kept_list.KeptRowsChangeList._read_page), and a search's page by key once per number
+of keys (plan.admin.projects.SearchPaginator): a page read with a query compiled for another page,
+filter, sort, search or user reads exactly the SQL it would compile itself."""
 
 import pytest
 from django.core.cache import cache
@@ -10,6 +11,7 @@ from django.urls import reverse
 
 from accounts.models import Bureau
 from kpis.admin import KpiAdmin
+from plan import prepared
 from plan.admin import kept_list
 from plan.admin.projects import ProjectAdmin
 from plan.models import PolicyGoal
@@ -42,6 +44,9 @@ def shown(world) -> list[tuple[str, dict]]:
         (PROJECTS, {"request": "pending"}),
         (PROJECTS, {"all": ""}),
         (PROJECTS, {"q": "環境", "p": "2"}),
+        (PROJECTS, {"q": "環境", "own": "all", "o": "-7", "p": "2"}),
+        (PROJECTS, {"q": "ごみ", "own": "all", "p": "2"}),
+        (PROJECTS, {"q": "環境", "bureaus__id__exact": bureau, "own": "all", "p": "2"}),
         (KPIS, {}),
         (KPIS, {"p": "2"}),
         (KPIS, {"own": "all", "o": "2"}),
@@ -67,20 +72,28 @@ def test_a_page_read_with_a_kept_compiled_query_is_the_pages_own_sql(world, monk
     own = {}
     for user, name, query in views:
         kept_list.forget_pages()
+        monkeypatch.setattr(prepared, "_KEPT", {})
         own[user, name, str(query)] = read(clients[user], name, query)
         assert len(own[user, name, str(query)]) == 1
 
     kept_list.forget_pages()
+    monkeypatch.setattr(prepared, "_KEPT", {})
     for _round in (1, 2):
         for user, name, query in views:
             sql = read(clients[user], name, query)
             assert (user, name, query, sql) == (user, name, query, own[user, name, str(query)])
         if _round == 1:
             shapes = len(kept_list._PAGES)
-    # 42 views: the coordinator's 「すべて」 is its default list (2 views) and its search of
-    # several pages reads its rows by key (not kept); staff's six 「すべて」 views are the
+            searches = sorted(key for key in prepared._KEPT if key[0].endswith("search_page"))
+    # 48 views: the coordinator's 「すべて」 is its default list (2 views); five searches of several
+    # pages read their rows by key (not kept here); staff's seven 「すべて」 views are the
     # coordinator's (the same list's SQL, the same page query). The second round kept none anew.
-    assert shapes == len(kept_list._PAGES) == 33
+    assert shapes == len(kept_list._PAGES) == 34
+    # The searches' pages by key: 14 keys (「環境」 page 2, twice) and 4 (「ごみ」 page 2).
+    page_by_keys = "plan.admin.projects.search_page"
+    assert searches == [(page_by_keys, ("plan_project",), 4), (page_by_keys, ("plan_project",), 14)]
+    assert searches == sorted(key for key in prepared._KEPT if key[0] == page_by_keys)
+    assert all(prepared._KEPT[key].compiled("default") for key in searches)
 
 
 def test_the_page_query_is_compiled_once(world, monkeypatch):
