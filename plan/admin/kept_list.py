@@ -20,6 +20,8 @@ Kept under a key naming exactly what was read:
   model instances of those fields (the others deferred).
 
 Who may do what (the actions, the links) is asked on every request; only the plan's data is kept.
+A page that is read (a first view) runs its query compiled once per process for each shape
+(``_PAGES``): no data, only the SQL the query compiles to.
 """
 
 from __future__ import annotations
