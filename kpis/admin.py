@@ -28,6 +28,7 @@ from plan.admin.request_status import (
 )
 from plan.eras import format_fiscal_year
 from plan.params import whole_number
+from plan.prepared import read_by_keys
 
 
 class KpiValueForm(forms.ModelForm):
@@ -95,27 +96,35 @@ VALUE_TEXTS = "_list_value_texts"
 PROJECT_NAMES = "_list_project_names"
 
 
-def read_list_cells(kpis) -> None:
-    """Give each KPI of a list's page its values' texts by kind and its projects' names (in the
-    links' order), as plain values in two queries: what the prefetch of ``values`` and
-    ``project_links`` (with projects) gave the columns, without a model instance and a related
-    manager's queryset per value and link."""
-    kpis = list(kpis)
-    keys = [kpi.pk for kpi in kpis]
-    texts: dict[int, dict[str, str]] = {}
-    values = (
+def _value_texts(*keys: int):
+    return (
         KpiValue.objects.filter(kpi__in=keys)
         .order_by(*KpiValue._meta.ordering)
         .values_list("kpi", "kind", "text")
     )
-    for kpi_id, kind, text in values:
-        texts.setdefault(kpi_id, {}).setdefault(kind, text)  # the first of its kind, as value_text
-    names: dict[int, list[str]] = {}
-    links = (
+
+
+def _project_names(*keys: int):
+    return (
         ProjectKpi.objects.filter(kpi__in=keys)
         .order_by(*ProjectKpi._meta.ordering)
         .values_list("kpi", "project__name")
     )
+
+
+def read_list_cells(kpis) -> None:
+    """Give each KPI of a list's page its values' texts by kind and its projects' names (in the
+    links' order), as plain values in two queries: what the prefetch of ``values`` and
+    ``project_links`` (with projects) gave the columns (both prepared: ``plan.prepared.read_by_keys``), without a model instance and a related
+    manager's queryset per value and link."""
+    kpis = list(kpis)
+    keys = [kpi.pk for kpi in kpis]
+    texts: dict[int, dict[str, str]] = {}
+    values = read_by_keys("kpis.admin.value_texts", _value_texts, keys)
+    for kpi_id, kind, text in values:
+        texts.setdefault(kpi_id, {}).setdefault(kind, text)  # the first of its kind, as value_text
+    names: dict[int, list[str]] = {}
+    links = read_by_keys("kpis.admin.project_names", _project_names, keys)
     for kpi_id, name in links:
         names.setdefault(kpi_id, []).append(name)
     for kpi in kpis:

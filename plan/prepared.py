@@ -7,7 +7,8 @@ database with placeholder values (sentinels), compiles it, and finds where each 
 among the SQL's parameters; each later call runs the same SQL with the values in their place, and
 reads the rows into model instances as the queryset's ``ModelIterable`` would (``select_related``
 included), with the columns' converters found once too (``_Reader``: Django's path through the
-compiler finds them, and chains and clones the query, on every run).
+compiler finds them, and chains and clones the query, on every run), or into tuples or values for
+a ``values_list`` (``ROW_KINDS``; read through the kept compiler, ``read_compiled``).
 
 ``build`` must read nothing but its arguments (whole numbers and text) and build the same query
 for any of them: what else shapes the query (a model, a field's name, how many keys a list holds)
@@ -28,7 +29,12 @@ from collections.abc import Callable, Sequence
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
-from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 from django.utils.functional import LazyObject, empty
 
 #: Placeholders: whole numbers and texts no caller passes.
@@ -72,6 +78,11 @@ def _put(param, form: str, value):
     wrapped = copy.copy(param)
     wrapped.obj = value
     return wrapped
+
+
+#: The kinds of rows read as the queryset reads them: model instances (``_Reader``), and
+#: ``values_list``'s tuples and its ``flat`` values (``read_compiled``).
+ROW_KINDS = (ModelIterable, ValuesListIterable, FlatValuesListIterable)
 
 
 class NotPrepared(Exception):
@@ -128,11 +139,13 @@ class _Reader:
 
 
 class _Compiled:
-    def __init__(self, compiler, sql: str, params: tuple, places: dict):
+    def __init__(self, queryset: models.QuerySet, compiler, sql: str, params: tuple, places: dict):
+        self.queryset = queryset
+        self.compiler = compiler
         self.sql = sql
         self.params = params
         self.places = places  # parameter position -> (sentinel index, form)
-        self.reader = _Reader(compiler)
+        self.reader = _Reader(compiler) if queryset._iterable_class is ModelIterable else None
 
 
 class Prepared:
@@ -151,7 +164,7 @@ class Prepared:
         except NotPrepared:
             return None
         if (
-            queryset._iterable_class is not ModelIterable
+            queryset._iterable_class not in ROW_KINDS
             or queryset._prefetch_related_lookups
             or queryset._known_related_objects
         ):
@@ -170,7 +183,7 @@ class Prepared:
                 return None  # a value in a form not recognised: not prepared
         if any(_mark(sentinel) in sql for sentinel in sentinels):
             return None  # a value folded into the SQL's text: not prepared
-        return _Compiled(compiler, sql, tuple(params), places)
+        return _Compiled(queryset, compiler, sql, tuple(params), places)
 
     def compiled(self, alias: str) -> _Compiled | None:
         if alias not in self._compiled:
@@ -192,7 +205,22 @@ class Prepared:
         params = list(compiled.params)
         for position, (index, form) in compiled.places.items():
             params[position] = _put(params[position], form, values[index])
-        return compiled.reader.read(using, compiled.sql, params)
+        if compiled.reader is not None:
+            return compiled.reader.read(using, compiled.sql, params)
+        return read_compiled(compiled.queryset, compiled.compiler, compiled.sql, params, using)
+
+
+def read_compiled(queryset: models.QuerySet, compiler, sql: str, params, using: str) -> list:
+    """``queryset``'s rows (model instances or ``values_list``'s), read with ``sql`` and
+    ``params`` through ``compiler``: the query's compiler and the SQL it wrote (``as_sql``), kept
+    from an earlier compiling, so the query is neither built nor compiled again."""
+    compiler = copy.copy(compiler)
+    compiler.connection = connections[using]
+    written = (sql, tuple(params))
+    compiler.as_sql = lambda *args, **kwargs: written
+    queryset = queryset._chain()
+    queryset.query.get_compiler = lambda *args, **kwargs: compiler
+    return list(queryset.using(using))
 
 
 _KEPT: dict[tuple, Prepared] = {}
@@ -240,6 +268,12 @@ def by_keys(
 
     shape = ("by_keys", model, None if related is None else tuple(related), len(keys))
     return {row.pk: row for row in kept(shape, build, [int] * len(keys))(*keys)}
+
+
+def read_by_keys(name: str, build: Callable[..., models.QuerySet], keys: Sequence[int]) -> list:
+    """``build(*keys)``'s rows, prepared under ``name`` and the number of keys (what shapes a
+    query of ``pk IN (...)``): the cells a list's page reads for its rows' keys."""
+    return kept((name, len(keys)), build, [int] * len(keys))(*keys)
 
 
 # --- A user as placeholders: its key and its bureaus' keys -------------------------------------

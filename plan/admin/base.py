@@ -124,13 +124,17 @@ class KeysFirstPaginator(Paginator):
         if self.rows is not None:
             keys = self.keys[bottom:top]
             place = {key: index for index, key in enumerate(keys)}
-            rows = self.rows() if callable(self.rows) else self.rows
-            found = sorted(rows.filter(pk__in=keys), key=lambda row: place[row.pk])
+            found = sorted(self.read_rows(keys), key=lambda row: place[row.pk])
             return self._get_page(found, number, self)
         keys = _sorting_keys(self.object_list)[bottom:top]
         # The page's keys are the filtered list's (read in the same statement): its conditions
         # (a bureau's or a goal's subquery) need not be compiled and judged again for the page.
         return self._get_page(unfiltered(self.object_list).filter(pk__in=keys), number, self)
+
+    def read_rows(self, keys: list):
+        """The rows of ``keys``, in any order, from ``rows``."""
+        rows = self.rows() if callable(self.rows) else self.rows
+        return rows.filter(pk__in=keys)
 
 
 def unfiltered(queryset):

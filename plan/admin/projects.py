@@ -31,6 +31,7 @@ from plan.admin.request_status import (
 )
 from plan.admin.workbook import WorkbookAdminMixin
 from plan.models import Listing, PolicyGoal, Project, ProjectBureau
+from plan.prepared import kept, read_by_keys
 
 
 class ListingCells(NamedTuple):
@@ -46,6 +47,16 @@ LISTING_CELLS = "_list_listing_cells"
 BUREAU_NAMES = "_list_bureau_names"
 
 
+def _listing_cells(*keys: int):
+    return (
+        Listing.objects.filter(project__in=keys)
+        .order_by(*Listing._meta.ordering)
+        .values_list(
+            "project", "measure__goal__code", "measure__number", "measure__title", "number"
+        )
+    )
+
+
 def read_list_cells(projects) -> None:
     """Give each project of a list's page its listings' cells (in the listings' order) and its
     bureaus' names (in their order), as plain values in two queries: what the prefetch of
@@ -55,13 +66,7 @@ def read_list_cells(projects) -> None:
     keys = [project.pk for project in projects]
     listings: defaultdict[int, list[ListingCells]] = defaultdict(list)
     labels: dict[str, str] = {}
-    rows = (
-        Listing.objects.filter(project__in=keys)
-        .order_by(*Listing._meta.ordering)
-        .values_list(
-            "project", "measure__goal__code", "measure__number", "measure__title", "number"
-        )
-    )
+    rows = read_by_keys("plan.admin.projects.listing_cells", _listing_cells, keys)
     for project_id, goal_code, measure_number, measure_title, number in rows:
         if goal_code not in labels:
             labels[goal_code] = PolicyGoal(code=goal_code).short_label
@@ -107,6 +112,24 @@ class ProjectChangeList(KeptRowsChangeList):
 
     def read_cells(self, rows) -> None:
         read_list_cells(rows)
+
+
+class SearchPaginator(KeysFirstPaginator):
+    """A search's pages (``KeysFirstPaginator`` with ``rows``): the page's rows by key read by a
+    query compiled once per process for each number of keys and each set of the list's joins
+    (``plan.prepared``), the rest of its shape being the admin's (its annotations, the row's
+    fields: ``ProjectChangeList.narrowed``)."""
+
+    def read_rows(self, keys: list):
+        refcount = self.object_list.query.alias_refcount
+        joins = tuple(sorted(alias for alias, count in refcount.items() if count))
+        rows = self.rows
+        prepared = kept(
+            ("plan.admin.projects.search_page", joins, len(keys)),
+            lambda *given: rows().filter(pk__in=given),
+            [int] * len(keys),
+        )
+        return prepared(*keys, fallback=lambda: super(SearchPaginator, self).read_rows(keys))
 
 
 class ProjectBureauInline(PreparedRowsInlineMixin, PolicyTabularInline):
@@ -252,13 +275,13 @@ class ProjectAdmin(
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         """A search reads the matching keys once (their number is the count; the page's rows are
         read by key), rather than matching every text twice (the count, then the page)."""
-        rows = None
         if request.GET.get(SEARCH_VAR, "").strip():
 
             def rows():
                 return ProjectChangeList.narrowed(unfiltered(queryset).order_by())
 
-        return KeysFirstPaginator(queryset, per_page, orphans, allow_empty_first_page, rows=rows)
+            return SearchPaginator(queryset, per_page, orphans, allow_empty_first_page, rows=rows)
+        return KeysFirstPaginator(queryset, per_page, orphans, allow_empty_first_page)
 
     def get_record_queryset(self, request):
         """The change form shows none of the list's annotations and prefetches; it reads the

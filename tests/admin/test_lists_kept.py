@@ -4,6 +4,7 @@ view. Nothing tells the cache of a change: the stamp is read from the database, 
 process's change is seen the same way."""
 
 import pytest
+from django.contrib import admin
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,9 +13,10 @@ from django.urls import reverse
 from accounts.models import Bureau
 from kpis.models import Kpi
 from plan import changes
+from plan.admin.base import MeasureListFilter
 from plan.admin.kept_list import list_stamp
 from plan.changes import ProposedChange
-from plan.models import Measure, PolicyGoal, Project
+from plan.models import Edition, Measure, PolicyGoal, Project
 from tests.admin_forms import client_as, without_csrf
 from tests.world import submit_summary
 
@@ -77,6 +79,98 @@ def test_a_goals_and_a_measures_new_names_are_shown_at_the_next_view(world):
     assert f"({measure.number}) 新しい施策<br>" in html
     assert ">政策目標I 新しい目標</a>" in html
     assert f">{goal.label}</a>" not in html
+
+
+def test_a_measures_new_name_is_shown_in_its_filter_at_the_next_view(world):
+    """The choices are kept apart from the pages (``CHOICE_MODELS``): a measure renamed alone
+    (fails if the measures leave the choices' stamp)."""
+    client = client_as(world.coordinator)
+    measure = Measure.objects.filter(goal__code="I").order_by("number").first()
+    choice = f'<a href="?listings__measure__id__exact={measure.pk}">I-({measure.number}) '
+    assert f"{choice}{measure.title}</a>" in page(client, PROJECTS)
+    apply(world, measure, {"title": "新しい施策"}, measure.goal.edition)
+
+    html = page(client, PROJECTS)
+    assert f"{choice}新しい施策</a>" in html
+    assert f"{choice}{measure.title}</a>" not in html
+
+
+def test_a_goals_new_name_is_shown_in_its_filter_at_the_next_view(world):
+    """A goal renamed alone (fails if the goals leave the choices' stamp)."""
+    client = client_as(world.coordinator)
+    goal = PolicyGoal.objects.get(code="I")
+    choice = f'<a href="?listings__measure__goal__id__exact={goal.pk}">'
+    assert f"{choice}{goal.label}</a>" in page(client, PROJECTS)
+    apply(world, goal, {"title": "新しい目標"}, goal.edition)
+
+    html = page(client, PROJECTS)
+    assert f"{choice}政策目標I 新しい目標</a>" in html
+    assert f"{choice}{goal.label}</a>" not in html
+
+
+def test_an_editions_and_its_plans_new_names_are_shown_in_its_filter_at_the_next_view(world):
+    """The 「版」 filter names each edition with its plan (fails if the editions or the plans leave
+    the choices' stamp)."""
+    client = client_as(world.coordinator)
+    edition = Project.objects.get(code="P002").edition
+    other = Edition.objects.create(plan=edition.plan, fiscal_year=2025)
+    for name in (PROJECTS, KPIS):
+        assert f'<a href="?edition__id__exact={other.pk}">{edition.plan.name} ' in page(
+            client, name
+        )
+    plan = edition.plan
+    plan.name = "新しい計画"
+    plan.save()
+    for name in (PROJECTS, KPIS):
+        html = page(client, name)
+        assert f'<a href="?edition__id__exact={other.pk}">新しい計画 令和7年(2025年)版</a>' in html
+    other.fiscal_year = 2026
+    other.save()
+    for name in (PROJECTS, KPIS):
+        html = page(client, name)
+        assert f'<a href="?edition__id__exact={other.pk}">新しい計画 令和8年(2026年)版</a>' in html
+
+
+def test_a_goal_renamed_while_the_choices_are_read_is_shown_at_the_next_view(world, monkeypatch):
+    """The stamp is read before the choices: had they been read first, a rename committed in
+    between (by someone else) would be kept with the old name under the new stamp."""
+    from plan import db_stamp
+
+    stamp = db_stamp.database_stamp
+    goal = PolicyGoal.objects.get(code="I")
+
+    def renamed_then_stamped(*args):
+        monkeypatch.setattr(db_stamp, "database_stamp", stamp)
+        apply(world, goal, {"title": "新しい目標"}, goal.edition)
+        return stamp(*args)
+
+    monkeypatch.setattr(db_stamp, "database_stamp", renamed_then_stamped)
+    client = client_as(world.coordinator)
+    page(client, PROJECTS)
+
+    assert ">政策目標I 新しい目標</a>" in page(client, PROJECTS)
+
+
+def test_the_filters_choices_stay_kept_when_a_project_changes(world, monkeypatch):
+    """A change of a project moves the lists' stamp but not the choices' part: the choices are not
+    read again (the page is)."""
+    read = []
+    for filter_class in (admin.RelatedFieldListFilter, MeasureListFilter):
+        original = filter_class.field_choices
+
+        def counted(self, *args, original=original):
+            read.append(self.field_path)
+            return original(self, *args)
+
+        monkeypatch.setattr(filter_class, "field_choices", counted)
+    client = client_as(world.coordinator)
+    project = Project.objects.get(code="P002")
+    page(client, PROJECTS)
+    assert sorted(read) == ["edition", "listings__measure", "listings__measure__goal"]
+    apply(world, project, {"name": "海岸清掃推進事業"}, project.edition)
+
+    assert ">海岸清掃推進事業</a>" in page(client, PROJECTS)
+    assert len(read) == 3
 
 
 def test_a_bureaus_new_name_is_shown_at_the_next_view(world):

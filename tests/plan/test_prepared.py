@@ -8,6 +8,7 @@ import pytest
 from django.contrib import admin
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import permissions
@@ -21,6 +22,7 @@ from plan.admin import change_form_queries as queries
 from plan.changes import ProposedChange
 from plan.models import ChangeItem, ChangeRequest, Listing, Project, ProjectBureau
 from plan.prepared import NotPrepared, Prepared
+from tests.admin_forms import client_as
 from tests.factories import BureauFactory, KpiFactory, ProjectFactory, UserFactory
 from tests.world import build_plan_world
 
@@ -58,6 +60,50 @@ def test_select_related_rows_come_whole():
     (row,) = prepared(world.project.pk)
     assert ProjectBureau.bureau.is_cached(row)
     assert (row.bureau.name, row.project.name) == ("産業経済局", "鳥獣被害対策事業")
+
+
+def test_values_list_rows_come_as_the_querysets_read_them():
+    world = build_plan_world()
+    built = []
+
+    def build(pk):
+        built.append(pk)
+        return (
+            ProjectBureau.objects.filter(project=pk)
+            .order_by("pk")
+            .values_list("project", "bureau__name")
+        )
+
+    prepared = Prepared(build, [int])
+    flat = Prepared(
+        lambda pk: ProjectBureau.objects.filter(project=pk).values_list("bureau__name", flat=True),
+        [int],
+    )
+    for project in (world.project, world.other, world.project):
+        assert prepared(project.pk) == list(build(project.pk))
+    assert prepared(world.project.pk) == [(world.project.pk, "産業経済局")]
+    assert flat(world.project.pk) == ["産業経済局"]
+    assert len(built) == 4  # the placeholders, then the three querysets compared
+    assert prepared.compiled("default") is not None
+    assert flat.compiled("default") is not None
+
+
+def test_the_lists_cells_are_read_prepared(monkeypatch):
+    """The project and KPI lists' cells (listings, bureaus, values, projects) are read by
+    ``read_by_keys``: prepared per number of keys."""
+    world = build_plan_world()
+    monkeypatch.setattr(prepared_module, "_KEPT", {})
+    client = client_as(world.coordinator)
+    for name in ("admin:plan_project_changelist", "admin:kpis_kpi_changelist"):
+        assert client.get(reverse(name), {"own": "all"}).status_code == 200
+    kept = {key[0]: prepared for key, prepared in prepared_module._KEPT.items()}
+    assert sorted(kept) == [
+        "kpis.admin.project_names",
+        "kpis.admin.value_texts",
+        "plan.admin.display.bureau_names",
+        "plan.admin.projects.listing_cells",
+    ]
+    assert all(prepared.compiled("default") for prepared in kept.values())
 
 
 def test_a_value_folded_into_the_sql_is_not_prepared_and_the_queryset_is_read_instead():
