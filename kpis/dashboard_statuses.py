@@ -10,9 +10,9 @@ database it was computed from; an entry whose stamp differs from the database's 
 (``STAMPED``: the plan and edition, goals, measures, listings, projects' bureaus, KPIs, their
 baselines and targets, actuals, and the KPIs' projects): every write of the application moves it,
 on several application servers alike (``plan/db_stamp.py`` says how, and what it does not see).
-Entries expire ``TIMEOUT`` after they were kept. Each entry is keyed by what it is for (the plan's
-years with actuals; an edition and year's counts; their drill-down details) and holds only the
-latest computation. The keys carry a fingerprint of the modules that judge, so that a server
+Entries expire ``db_stamp.TIMEOUT`` after they were kept. Each entry is keyed by what it is for
+(the plan's years with actuals; an edition and year's counts; their drill-down details) and holds
+only the latest computation. The keys carry a fingerprint of the modules that judge, so that a server
 running other rules never reads another's entries.
 """
 
@@ -48,8 +48,6 @@ STAMPED = (
     KpiActual,
     ProjectKpi,
 )
-#: How long an entry is kept (the stamp, not the timeout, decides whether it is current).
-TIMEOUT = 60 * 60
 GROUP_KEYS = ("goal", "measure", "bureau")
 
 T = TypeVar("T")
@@ -58,7 +56,7 @@ T = TypeVar("T")
 KEY_PREFIX = (
     f"kpis.dashboard:{db_stamp.fingerprint(achievement, figures, eras, sys.modules[__name__])}"
 )
-_KEPT = db_stamp.StampedCache(KEY_PREFIX, TIMEOUT)
+_KEPT = db_stamp.StampedCache(KEY_PREFIX)
 
 
 def database_stamp() -> str | None:

@@ -35,8 +35,6 @@ PANEL_TEMPLATE = "admin/kpis/achievement_panel.html"
 #: The models whose records the panels show (a KPI, its values and actuals, its projects' links,
 #: the plan's years).
 STAMPED = (Plan, Edition, Kpi, KpiValue, KpiActual, ProjectKpi)
-#: How long an entry is kept (the stamp, not the timeout, decides whether it is current).
-TIMEOUT = 60 * 60
 
 
 def _code_fingerprint() -> str:
@@ -104,7 +102,7 @@ _KEPT: db_stamp.StampedCache | None = None
 def _kept() -> db_stamp.StampedCache:
     global _KEPT
     if _KEPT is None:
-        _KEPT = db_stamp.StampedCache(f"kpis.panels:{_code_fingerprint()}", TIMEOUT)
+        _KEPT = db_stamp.StampedCache(f"kpis.panels:{_code_fingerprint()}")
     return _KEPT
 
 

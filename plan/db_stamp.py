@@ -112,10 +112,15 @@ def _stamp_query(
     return " UNION ALL ".join(parts), tuple(tables)
 
 
+#: How long a kept value stays in Django's cache: the stamp, not the timeout, decides whether it is
+#: current; the timeout only lets the cache forget what nobody asked for in a while.
+TIMEOUT = 60 * 60
+
+
 class StampedCache:
     """Values kept in Django's cache under ``prefix``, each with the stamp it was computed at."""
 
-    def __init__(self, prefix: str, timeout: int) -> None:
+    def __init__(self, prefix: str, timeout: int = TIMEOUT) -> None:
         self.prefix, self.timeout = prefix, timeout
 
     def cached(self, key: str, stamp: str | None, compute: Callable[[], T]) -> T:

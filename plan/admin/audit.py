@@ -85,7 +85,7 @@ def audit_filters(models, data: dict) -> dict:
 #: change of a request adds an event to its thread (see ``plan.editions.review``'s ``THREADS``).
 AUDIT_THREADS = ((ChangeRequest, "submitted_at"), (ChangeRequestEvent, "at"))
 _KEPT = db_stamp.StampedCache(
-    f"plan.audit_log:{db_stamp.fingerprint(history, sys.modules[__name__])}", 60 * 60
+    f"plan.audit_log:{db_stamp.fingerprint(history, sys.modules[__name__])}"
 )
 
 

@@ -258,7 +258,7 @@ def history_rows(
 #: historied, and bureaus, which are not (``bureaus_stamp``). The people are read on each view.
 STAMPED_MODELS = (*HISTORY_MODELS, Edition, Plan)
 _KEPT = db_stamp.StampedCache(
-    f"plan.project_history:{db_stamp.fingerprint(sys.modules[__name__], diff)}", 60 * 60
+    f"plan.project_history:{db_stamp.fingerprint(sys.modules[__name__], diff)}"
 )
 
 

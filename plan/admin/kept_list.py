@@ -66,10 +66,8 @@ LIST_THREADS = ((ChangeRequest, "submitted_at"), (ChangeRequestEvent, "at"))
 #: The historied tables the filters' choices read: the goals, the measures (named with their
 #: goals), the editions (named with their plans). The bureaus are digested apart (``list_stamp``).
 CHOICE_MODELS = (Plan, Edition, PolicyGoal, Measure)
-#: How long an entry is kept (the stamp, not the timeout, decides whether it is current).
-TIMEOUT = 60 * 60
 _KEPT = db_stamp.StampedCache(
-    f"plan.kept_list:{db_stamp.fingerprint(sys.modules[__name__], admin_base)}", TIMEOUT
+    f"plan.kept_list:{db_stamp.fingerprint(sys.modules[__name__], admin_base)}"
 )
 _STAMP = "_kept_list_stamp"
 _CHOICES_STAMP = "_kept_list_choices_stamp"

@@ -59,10 +59,8 @@ STAMPED = (Plan, Edition, PolicyGoal, Measure, Listing, Project, ProjectBureau, 
 #: amended, returned, rejected, approved, withdrawn, applied), so the events' table moves with
 #: it, and the requests' table with a new request.
 THREADS = ((ChangeRequest, "submitted_at"), (ChangeRequestEvent, "at"))
-#: How long findings are kept (the stamp, not the timeout, decides whether they are current).
-TIMEOUT = 60 * 60
 _KEPT = db_stamp.StampedCache(
-    f"plan.edition_findings:{db_stamp.fingerprint(checks, sys.modules[__name__])}", TIMEOUT
+    f"plan.edition_findings:{db_stamp.fingerprint(checks, sys.modules[__name__])}"
 )
 
 #: A finding as kept: its fields in order (code, message, model_label, object_pk, record).
