@@ -42,6 +42,10 @@ _INT_BASE = -7_300_000_000_000_000
 _TEXT = "\x1fprepared-{}\x1f"
 
 
+#: Ordinary whole numbers for ``Prepared._same_for_other_values`` (within a small integer field).
+_PROBE_BASE = 30_000
+
+
 def _sentinel(index: int, kind: type) -> object:
     return _TEXT.format(index) if kind is str else _INT_BASE - index
 
@@ -183,7 +187,35 @@ class Prepared:
                 return None  # a value in a form not recognised: not prepared
         if any(_mark(sentinel) in sql for sentinel in sentinels):
             return None  # a value folded into the SQL's text: not prepared
+        if not self._same_for_other_values(alias, sql, params, places):
+            return None
         return _Compiled(queryset, compiler, sql, tuple(params), places)
+
+    def _same_for_other_values(self, alias: str, sql: str, params, places: dict) -> bool:
+        """Whether ``build`` with ordinary values (small numbers, short texts) compiles to the same
+        SQL, those values where the placeholders went. The ORM drops a condition whose number is
+        out of its field's range (``IntegerFieldOverflow``: a small or positive integer field
+        against a placeholder's huge negative number): the SQL written for the placeholders would
+        then leave out a condition the real values need. (Where each value went is compared as a
+        whole: a build may order its conditions by its values, e.g. through a set.)"""
+        probes = [
+            _PROBE_BASE + index if kind is int else f"probe-{index}"
+            for index, kind in enumerate(self.kinds)
+        ]
+        try:
+            other_sql, other_params = self.build(*probes).query.get_compiler(using=alias).as_sql()
+        except (EmptyResultSet, NotPrepared):
+            return False
+        if other_sql != sql or len(other_params) != len(params):
+            return False
+        plain = [
+            (position, index) for position, (index, form) in places.items() if form != "wrapped"
+        ]
+        went = sorted(str(other_params[position]) for position, _index in plain)
+        return went == sorted(
+            json.dumps(probes[index]) if places[position][1] == "json" else str(probes[index])
+            for position, index in plain
+        )
 
     def compiled(self, alias: str) -> _Compiled | None:
         if alias not in self._compiled:

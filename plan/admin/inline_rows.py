@@ -30,10 +30,13 @@ from django.db.models.fields.related_descriptors import ReverseManyToOneDescript
 from django.db.models.query import ModelIterable
 from django.utils.functional import cached_property
 
-from plan.prepared import kept
+from plan.prepared import BY_KEYS_AT_MOST, kept
 
 #: What a prepared inline's query may hold besides a pristine query of its model.
 SHAPING = frozenset({"order_by", "default_ordering", "select_related"})
+
+#: An attribute one of two queries lacks.
+_MISSING = object()
 
 
 def _frozen(value):
@@ -61,12 +64,14 @@ def rows_shape(queryset) -> tuple | None:
         return None
     query = queryset.query
     pristine = type(query)(queryset.model)
-    names = vars(query).keys() | vars(pristine).keys()
+    # Sorted: the same order in every process (a set's order follows the hash seed). An attribute
+    # one side lacks (``_lookup_joins``, set by a filter) is a difference like any other.
+    names = sorted((vars(query).keys() | vars(pristine).keys()) - SHAPING)
     try:
-        for name in names - SHAPING:
+        for name in names:
             if isinstance(getattr(type(query), name, None), cached_property):
                 continue  # computed from the rest
-            if getattr(query, name) != getattr(pristine, name):
+            if getattr(query, name, _MISSING) != getattr(pristine, name, _MISSING):
                 return None
         shape = (
             type(queryset),
@@ -187,7 +192,12 @@ def prefetch_prepared(rows: list, lookup: str) -> bool:
     related = field.model
     queryset = related._default_manager.get_queryset()
     shape = rows_shape(queryset)
-    if shape is None or queryset._prefetch_related_lookups or any(type(k) is not int for k in keys):
+    if (
+        shape is None
+        or queryset._prefetch_related_lookups
+        or len(keys) > BY_KEYS_AT_MOST
+        or any(type(k) is not int for k in keys)
+    ):
         return False
     queryset._add_hints(instance=instances[0])
     alias, name = queryset.db, field.name

@@ -20,6 +20,7 @@ from tests.factories import (
     KpiValueFactory,
     ListingFactory,
     MeasureFactory,
+    ProjectFactory,
     ProjectKpiFactory,
 )
 from tests.world import build_plan_world
@@ -173,9 +174,16 @@ def test_the_deferred_filter_is_built_when_the_query_is_asked_for():
     )
     rows = list(formset.get_queryset())
     assert len(rows) == 3
-    assert formset.get_queryset().count() == 3  # the query, filtered by the project
+    other = ListingFactory(  # another project's listing, which the filter leaves out
+        project=ProjectFactory(edition=world.project.edition),
+        measure=Listing.objects.filter(project=world.project).first().measure,
+        number=8,
+    )
+    assert Listing.objects.count() == 4
+    # A clone runs the query (the formset's queryset itself holds its rows): filtered by the project.
+    assert formset.get_queryset().all().count() == 3
     assert list(formset.get_queryset().all()) == rows
-    assert formset.get_queryset().exists()
+    assert not formset.get_queryset().all().filter(pk=other.pk).exists()
 
 
 def test_a_prefetch_not_through_held_records_to_a_reverse_key_is_left_to_django():

@@ -47,7 +47,8 @@ def test_a_prepared_queryset_compiles_once_and_reads_the_rows_of_other_values():
         rows = prepared(project.pk)
         assert rows == list(ProjectBureau.objects.filter(project=project).order_by("pk"))
         assert [row.project_id for row in rows] == [project.pk]
-    assert len(built) == 1  # the placeholders only
+    # the placeholders, then ordinary values (the same SQL?), and never again
+    assert built[1:] == [30_000]
     assert prepared(-1) == []
 
 
@@ -83,7 +84,7 @@ def test_values_list_rows_come_as_the_querysets_read_them():
         assert prepared(project.pk) == list(build(project.pk))
     assert prepared(world.project.pk) == [(world.project.pk, "産業経済局")]
     assert flat(world.project.pk) == ["産業経済局"]
-    assert len(built) == 4  # the placeholders, then the three querysets compared
+    assert len(built) == 5  # the placeholders, ordinary values, then the three querysets compared
     assert prepared.compiled("default") is not None
     assert flat.compiled("default") is not None
 
@@ -355,3 +356,25 @@ def test_a_value_not_of_its_kind_is_not_prepared():
     prepared = Prepared(lambda pk: ChangeRequest.objects.filter(project=pk).order_by("pk"), [int])
     assert prepared(world.project.pk) == []
     assert prepared(None) == [orphan]
+
+
+def test_a_condition_the_orm_drops_for_the_placeholders_is_not_prepared():
+    """A position (a small positive integer field) against the placeholder's huge negative number:
+    the ORM drops the condition (``__gte`` always true; one arm of an OR never true), so the SQL
+    written for the placeholders would read the wrong rows for every value."""
+    build_plan_world()
+    links = list(ProjectBureau.objects.order_by("pk"))
+    assert [link.position for link in links] == [1, 1]
+    at_least = Prepared(
+        lambda n: ProjectBureau.objects.filter(position__gte=n).order_by("pk"), [int]
+    )
+    assert at_least(99) == []
+    assert at_least(1) == links
+    assert at_least.compiled("default") is None
+    either = Prepared(
+        lambda n, pk: ProjectBureau.objects.filter(Q(position=n) | Q(pk=pk)).order_by("pk"),
+        [int, int],
+    )
+    assert either(1, links[0].pk) == links
+    assert either(99, links[0].pk) == links[:1]
+    assert either.compiled("default") is None
