@@ -115,8 +115,9 @@ def _project_names(*keys: int):
 def read_list_cells(kpis) -> None:
     """Give each KPI of a list's page its values' texts by kind and its projects' names (in the
     links' order), as plain values in two queries: what the prefetch of ``values`` and
-    ``project_links`` (with projects) gave the columns (both prepared: ``plan.prepared.read_by_keys``), without a model instance and a related
-    manager's queryset per value and link."""
+    ``project_links`` (with projects) gave the columns (both prepared:
+    ``plan.prepared.read_by_keys``), without a model instance and a related manager's queryset
+    per value and link."""
     kpis = list(kpis)
     keys = [kpi.pk for kpi in kpis]
     texts: dict[int, dict[str, str]] = {}

@@ -25,7 +25,9 @@ from __future__ import annotations
 import copy
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
@@ -36,6 +38,8 @@ from django.db.models.query import (
     get_related_populators,
 )
 from django.utils.functional import LazyObject, empty
+
+T = TypeVar("T")
 
 #: Placeholders: whole numbers and texts no caller passes.
 _INT_BASE = -7_300_000_000_000_000
@@ -255,20 +259,36 @@ def read_compiled(queryset: models.QuerySet, compiler, sql: str, params, using: 
     return list(queryset.using(using))
 
 
-_KEPT: dict[tuple, Prepared] = {}
-#: How many shapes are kept at most (they are few: a bound all the same).
+_SHAPES_LOCK = threading.Lock()
+
+
+def remembered(shapes: OrderedDict, key, make: Callable[[], T], at_most: int) -> T:
+    """``shapes[key]``, made by ``make()`` and kept if absent; at most ``at_most`` kept, the
+    least recently used forgotten first (a process's compiled queries: a bound, and what is in use
+    stays)."""
+    with _SHAPES_LOCK:
+        value = shapes.get(key)
+        if value is not None:
+            shapes.move_to_end(key)
+            return value
+    value = make()
+    with _SHAPES_LOCK:
+        value = shapes.setdefault(key, value)
+        while len(shapes) > at_most:
+            shapes.popitem(last=False)
+    return value
+
+
+_KEPT: OrderedDict[tuple, Prepared] = OrderedDict()
+#: How many shapes are kept at most: the change forms' few, the lists' cells (a shape per number
+#: of rows on a page), the 履歴's.
 KEPT_AT_MOST = 1000
 
 
 def kept(key: tuple, build: Callable[..., models.QuerySet], kinds: Sequence[type]) -> Prepared:
     """The ``Prepared(build, kinds)`` kept for the process under ``key``: everything that shapes
     ``build``'s query besides its values (see the module docstring)."""
-    prepared = _KEPT.get(key)
-    if prepared is None:
-        if len(_KEPT) >= KEPT_AT_MOST:
-            _KEPT.clear()
-        prepared = _KEPT[key] = Prepared(build, kinds)
-    return prepared
+    return remembered(_KEPT, key, lambda: Prepared(build, kinds), KEPT_AT_MOST)
 
 
 #: The most keys ``by_keys`` reads by a query compiled for their number (a shape per number of

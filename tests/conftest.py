@@ -28,14 +28,16 @@ def fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with an empty cache, no filter choices nor page queries kept in the
-    process: its
-    database is rolled back, the cache is not (a rolled-back database can repeat a state another
-    test left in the cache)."""
+    """Each test starts with an empty cache and nothing kept in the process (filter choices, page
+    queries, prepared queries): its database is rolled back, the cache is not (a rolled-back
+    database can repeat a state another test left in the cache), and a prepared query keeps the
+    build of the test that first made it."""
     from django.core.cache import cache
 
+    from plan import prepared
     from plan.admin.kept_list import forget_choices, forget_pages
 
     cache.clear()
     forget_choices()
     forget_pages()
+    prepared._KEPT.clear()

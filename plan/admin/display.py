@@ -85,8 +85,9 @@ def _bureau_names(*project_ids: int):
 
 def bureau_names_by_project(project_ids) -> dict[int, list[str]]:
     """Each project's bureaus' names in their order (``ProjectBureau.position``), in one query of
-    plain values (prepared: ``plan.prepared.read_by_keys``): for a list's page, what ``bureau_links`` prefetched with their bureaus gave, without
-    two model instances and a related manager's queryset per row."""
+    plain values (prepared: ``plan.prepared.read_by_keys``): for a list's page, what
+    ``bureau_links`` prefetched with their bureaus gave, without two model instances and a
+    related manager's queryset per row."""
     from plan.prepared import read_by_keys
 
     names: defaultdict[int, list[str]] = defaultdict(list)

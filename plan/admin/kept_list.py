@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import sys
+from collections import OrderedDict
 
 from django.contrib import admin
 from django.core.exceptions import EmptyResultSet
@@ -132,8 +133,10 @@ def _choices_stamp(stamp: str, digest: str) -> str:
 #: a function of the list's queryset, whose keys' SQL and parameters (filters, search, sort, the
 #: user's bureaus) are part of the shape, with the list's class and the page's place. Read again
 #: without building or compiling it (``plan.prepared.read_compiled``): ~3 ms on a first view.
-_PAGES: dict[tuple, tuple] = {}
-PAGES_AT_MOST = 1000
+_PAGES: OrderedDict[tuple, tuple] = OrderedDict()
+#: About 70 KB a page query (its queryset and compiler): some 14 MB at most. A change of the row
+#: count makes new shapes (the last page's LIMIT depends on it); the least recently used go first.
+PAGES_AT_MOST = 200
 
 
 def forget_pages() -> None:
@@ -267,16 +270,18 @@ class KeptRowsChangeList(SubqueryFilterChangeList):
             self.list_max_show_all,
             self.result_count,
         )
-        compiled = _PAGES.get(shape)
-        if compiled is None:
+
+        def compile_page() -> tuple:
             compiler = queryset.query.get_compiler(queryset.db)
             try:
                 sql, params = compiler.as_sql()
             except EmptyResultSet:
-                return []
-            if len(_PAGES) >= PAGES_AT_MOST:
-                _PAGES.clear()
-            compiled = _PAGES[shape] = (queryset, compiler, sql, params)
+                return ()
+            return (queryset, compiler, sql, params)
+
+        compiled = prepared.remembered(_PAGES, shape, compile_page, PAGES_AT_MOST)
+        if not compiled:
+            return []
         return prepared.read_compiled(*compiled, using=queryset.db)
 
     @cached_property

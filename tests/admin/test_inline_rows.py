@@ -2,6 +2,8 @@
 related records, prefetched values and SQL as Django's formset, compiled once; querysets of
 another shape read as Django reads them."""
 
+from collections import OrderedDict
+
 import pytest
 from django.contrib import admin
 from django.db import connection
@@ -78,7 +80,7 @@ def _held(row) -> dict:
 
 def test_the_project_forms_inlines_read_djangos_rows_with_a_query_compiled_once(monkeypatch):
     world = _world()
-    monkeypatch.setattr(prepared_module, "_KEPT", {})
+    monkeypatch.setattr(prepared_module, "_KEPT", OrderedDict())
     request = _request(world.coordinator)
     model_admin = admin.site._registry[Project]
     read = {}
@@ -118,7 +120,7 @@ def test_the_project_forms_inlines_read_djangos_rows_with_a_query_compiled_once(
 
 def test_the_project_forms_page_reads_its_inline_rows_prepared(monkeypatch):
     world = _world()
-    monkeypatch.setattr(prepared_module, "_KEPT", {})
+    monkeypatch.setattr(prepared_module, "_KEPT", OrderedDict())
     client = client_as(world.coordinator)
     url = reverse("admin:plan_project_change", args=[world.project.pk])
     first = client.get(url)
@@ -132,7 +134,7 @@ def test_the_project_forms_page_reads_its_inline_rows_prepared(monkeypatch):
 
 def test_a_queryset_of_another_shape_is_read_as_django_reads_it(monkeypatch):
     world = _world()
-    monkeypatch.setattr(prepared_module, "_KEPT", {})
+    monkeypatch.setattr(prepared_module, "_KEPT", OrderedDict())
     base = ProjectBureau.objects.select_related("bureau")
     assert rows_shape(base) is not None
     for other in (

@@ -3,6 +3,7 @@
 user, and the queryset's own SQL when a placeholder cannot be prepared."""
 
 import contextlib
+from collections import OrderedDict
 
 import pytest
 from django.contrib import admin
@@ -93,7 +94,7 @@ def test_the_lists_cells_are_read_prepared(monkeypatch):
     """The project and KPI lists' cells (listings, bureaus, values, projects) are read by
     ``read_by_keys``: prepared per number of keys."""
     world = build_plan_world()
-    monkeypatch.setattr(prepared_module, "_KEPT", {})
+    monkeypatch.setattr(prepared_module, "_KEPT", OrderedDict())
     client = client_as(world.coordinator)
     for name in ("admin:plan_project_changelist", "admin:kpis_kpi_changelist"):
         assert client.get(reverse(name), {"own": "all"}).status_code == 200
@@ -236,7 +237,7 @@ def test_another_project_of_the_same_shape_reads_its_own_requests():
 
 def test_the_change_forms_queries_are_prepared(monkeypatch):
     world = build_plan_world()
-    monkeypatch.setattr(prepared_module, "_KEPT", {})
+    monkeypatch.setattr(prepared_module, "_KEPT", OrderedDict())
     coordinator, staff = _fresh(world.coordinator), _fresh(world.staff)
     user_bureau_ids(staff)
     for user in (coordinator, staff):
