@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString
 from accounts import permissions
 from accounts.admin_base import PolicyChangeList, PolicyModelAdmin
 from plan.admin.change_form import ChangeRequestAdminMixin
+from plan.admin.choices import with_prepared_choices
 from plan.models import Edition, Measure
 
 
@@ -19,11 +20,12 @@ class PlanContentAdmin(ChangeRequestAdminMixin, PolicyModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         """An edition's name names its plan: the choices of an edition are read with their plan
-        (one query, not one more per edition)."""
+        (one query, not one more per edition). A select's choices are read prepared
+        (``plan.admin.choices``)."""
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.related_model is Edition and hasattr(formfield, "queryset"):
             formfield.queryset = formfield.queryset.select_related("plan")
-        return formfield
+        return with_prepared_choices(formfield)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         """A record of a published edition opens read only: say why, above the record."""
