@@ -20,10 +20,11 @@ from collections.abc import Callable
 
 from django.forms.renderers import DjangoTemplates
 from django.utils.functional import Promise
-from django.utils.html import conditional_escape, escape
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData
 from django.utils.translation import gettext
 
+from accounts.admin_fieldset_html import escaped
 from accounts.admin_widgets import static_once
 
 
@@ -37,7 +38,7 @@ def _text(value) -> str:
         value = str(value)
     if not isinstance(value, str):
         raise Unsupported
-    return conditional_escape(value)
+    return escaped(value)
 
 
 def _string(value) -> str:
@@ -45,7 +46,7 @@ def _string(value) -> str:
     if callable(value):
         raise Unsupported
     formatted = "%s" % (str(value) if isinstance(value, tuple) else value)
-    return formatted if isinstance(value, SafeData) else escape(formatted)
+    return formatted if isinstance(value, SafeData) else escaped(formatted)
 
 
 def _attrs(attrs) -> str:

@@ -6,6 +6,10 @@ checkboxes, help texts and errors; a template not Django's own is rendered by th
 import pytest
 from django.template import engines
 from django.urls import reverse
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from accounts import admin_fieldset_html
 from accounts.models import Role
@@ -120,3 +124,29 @@ def test_the_fieldset_written_is_djangos_own_text():
         skip=[engine.get_template("admin/includes/fieldset.html").origin],
     )
     assert found.source == admin_fieldset_html.FIELDSET_SOURCE
+
+
+class _Text(str):
+    """A text of a ``str`` subclass (not ``str`` itself)."""
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "plain",
+        "a \"quoted\" & <tagged> 'label'",
+        "市内再エネ導入量 <R12年度>",
+        mark_safe("<b>safe</b> &amp;"),
+        gettext_lazy("Delete?"),
+        _Text("<sub> & class"),
+        7,
+        None,
+    ],
+)
+def test_escaped_and_template_value_write_djangos_text(value):
+    assert admin_fieldset_html.escaped(value) == conditional_escape(value)
+    assert admin_fieldset_html.template_value(value) == conditional_escape(localize(value))
+    assert admin_fieldset_html.escaped('<a href="?a=1&b=2">') == (
+        "&lt;a href=&quot;?a=1&amp;b=2&quot;&gt;"
+    )
