@@ -14,6 +14,16 @@ def client_as(user) -> Client:
     return client
 
 
+def viewed_twice(user, url: str) -> str:
+    """The page at ``url`` as ``user`` sees it the second time (the first view prepares and
+    keeps what the second reuses); both views must succeed."""
+    client = client_as(user)
+    first = client.get(url)
+    second = client.get(url)
+    assert first.status_code == second.status_code == 200
+    return second.content.decode()
+
+
 class _FormParser(HTMLParser):
     def __init__(self, form_id: str | None):
         super().__init__(convert_charrefs=True)

@@ -19,7 +19,7 @@ from kpis.models import Kpi
 from plan import prepared as prepared_module
 from plan.admin.choices import PreparedChoiceIterator, with_prepared_choices
 from plan.models import Edition, Project
-from tests.admin_forms import client_as
+from tests.admin_forms import viewed_twice
 from tests.factories import EditionFactory, PlanFactory
 from tests.world import build_plan_world
 
@@ -94,14 +94,10 @@ def test_the_edition_selects_choices_are_djangos_read_by_a_query_compiled_once(
 def test_the_forms_page_reads_the_edition_choices_prepared(monkeypatch):
     world = build_plan_world()
     monkeypatch.setattr(prepared_module, "_KEPT", {})
-    client = client_as(world.coordinator)
     url = reverse("admin:plan_project_change", args=[world.project.pk])
-    first = client.get(url)
-    second = client.get(url)
-    assert first.status_code == second.status_code == 200
+    page = viewed_twice(world.coordinator, url)
     edition = world.project.edition
-    option = f'<option value="{edition.pk}" selected>{edition}</option>'
-    assert second.content.decode().count(option) == 1
+    assert page.count(f'<option value="{edition.pk}" selected>{edition}</option>') == 1
     kinds = [key[0] for key in prepared_module._KEPT]
     assert kinds.count("choices") == 1
 
