@@ -3,6 +3,7 @@ the same choices and SQL as Django's ``ModelChoiceIterator``, compiled once, rea
 server-side cursor; querysets of another shape read as Django reads them."""
 
 import copy
+from collections import OrderedDict
 
 import pytest
 from django import forms
@@ -71,7 +72,7 @@ def test_the_edition_selects_choices_are_djangos_read_by_a_query_compiled_once(
     world = build_plan_world()
     EditionFactory(plan=world.project.edition.plan, fiscal_year=2025)
     EditionFactory(plan=PlanFactory(name="別の計画"), fiscal_year=2024)
-    monkeypatch.setattr(prepared_module, "_KEPT", {})
+    monkeypatch.setattr(prepared_module, "_KEPT", OrderedDict())
     request = _request(world.coordinator)
     for model, obj in ((Project, world.project), (Kpi, world.kpi)):
         form_class = admin.site._registry[model].get_form(request, obj, change=True)
@@ -93,7 +94,7 @@ def test_the_edition_selects_choices_are_djangos_read_by_a_query_compiled_once(
 
 def test_the_forms_page_reads_the_edition_choices_prepared(monkeypatch):
     world = build_plan_world()
-    monkeypatch.setattr(prepared_module, "_KEPT", {})
+    monkeypatch.setattr(prepared_module, "_KEPT", OrderedDict())
     url = reverse("admin:plan_project_change", args=[world.project.pk])
     page = viewed_twice(world.coordinator, url)
     edition = world.project.edition
@@ -105,7 +106,7 @@ def test_the_forms_page_reads_the_edition_choices_prepared(monkeypatch):
 def test_a_queryset_of_another_shape_is_read_as_django_reads_it(monkeypatch):
     world = build_plan_world()
     EditionFactory(plan=world.project.edition.plan, fiscal_year=2025)
-    monkeypatch.setattr(prepared_module, "_KEPT", {})
+    monkeypatch.setattr(prepared_module, "_KEPT", OrderedDict())
     read = Edition.objects.all()
     list(read)
     for queryset in (
