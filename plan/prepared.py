@@ -26,7 +26,7 @@ import copy
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 from django.core.exceptions import EmptyResultSet
@@ -312,20 +312,35 @@ def by_keys(
 
     if not keys:
         return {}
-    if len(keys) > BY_KEYS_AT_MOST or any(type(key) is not int for key in keys):
-        return chosen().in_bulk(keys)
 
     def build(*values) -> models.QuerySet:
         return chosen().filter(pk__in=values)
 
-    shape = ("by_keys", model, None if related is None else tuple(related), len(keys))
-    return {row.pk: row for row in kept(shape, build, [int] * len(keys))(*keys)}
+    name = ("by_keys", model, None if related is None else tuple(related))
+    rows = read_by_keys(
+        name, build, keys, at_most=BY_KEYS_AT_MOST, fallback=lambda: chosen().in_bulk(keys).values()
+    )
+    return {row.pk: row for row in rows}
 
 
-def read_by_keys(name: str, build: Callable[..., models.QuerySet], keys: Sequence[int]) -> list:
-    """``build(*keys)``'s rows, prepared under ``name`` and the number of keys (what shapes a
-    query of ``pk IN (...)``): the cells a list's page reads for its rows' keys."""
-    return kept((name, len(keys)), build, [int] * len(keys))(*keys)
+def read_by_keys(
+    name: str | tuple,
+    build: Callable[..., models.QuerySet],
+    keys: Sequence,
+    *,
+    at_most: int | None = None,
+    fallback: Callable[[], Iterable] | None = None,
+) -> list:
+    """``build(*keys)``'s rows, prepared under ``name`` (a text, or a tuple of what shapes the
+    query) and the number of keys (what shapes a query of ``pk IN (...)``) when the keys are whole
+    numbers, at most ``at_most`` (any number with None); else read as the ORM reads them
+    (``fallback()``, or ``build(*keys)``). The cells a list's page reads for its rows' keys, the
+    records ``by_keys`` reads, the versions a 履歴 compares."""
+    keys = list(keys)
+    if (at_most is not None and len(keys) > at_most) or any(type(key) is not int for key in keys):
+        return list(fallback() if fallback is not None else build(*keys))
+    shape = (*name, len(keys)) if isinstance(name, tuple) else (name, len(keys))
+    return kept(shape, build, [int] * len(keys))(*keys)
 
 
 # --- A user as placeholders: its key and its bureaus' keys -------------------------------------

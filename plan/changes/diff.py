@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from plan.changes.values import snapshot, tracked_fields
 from plan.models import ChangeItem
-from plan.prepared import BY_KEYS_AT_MOST, by_keys, kept
+from plan.prepared import BY_KEYS_AT_MOST, by_keys, read_by_keys
 
 EMPTY = "(空)"
 ADDED_BY_THIS_REQUEST = "(この申請で追加するもの)"
@@ -497,14 +497,11 @@ def previous_records(
 def _versions_of(model: type[models.Model], ids: set) -> list:
     """Every version of the rows ``ids`` of ``model`` (``_latest_before`` chooses among them), by
     a query compiled once per model and number of rows when they are a few whole numbers."""
-    keys = list(ids)
 
     def build(*values) -> models.QuerySet:
         return _history(model).filter(id__in=values).order_by()
 
-    if len(keys) > BY_KEYS_AT_MOST or any(type(pk) is not int for pk in keys):
-        return list(build(*keys))
-    return kept(("versions_of", model, len(keys)), build, [int] * len(keys))(*keys)
+    return read_by_keys(("versions_of", model), build, list(ids), at_most=BY_KEYS_AT_MOST)
 
 
 def _latest_before(versions: list, record):
