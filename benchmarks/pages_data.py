@@ -4,7 +4,7 @@ people who request the pages. See pages.py's docstring for what each scale holds
 
 from __future__ import annotations
 
-from benchmarks.import_export import COPY_SEPARATOR, scale_edition
+from benchmarks.scaled_edition import COPY_SEPARATOR, scale_edition
 
 CHANGE_REQUESTS_PER_COPY = 20
 COORDINATOR = "coordinator"
