@@ -27,8 +27,12 @@ sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _H
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.import_export import DEFAULT_POSTGRES_URL, log, scale_edition  # noqa: E402
-from benchmarks.pages import SETTINGS_MODULE, throwaway_database  # noqa: E402
+from benchmarks.harness import DEFAULT_POSTGRES_URL, log, throwaway_database  # noqa: E402
+from benchmarks.pages import SETTINGS_MODULE  # noqa: E402
+from benchmarks.scaled_edition import scale_edition  # noqa: E402
+
+#: The throwaway databases' prefix (a PostgreSQL database is dropped at the end, also on failure).
+DATABASE_PREFIX = "kk_bench_editions_"
 
 
 class Rollback(Exception):
@@ -92,7 +96,7 @@ def _floor(rows: int) -> float:
 
 
 def worker(kind: str, scales: list[int], postgres_url: str) -> None:
-    with throwaway_database(kind, postgres_url) as url:
+    with throwaway_database(kind, postgres_url, prefix=DATABASE_PREFIX) as url:
         os.environ["DATABASE_URL"] = url
         os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
         import django
