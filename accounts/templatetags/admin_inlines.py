@@ -65,12 +65,21 @@ def next_template(context, name: str, source: str, found: dict):
     return found[key]
 
 
-@register.simple_tag(takes_context=True)
-def fieldset_written(context):
-    found, djangos = next_template(context, FIELDSET, FIELDSET_SOURCE, _fieldset_templates)
+def written_or_template(context, name: str, source: str, found: dict, render) -> str:
+    """``render(context)``, the HTML Django's template ``name`` writes, written in Python, when the
+    engine's template is Django's own (``source``; see ``next_template``) and the module reproduces
+    what the context holds; else that template rendered."""
+    template_found, djangos = next_template(context, name, source, found)
     if djangos:
         try:
-            return mark_safe(render_fieldset(context))  # escaped as the template does
+            return mark_safe(render(context))  # escaped as the template does
         except (Unsupported, AttributeError, KeyError, TypeError):
             pass
-    return found.render(context)
+    return template_found.render(context)
+
+
+@register.simple_tag(takes_context=True)
+def fieldset_written(context):
+    return written_or_template(
+        context, FIELDSET, FIELDSET_SOURCE, _fieldset_templates, render_fieldset
+    )

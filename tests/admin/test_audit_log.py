@@ -15,6 +15,7 @@ from plan.changes import ProposedChange
 from plan.models import Project
 from tests.admin_forms import client_as
 from tests.factories import UserFactory
+from tests.world import submit_summary
 
 pytestmark = pytest.mark.django_db
 
@@ -33,15 +34,7 @@ def log(world):
         (world.sangyo, "P002", "海岸清掃とリサイクルを支援する。"),
         (kankyo_staff, "P001", "ボランティア袋を配る。"),
     ):
-        project = Project.objects.get(code=code)
-        request = changes.change_request_submit(
-            acting_user=user,
-            edition=project.edition,
-            changes=[ProposedChange.update(project, {"summary": summary})],
-            reason="年度の更新",
-            title=project.name,
-            project=project,
-        )
+        request = submit_summary(user, Project.objects.get(code=code), summary)
         changes.change_request_approve(acting_user=world.coordinator, change_request=request)
     project = Project.objects.get(code="P003")
     changes.change_direct_apply(
